@@ -1,0 +1,1 @@
+"""PhotoShare client core and command line (no UI imports)."""

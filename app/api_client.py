@@ -1,0 +1,378 @@
+"""The one place the client speaks HTTP to a PhotoShare server (the contract: /work/shared/API.md).
+
+Every method returns typed results (``app.api_types``) or raises ``ApiError`` carrying the
+server's error code and message, so the UI and the upload queue can show the server's reason.
+A server that cannot be reached raises ``OfflineError``: callers treat it as "try later".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .api_types import Comment, Hashtag, Notification, Page, Post, SearchResults, Session, User, UserSummary
+
+API_PREFIX = "/api/v1"
+MEDIA_PREFIX = "/media/"
+# Reads are small JSON pages; a server that has not answered in 20 s is as good as offline.
+READ_TIMEOUT_SECONDS = 20.0
+# A phone-class uplink can take minutes for a 20 MB photo, so uploads get no overall write deadline,
+# only a stall limit per chunk.
+UPLOAD_STALL_SECONDS = 60.0
+CONNECT_TIMEOUT_SECONDS = 5.0
+# 64 KiB chunks keep progress reports smooth without many tiny writes.
+UPLOAD_CHUNK_BYTES = 64 * 1024
+NETWORK_ERRORS = (httpx.TransportError,)
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class ApiError(Exception):
+    """The server said no: ``code`` is the contract's snake_case code, ``message`` is for people."""
+
+    def __init__(self, status: int, code: str, message: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+
+    @property
+    def is_transient(self) -> bool:
+        """Worth retrying later with the same request: overload, rate limits, server faults."""
+        return self.status in (0, 408, 429) or self.status >= 500
+
+
+class OfflineError(ApiError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(0, "offline", f"The server cannot be reached ({detail}).")
+
+
+def absolute_media_urls(data: Any, base_url: str) -> Any:
+    """Make the server's relative /media/ URLs absolute, so cached JSON still works on its own."""
+    if isinstance(data, dict):
+        return {key: absolute_media_urls(value, base_url) for key, value in data.items()}
+    if isinstance(data, list):
+        return [absolute_media_urls(value, base_url) for value in data]
+    if isinstance(data, str) and data.startswith(MEDIA_PREFIX):
+        return base_url + data
+    return data
+
+
+class ApiClient:
+    def __init__(self, base_url: str, token: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def use_server(self, base_url: str) -> None:
+        """Point at another server (the user changed the address); the old token means nothing there."""
+        self.base_url = base_url.rstrip("/")
+        self._http.base_url = self.base_url
+        self.token = None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> "ApiClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+    # ---- plumbing ------------------------------------------------------------------------------
+    def _headers(self, extra: dict | None = None, auth: bool = True) -> dict:
+        headers = {"Accept": "application/json"}
+        if self.token and auth:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return {**headers, **(extra or {})}
+
+    async def _request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+                       headers: dict | None = None, content: Any = None, timeout: httpx.Timeout | None = None,
+                       auth: bool = True) -> Any:
+        url = path if path.startswith("http") else API_PREFIX + path
+        extra = {"timeout": timeout} if timeout is not None else {}
+        try:
+            response = await self._http.request(method, url, json=json, params=_clean(params), content=content,
+                                                headers=self._headers(headers, auth), **extra)
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        if response.status_code == 204 or not response.content:
+            return {}
+        return absolute_media_urls(response.json(), self.base_url)
+
+    async def _page(self, path: str, key: str, parse: Callable[[dict], Any], cursor: str | None, limit: int | None) -> Page:
+        data = await self._request("GET", path, params={"cursor": cursor, "limit": limit})
+        return Page(items=tuple(parse(item) for item in data.get(key) or ()), next_cursor=data.get("next_cursor"),
+                    unread_count=data.get("unread_count"))
+
+    # ---- accounts ------------------------------------------------------------------------------
+    async def health(self) -> dict:
+        try:
+            response = await self._http.get("/healthz")
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+        return response.json()
+
+    async def register(self, username: str, password: str, invite_code: str | None = None) -> Session:
+        body = {"username": username, "password": password}
+        if invite_code:
+            body["invite_code"] = invite_code
+        # No stale token on register/login: the server refuses a request carrying a bad one.
+        return self._signed_in(await self._request("POST", "/auth/register", json=body, auth=False))
+
+    async def login(self, username: str, password: str) -> Session:
+        return self._signed_in(await self._request("POST", "/auth/login", json={"username": username, "password": password},
+                                                   auth=False))
+
+    def _signed_in(self, data: dict) -> Session:
+        self.token = data["token"]
+        return Session(user=User.from_json(data["user"]), token=data["token"])
+
+    async def logout(self) -> None:
+        await self._request("POST", "/auth/logout")
+        self.token = None
+
+    async def me(self) -> User:
+        return User.from_json((await self._request("GET", "/me"))["user"])
+
+    async def update_me(self, *, display_name: str | None = None, bio: str | None = None,
+                        is_private: bool | None = None) -> User:
+        body = _clean({"display_name": display_name, "bio": bio, "is_private": is_private})
+        return User.from_json((await self._request("PATCH", "/me", json=body))["user"])
+
+    async def set_avatar(self, image: bytes) -> User:
+        data = await self._request("PUT", "/me/avatar", content=image, headers={"Content-Type": "application/octet-stream"})
+        return User.from_json(data["user"])
+
+    async def delete_account(self, password: str) -> None:
+        await self._request("DELETE", "/me", json={"password": password})
+
+    # ---- posts ---------------------------------------------------------------------------------
+    async def create_post(self, files: Sequence[Path], caption: str = "", alt_texts: Sequence[str] = (), *,
+                          idempotency_key: str, progress: ProgressCallback | None = None,
+                          max_bytes_per_second: int | None = None) -> Post:
+        """Publish a post (multipart, streamed from disk). A retry with the same key returns the same post."""
+        body = MultipartBody(files, caption, alt_texts, progress, max_bytes_per_second)
+        headers = {"Content-Type": body.content_type, "Content-Length": str(body.length), "Idempotency-Key": idempotency_key}
+        timeout = httpx.Timeout(UPLOAD_STALL_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        data = await self._request("POST", "/posts", content=body.stream(), headers=headers, timeout=timeout)
+        return Post.from_json(data.get("post") or data)
+
+    async def upload_direct(self, path: Path, content_type: str | None = None) -> str:
+        """Send one file by the signed-URL route (POST /uploads, then PUT); answer its upload id."""
+        content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        reservation = await self._request("POST", "/uploads", json={"content_type": content_type, "size": path.stat().st_size})
+        headers = {**(reservation.get("headers") or {}), "Content-Type": content_type}
+        try:
+            response = await self._http.put(reservation["upload_url"], content=path.read_bytes(), headers=headers)
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return str(reservation["upload_id"])
+
+    async def create_post_from_uploads(self, upload_ids: Sequence[str], caption: str = "", alt_texts: Sequence[str] = (), *,
+                                       idempotency_key: str) -> Post:
+        body = {"upload_ids": list(upload_ids), "caption": caption, "alt_text": list(alt_texts)}
+        data = await self._request("POST", "/posts", json=body, headers={"Idempotency-Key": idempotency_key})
+        return Post.from_json(data.get("post") or data)
+
+    async def post(self, post_id: str) -> Post:
+        return Post.from_json((await self._request("GET", f"/posts/{post_id}"))["post"])
+
+    async def delete_post(self, post_id: str) -> None:
+        await self._request("DELETE", f"/posts/{post_id}")
+
+    # ---- reading -------------------------------------------------------------------------------
+    async def feed(self, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
+        return await self._page("/feed", "posts", Post.from_json, cursor, limit)
+
+    async def user(self, username: str) -> User:
+        return User.from_json((await self._request("GET", f"/users/{_by_name(username)}"))["user"])
+
+    async def user_posts(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
+        return await self._page(f"/users/{_by_name(username)}/posts", "posts", Post.from_json, cursor, limit)
+
+    async def followers(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page(f"/users/{_by_name(username)}/followers", "users", UserSummary.from_json, cursor, limit)
+
+    async def following(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page(f"/users/{_by_name(username)}/following", "users", UserSummary.from_json, cursor, limit)
+
+    async def saved(self, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
+        return await self._page("/saved", "posts", Post.from_json, cursor, limit)
+
+    async def tag_posts(self, tag: str, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
+        return await self._page(f"/tags/{tag.lstrip('#')}/posts", "posts", Post.from_json, cursor, limit)
+
+    async def search(self, query: str) -> SearchResults:
+        data = await self._request("GET", "/search", params={"q": query})
+        return SearchResults(users=tuple(UserSummary.from_json(u) for u in data.get("users") or ()),
+                             hashtags=tuple(Hashtag(h["tag"], int(h.get("post_count") or 0)) for h in data.get("hashtags") or ()))
+
+    async def notifications(self, cursor: str | None = None, limit: int | None = None) -> Page[Notification]:
+        return await self._page("/notifications", "notifications", Notification.from_json, cursor, limit)
+
+    async def mark_notifications_read(self, ids: Sequence[str] | None = None) -> int:
+        body = {"ids": list(ids)} if ids is not None else None
+        return int((await self._request("POST", "/notifications/read", json=body)).get("unread_count") or 0)
+
+    # ---- social --------------------------------------------------------------------------------
+    async def follow(self, username: str) -> dict:
+        """``{"following": True}``, or ``{"requested": True}`` for a private account."""
+        return await self._request("POST", f"/users/{_by_name(username)}/follow")
+
+    async def unfollow(self, username: str) -> dict:
+        return await self._request("DELETE", f"/users/{_by_name(username)}/follow")
+
+    async def follow_requests(self, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page("/me/follow_requests", "users", UserSummary.from_json, cursor, limit)
+
+    async def approve_follow_request(self, user_id: str) -> None:
+        await self._request("POST", f"/me/follow_requests/{user_id}/approve")
+
+    async def deny_follow_request(self, user_id: str) -> None:
+        await self._request("POST", f"/me/follow_requests/{user_id}/deny")
+
+    async def like(self, post_id: str) -> int:
+        return int((await self._request("POST", f"/posts/{post_id}/likes"))["like_count"])
+
+    async def unlike(self, post_id: str) -> int:
+        return int((await self._request("DELETE", f"/posts/{post_id}/likes"))["like_count"])
+
+    async def likes(self, post_id: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page(f"/posts/{post_id}/likes", "users", UserSummary.from_json, cursor, limit)
+
+    async def comment(self, post_id: str, text: str) -> Comment:
+        return Comment.from_json((await self._request("POST", f"/posts/{post_id}/comments", json={"text": text}))["comment"])
+
+    async def comments(self, post_id: str, cursor: str | None = None, limit: int | None = None) -> Page[Comment]:
+        return await self._page(f"/posts/{post_id}/comments", "comments", Comment.from_json, cursor, limit)
+
+    async def delete_comment(self, comment_id: str) -> None:
+        await self._request("DELETE", f"/comments/{comment_id}")
+
+    async def save(self, post_id: str) -> bool:
+        return bool((await self._request("POST", f"/posts/{post_id}/save"))["saved"])
+
+    async def unsave(self, post_id: str) -> bool:
+        return bool((await self._request("DELETE", f"/posts/{post_id}/save"))["saved"])
+
+    # ---- media bytes ---------------------------------------------------------------------------
+    async def media_bytes(self, url: str, fmt: str = "jpeg") -> bytes:
+        """A variant's bytes (JPEG by default: every image decoder reads it)."""
+        try:
+            response = await self._http.get(url, params={"format": fmt})
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response.content
+
+
+class MultipartBody:
+    """A multipart/form-data body streamed from disk, reporting bytes sent and optionally rate-limited
+    (a user on a metered link can cap the upload speed)."""
+
+    def __init__(self, files: Sequence[Path], caption: str, alt_texts: Sequence[str],
+                 progress: ProgressCallback | None, max_bytes_per_second: int | None) -> None:
+        self.boundary = f"photoshare-{uuid.uuid4().hex}"
+        self.files = [Path(f) for f in files]
+        self.progress = progress
+        self.max_bytes_per_second = max_bytes_per_second
+        fields = [("caption", caption)] + [("alt_text", text) for text in alt_texts]
+        self._field_parts = [self._field(name, value) for name, value in fields]
+        self._file_heads = [self._file_head(path) for path in self.files]
+        self._closing = f"--{self.boundary}--\r\n".encode()
+        self.length = (sum(map(len, self._field_parts)) + sum(map(len, self._file_heads))
+                       + sum(path.stat().st_size + 2 for path in self.files) + len(self._closing))
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    def _field(self, name: str, value: str) -> bytes:
+        return (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
+                + value.encode("utf-8") + b"\r\n")
+
+    def _file_head(self, path: Path) -> bytes:
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        safe_name = path.name.replace('"', "_")
+        return (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{safe_name}\"\r\n"
+                f"Content-Type: {content_type}\r\n\r\n").encode()
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        sent = 0
+        started = time.monotonic()
+        for part in self._field_parts:
+            sent += len(part)
+            yield part
+        for head, path in zip(self._file_heads, self.files):
+            sent += len(head)
+            yield head
+            with path.open("rb") as handle:
+                while chunk := handle.read(UPLOAD_CHUNK_BYTES):
+                    sent += len(chunk)
+                    yield chunk
+                    self._report(sent)
+                    await self._throttle(sent, started)
+            sent += 2
+            yield b"\r\n"
+        sent += len(self._closing)
+        yield self._closing
+        self._report(sent)
+
+    def _report(self, sent: int) -> None:
+        if self.progress is not None:
+            self.progress(sent, self.length)
+
+    async def _throttle(self, sent: int, started: float) -> None:
+        if not self.max_bytes_per_second:
+            return
+        ahead = sent / self.max_bytes_per_second - (time.monotonic() - started)
+        if ahead > 0:
+            await asyncio.sleep(ahead)
+
+
+def _error_from(response: httpx.Response) -> ApiError:
+    code, message = "http_error", response.reason_phrase or f"HTTP {response.status_code}"
+    try:
+        error = response.json().get("error") or {}
+        code, message = error.get("code") or code, error.get("message") or message
+    except ValueError:
+        pass
+    return ApiError(response.status_code, code, message, _retry_after(response))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _by_name(username: str) -> str:
+    """Users are addressed by name (``@name``) so callers never juggle two kinds of reference."""
+    return "@" + username.lstrip("@")
+
+
+def _clean(params: dict | None) -> dict | None:
+    if params is None:
+        return None
+    return {key: value for key, value in params.items() if value is not None}

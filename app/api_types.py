@@ -1,0 +1,189 @@
+"""Typed shapes of the PhotoShare API answers (see /api/v1/openapi.json and docs/api.md).
+
+Each type keeps the contract's field names, so ``dataclasses.asdict`` gives back JSON the offline
+cache can store and ``from_json`` can read again. Media URLs arrive relative to the server; the
+client makes them absolute before building these, so a cached post still points at its server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    user_id: str
+    username: str
+    avatar_url: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "UserSummary":
+        return cls(user_id=str(data["user_id"]), username=data["username"], avatar_url=data.get("avatar_url"))
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    username: str
+    display_name: str = ""
+    bio: str = ""
+    avatar_url: str | None = None
+    follower_count: int = 0
+    following_count: int = 0
+    post_count: int = 0
+    is_private: bool = False
+    followed_by_me: bool = False
+    follow_requested_by_me: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict) -> "User":
+        return cls(
+            user_id=str(data["user_id"]),
+            username=data["username"],
+            display_name=data.get("display_name") or "",
+            bio=data.get("bio") or "",
+            avatar_url=data.get("avatar_url"),
+            follower_count=int(data.get("follower_count") or 0),
+            following_count=int(data.get("following_count") or 0),
+            post_count=int(data.get("post_count") or 0),
+            is_private=bool(data.get("is_private")),
+            followed_by_me=bool(data.get("followed_by_me")),
+            follow_requested_by_me=bool(data.get("follow_requested_by_me")),
+        )
+
+
+@dataclass(frozen=True)
+class Media:
+    media_id: str
+    type: str
+    status: str
+    width: int | None = None
+    height: int | None = None
+    alt_text: str = ""
+    placeholder: str | None = None
+    variants: dict[str, str] = field(default_factory=dict)
+    failure_reason: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Media":
+        return cls(
+            media_id=str(data["media_id"]),
+            type=data.get("type", "photo"),
+            status=data.get("status", "ready"),
+            width=data.get("width"),
+            height=data.get("height"),
+            alt_text=data.get("alt_text") or "",
+            placeholder=data.get("placeholder"),
+            variants=dict(data.get("variants") or {}),
+            failure_reason=data.get("failure_reason"),
+        )
+
+    @property
+    def aspect_ratio(self) -> float:
+        if self.width and self.height:
+            return self.width / self.height
+        return 1.0
+
+
+@dataclass(frozen=True)
+class Post:
+    post_id: str
+    user: UserSummary
+    caption: str
+    media: tuple[Media, ...]
+    like_count: int
+    comment_count: int
+    created_at: str
+    liked_by_me: bool = False
+    saved_by_me: bool = False
+    hashtags: tuple[str, ...] = ()
+    media_url: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Post":
+        user = data.get("user") or {"user_id": data["user_id"], "username": data["username"]}
+        return cls(
+            post_id=str(data["post_id"]),
+            user=UserSummary.from_json(user),
+            caption=data.get("caption") or "",
+            media=tuple(Media.from_json(m) for m in data.get("media") or ()),
+            like_count=int(data.get("like_count") or 0),
+            comment_count=int(data.get("comment_count") or 0),
+            created_at=data.get("created_at") or "",
+            liked_by_me=bool(data.get("liked_by_me")),
+            saved_by_me=bool(data.get("saved_by_me")),
+            hashtags=tuple(data.get("hashtags") or ()),
+            media_url=data.get("media_url"),
+        )
+
+    @property
+    def first_media(self) -> Media | None:
+        return self.media[0] if self.media else None
+
+
+@dataclass(frozen=True)
+class Comment:
+    comment_id: str
+    post_id: str
+    user: UserSummary
+    text: str
+    created_at: str
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Comment":
+        return cls(comment_id=str(data["comment_id"]), post_id=str(data["post_id"]),
+                   user=UserSummary.from_json(data["user"]), text=data["text"], created_at=data.get("created_at") or "")
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: str
+    type: str
+    actor: UserSummary | None
+    post_id: str | None
+    post_thumb_url: str | None
+    created_at: str
+    read: bool
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Notification":
+        post = data.get("post") or {}
+        actor = data.get("actor")
+        return cls(id=str(data["id"]), type=data["type"], actor=UserSummary.from_json(actor) if actor else None,
+                   post_id=str(post["post_id"]) if post.get("post_id") else data.get("post_id"),
+                   post_thumb_url=post.get("media_url") or data.get("post_thumb_url"),
+                   created_at=data.get("created_at") or "", read=bool(data.get("read")))
+
+
+@dataclass(frozen=True)
+class Hashtag:
+    tag: str
+    post_count: int
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    users: tuple[UserSummary, ...]
+    hashtags: tuple[Hashtag, ...]
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    next_cursor: str | None
+    unread_count: int | None = None  # notifications only
+
+    @property
+    def has_more(self) -> bool:
+        return self.next_cursor is not None
+
+
+@dataclass(frozen=True)
+class Session:
+    """What signing in gives back: the account and its bearer token."""
+
+    user: User
+    token: str

@@ -1,0 +1,411 @@
+"""The ``photoshare`` command: serve, worker, settings and the admin toolbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import click
+
+from server import __version__
+from server.config import ConfigError, Settings, load, settings_reference
+
+
+def _settings(data_dir: str | None, config: str | None, **overrides) -> Settings:
+    try:
+        return load(overrides={"data_dir": data_dir, **overrides}, config_file=config if config else "")
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                               help="Folder for the database and media (default: the platform's user data folder).")
+config_option = click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
+                             help="A TOML settings file (see docs/settings.md).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="photoshare")
+def main() -> None:
+    """PhotoShare: self-hosted photo sharing for families and communities."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1; 0.0.0.0 for your network).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8080).")
+@click.option("--workers", "server_processes", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port (default 1). More than 1 needs PostgreSQL and Redis.")
+@click.option("--replicate", "replicate_url", default=None, metavar="URL",
+              help="Back up the SQLite database continuously with Litestream to a folder or s3://BUCKET/PATH?endpoint=….")
+@data_dir_option
+@config_option
+def serve(host, port, server_processes, replicate_url, data_dir, config) -> None:
+    """Run the PhotoShare server (API, media and background jobs).
+
+    Example: photoshare serve --host 0.0.0.0 --port 8080 --data-dir ~/photoshare --replicate /mnt/backup/photoshare
+    """
+    from aiohttp import web
+
+    from server.app import create_app
+
+    settings = _settings(data_dir, config, host=host, port=port, server_processes=server_processes, replicate_url=replicate_url)
+    _logging(settings)
+    if settings.server_processes > 1:
+        _serve_processes(settings)
+        return
+    app = create_app(settings)
+    if settings.replicate_url:
+        from server.replication import ReplicationError, attach_replication
+
+        try:
+            attach_replication(app, settings)
+        except (ReplicationError, ValueError) as exc:
+            raise click.UsageError(f"--replicate: {exc}") from None
+        click.echo(f"Replicating the database to {settings.replicate_url} with Litestream")
+    click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=10)
+
+
+def _serve_processes(settings: Settings) -> None:
+    from server.process_group import ProcessGroup, scaled_out_problem
+
+    problem = scaled_out_problem(settings)
+    if problem:
+        raise click.UsageError(f"--workers {settings.server_processes}: {problem}")
+    if settings.replicate_url:
+        raise click.UsageError("--replicate backs up the embedded SQLite database, which runs in one process; "
+                               "back up PostgreSQL with its own tools")
+    click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} "
+               f"with {settings.server_processes} processes (data in {settings.data_dir})")
+    sys.exit(ProcessGroup(settings, settings.server_processes).run())
+
+
+@main.command()
+@data_dir_option
+@config_option
+def worker(data_dir, config) -> None:
+    """Run background jobs only (media processing, fanout, cleanup), no HTTP.
+
+    Example: photoshare worker --data-dir ~/photoshare
+    """
+    from server.bootstrap import build_context, close_context
+
+    settings = _settings(data_dir, config)
+    _logging(settings)
+
+    async def run() -> None:
+        ctx = await build_context(settings, run_jobs=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo(f"PhotoShare worker running {settings.job_workers} job tasks (data in {settings.data_dir})")
+        await stop.wait()
+        await close_context(ctx)
+
+    asyncio.run(run())
+
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the settings reference as Markdown (docs/settings.md).")
+@data_dir_option
+@config_option
+def settings_command(markdown, data_dir, config) -> None:
+    """Show every setting and its current value.
+
+    Example: PHOTOSHARE_REGISTRATION=invite photoshare settings
+    """
+    if markdown:
+        click.echo(settings_reference(), nl=False)
+        return
+    settings = _settings(data_dir, config)
+    for name, value in settings.values.items():
+        click.echo(f"{name} = {value!r}")
+
+
+@main.group()
+def admin() -> None:
+    """Administer a PhotoShare deployment (run on the server's machine)."""
+
+
+def _with_context(settings: Settings, action):
+    from server.bootstrap import build_context, close_context
+
+    async def run():
+        ctx = await build_context(settings, run_jobs=False)
+        try:
+            return await action(ctx)
+        finally:
+            await close_context(ctx)
+
+    return asyncio.run(run())
+
+
+@admin.command()
+@click.option("--count", type=click.IntRange(1, 100), default=1, show_default=True, help="How many codes to make.")
+@data_dir_option
+@config_option
+def invite(count, data_dir, config) -> None:
+    """Make invite codes (each works once, for 7 days) for `registration = invite`.
+
+    Example: photoshare admin invite --count 3
+    """
+    settings = _settings(data_dir, config)
+
+    async def action(ctx):
+        return [await ctx.accounts.create_invite() for _ in range(count)]
+
+    for code in _with_context(settings, action):
+        click.echo(code)
+
+
+@admin.command()
+@click.option("--post", "post_id", type=int, default=None, help="Only this post's media.")
+@click.option("--user", "username", default=None, help="Only this account's media.")
+@click.option("--failed-only", is_flag=True, help="Only media whose processing failed.")
+@data_dir_option
+@config_option
+def reprocess(post_id, username, failed_only, data_dir, config) -> None:
+    """Run the media pipeline again (for example after changing a media setting), with a progress bar.
+
+    Photos keep being served from their old variants until the new ones are stored.
+
+    Example: photoshare admin reprocess --failed-only
+    """
+    settings = _settings(data_dir, config)
+
+    async def action(ctx):
+        clauses, params = [], []
+        if post_id is not None:
+            clauses.append("m.post_id = ?")
+            params.append(post_id)
+        if username is not None:
+            clauses.append("u.username = ?")
+            params.append(username.lstrip("@").lower())
+        if failed_only:
+            clauses.append("m.status = 'failed'")
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        media_ids = await ctx.db.read(lambda conn: [row[0] for row in conn.fetch_all(
+            f"SELECT m.id FROM media m JOIN users u ON u.id = m.user_id {where} ORDER BY m.id", params)])
+        outcome: dict[str, int] = {}
+        with click.progressbar(length=len(media_ids), label=f"Reprocessing {len(media_ids)} media", show_pos=True) as bar:
+            for media_id in media_ids:
+                status = await ctx.media.reprocess(media_id)
+                outcome[status] = outcome.get(status, 0) + 1
+                bar.update(1)
+        return outcome
+
+    outcome = _with_context(settings, action)
+    summary = ", ".join(f"{count} {status}" for status, count in sorted(outcome.items())) or "nothing to do"
+    click.echo(f"Done: {summary}")
+
+
+def _register_admin_tools() -> None:
+    from app.admin_tools import _commands
+
+    for command in _commands(_settings, _with_context, data_dir_option, config_option):
+        admin.add_command(command)
+
+
+_register_admin_tools()
+
+
+@admin.command()
+@click.argument("url")
+@click.option("--force", is_flag=True, help="Replace an existing database (it is kept beside, renamed).")
+@data_dir_option
+@config_option
+def restore(url, force, data_dir, config) -> None:
+    """Rebuild the SQLite database from a Litestream replica (a folder or s3://BUCKET/PATH?endpoint=…).
+
+    Stop the server first. Media files are not in the replica: keep them on their own disk or S3.
+
+    Example: photoshare admin restore /mnt/backup/photoshare --data-dir ~/photoshare
+    """
+    from server.restore import RestoreError, restore_database
+
+    settings = _settings(data_dir, config)
+    try:
+        restore_database(settings, url, force=force, progress=click.echo)
+    except RestoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@admin.command("migrate-to-postgres")
+@click.option("--to", "target_url", required=True, metavar="URL",
+              help="The PostgreSQL database to fill: postgresql://USER:PASSWORD@HOST:5432/DBNAME (created, and empty).")
+@click.option("--force", is_flag=True, help="Replace the data a non-empty target already holds.")
+@data_dir_option
+@config_option
+def migrate_to_postgres(target_url, force, data_dir, config) -> None:
+    """Copy an embedded deployment's data (its SQLite database) into PostgreSQL, verified table by table.
+
+    Stop the server first. Media files are not copied: rows refer to them by key, so the new
+    deployment's blob_url must reach the same files (see docs/postgres.md).
+
+    Example: photoshare admin migrate-to-postgres --to postgresql://photoshare@db.lan/photoshare --data-dir ~/photoshare
+    """
+    import contextlib
+    from pathlib import Path
+
+    import psycopg
+
+    from server.stores.copy_to_postgres import CopyCountMismatch, CopyRefused, copy_sqlite_to_postgres
+    from server.stores.sqlite import path_from_url
+
+    if not target_url.startswith(("postgresql://", "postgres://")):
+        raise click.UsageError("--to must be a postgresql:// URL.")
+    settings = _settings(data_dir, config)
+    source_url = settings.resolved_database_url
+    # The settings may already name the new database; the embedded one is then the data folder's file.
+    source = path_from_url(source_url) if source_url.startswith("sqlite:///") else str(settings.data_path / "photoshare.db")
+    source = str(Path(source).resolve())
+    if not Path(source).is_file():
+        raise click.UsageError(f"There is no embedded database at {source}; pass the deployment's --data-dir.")
+    try:
+        with contextlib.ExitStack() as progress:
+            bar = None
+
+            def start(total: int) -> None:
+                nonlocal bar
+                click.echo(f"Copying {total:,} rows from {source} to {_hide_password(target_url)}")
+                bar = progress.enter_context(click.progressbar(length=total, label="Copying", show_pos=True))
+
+            counts = copy_sqlite_to_postgres(source, target_url, force=force, on_start=start, on_rows=lambda rows: bar.update(rows))
+    except CopyCountMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    except CopyRefused as exc:
+        raise click.ClickException(f"Nothing was copied: {exc}") from None
+    except psycopg.Error as exc:
+        raise click.ClickException(f"PostgreSQL refused ({type(exc).__name__}): {exc}; nothing was kept.") from None
+    width = max(len(count.table) for count in counts)
+    click.echo(f"{'table':<{width}}  {'SQLite':>10}  {'PostgreSQL':>10}")
+    for count in counts:
+        click.echo(f"{count.table:<{width}}  {count.source_rows:>10,}  {count.target_rows:>10,}  {'ok' if count.matches else 'DIFFERENT'}")
+    click.echo(f"All {len(counts)} tables match ({sum(c.target_rows for c in counts):,} rows).")
+    click.echo(f"Next: run PhotoShare with database_url={_hide_password(target_url)} and blob_url={settings.resolved_blob_url} "
+               "(media stays where it is; or move it to S3 and point blob_url there).")
+
+
+def _hide_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@admin.group()
+def jobs() -> None:
+    """Background jobs: list, retry failed ones, purge."""
+
+
+@jobs.command("list")
+@click.option("--status", type=click.Choice(["queued", "running", "failed"]), default=None, help="Only jobs in this state.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@data_dir_option
+@config_option
+def jobs_list(status, limit, data_dir, config) -> None:
+    """List jobs, newest first, with their last error.
+
+    Example: photoshare admin jobs list --status failed
+    """
+    settings = _settings(data_dir, config)
+
+    async def action(ctx):
+        return await ctx.jobs.counts(), await ctx.jobs.list_jobs(status, limit)
+
+    counts, rows = _with_context(settings, action)
+    click.echo("  ".join(f"{name}: {value}" for name, value in sorted(counts.items())))
+    for job in rows:
+        error = f"  last error: {job.last_error}" if job.last_error else ""
+        click.echo(f"{job.id}  {job.kind:<20} {job.status:<8} attempts {job.attempts}/{job.max_attempts}  {job.payload}{error}")
+
+
+@jobs.command("retry")
+@click.argument("job_id", required=False, type=int)
+@click.option("--all", "all_failed", is_flag=True, help="Retry every failed job.")
+@data_dir_option
+@config_option
+def jobs_retry(job_id, all_failed, data_dir, config) -> None:
+    """Queue failed jobs again.
+
+    Example: photoshare admin jobs retry --all
+    """
+    if job_id is None and not all_failed:
+        raise click.UsageError("Give a JOB_ID or --all.")
+    settings = _settings(data_dir, config)
+    changed = _with_context(settings, lambda ctx: ctx.jobs.retry_failed(None if all_failed else job_id))
+    click.echo(f"{changed} job(s) queued again")
+
+
+@jobs.command("purge")
+@click.option("--status", type=click.Choice(["failed", "queued"]), default="failed", show_default=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@data_dir_option
+@config_option
+def jobs_purge(status, yes, data_dir, config) -> None:
+    """Delete jobs in a state (failed by default).
+
+    Example: photoshare admin jobs purge --status failed --yes
+    """
+    if not yes:
+        click.confirm(f"Delete every {status} job?", abort=True)
+    settings = _settings(data_dir, config)
+    removed = _with_context(settings, lambda ctx: ctx.jobs.purge(status))
+    click.echo(f"{removed} job(s) deleted")
+
+
+@main.command("app")
+@click.option("--server", "server_url", default=None, help="PhotoShare server address (default: the last one used).")
+@click.option("--embedded", is_flag=True, help="Also run a private server in the background (single user, local first).")
+def app_command(server_url, embedded) -> None:
+    """Open the PhotoShare desktop app.
+
+    Example: photoshare app --server http://photos.local:8080
+    """
+    from ui.app import run_desktop
+
+    server = None
+    if embedded:
+        from app.session import client_dir
+        from ui.embedded import EmbeddedServer
+
+        server = EmbeddedServer(client_dir() / "embedded-server")
+        server_url = server.start()
+        click.echo(f"Embedded server on {server_url}")
+    try:
+        run_desktop(server_url)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+@main.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve the web app on.")
+@click.option("--port", type=int, default=8550, show_default=True, help="Port to serve the web app on.")
+@click.option("--server", "server_url", default=None, help="PhotoShare server address (default: the last one used).")
+def web_command(host, port, server_url) -> None:
+    """Serve the PhotoShare app to a browser (the same UI as the desktop window).
+
+    Example: photoshare web --port 8550 --server http://127.0.0.1:8080
+    """
+    from ui.app import run_web
+
+    click.echo(f"PhotoShare web app on http://{host}:{port}")
+    run_web(host, port, server_url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Client benchmark: cold start to first feed paint from cache, and full-size filters on 12 MP.
+
+Run:  .venv/bin/python bench/client/run.py [--runs 3] [--no-browser]
+Prints the machine, the date and the figures; see README.md for what each one measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from app.api_types import Media, Post, User, UserSummary  # noqa: E402
+from app.cache import ClientCache  # noqa: E402
+from app.editing import FILTERS, EditSpec, apply_filter, open_photo, render_for_upload, to_jpeg  # noqa: E402
+from app.session import SessionData, SessionStore  # noqa: E402
+from tests.e2e.servers import free_port  # noqa: E402
+from tests.fixtures.images import photographic  # noqa: E402
+
+TWELVE_MP = (4000, 3000)
+CACHED_POSTS = 12
+# The feed's first card is painted when its photo's label is in the accessibility tree.
+FIRST_POST_LABEL = "Photo by bench. Double tap to like."
+TARGET_SECONDS = 2.0
+BROWSER_TIMEOUT_MS = 120_000
+
+
+def seed_offline_client(folder: Path) -> None:
+    """A signed-in client whose server is gone: everything the feed shows must come from the cache."""
+    dead_server = f"http://127.0.0.1:{free_port()}"
+    SessionStore(folder).save(SessionData(server_url=dead_server, token="offline", user_id="1", username="bench"))
+    cache = ClientCache(folder / "cache")
+    cache.save_user(User(user_id="1", username="bench", post_count=CACHED_POSTS))
+    photo = to_jpeg(photographic((640, 640), seed=3), 85)  # the feed shows the 640 variant
+    posts = []
+    for index in range(CACHED_POSTS):
+        url = f"{dead_server}/media/{index:064x}"
+        cache.media.set(url, photo)
+        media = Media(media_id=str(index), type="photo", status="ready", width=1080, height=1080,
+                      variants={"1080": url, "640": url})
+        posts.append(Post(post_id=str(1000 - index), user=UserSummary("1", "bench"), caption=f"cached post {index}",
+                          media=(media,), like_count=index, comment_count=0, created_at="2026-11-21T20:06:00.000Z"))
+    cache.save_posts("feed", posts, None)
+    cache.close()
+
+
+def cold_start_in_browser(runs: int) -> list[tuple[float, float, float]] | None:
+    """``photoshare web`` from process start to the first cached post painted in Chromium, as
+    (server answering, Flutter engine up, first post painted) seconds from process start."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS
+
+    timings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(runs):
+            folder = Path(tempfile.mkdtemp(prefix="photoshare-bench-"))
+            seed_offline_client(folder)
+            port = free_port()
+            started = time.perf_counter()
+            app = subprocess.Popen([sys.executable, "-m", "app", "web", "--port", str(port)], cwd=REPO,
+                                   env={**os.environ, "PHOTOSHARE_CLIENT_DIR": str(folder)},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                _wait_http(f"http://127.0.0.1:{port}")
+                serving = time.perf_counter() - started
+                page = browser.new_page(viewport={"width": 480, "height": 960})
+                page.goto(f"http://127.0.0.1:{port}/")
+                page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=BROWSER_TIMEOUT_MS)
+                engine = time.perf_counter() - started
+                page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+                page.locator("flt-semantics-host").get_by_label(FIRST_POST_LABEL).first.wait_for(timeout=BROWSER_TIMEOUT_MS)
+                timings.append((serving, engine, time.perf_counter() - started))
+                page.close()
+            finally:
+                app.terminate()
+                app.wait(15)
+                shutil.rmtree(folder, ignore_errors=True)
+        browser.close()
+    return timings
+
+
+def _wait_http(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def cached_feed_models(runs: int) -> list[float]:
+    """The Python side alone, in a fresh process: import the client, open the cache, build the feed state."""
+    code = ("import time; t=time.perf_counter(); from pathlib import Path; from app.cache import ClientCache; "
+            "from ui.models import PostList; c=ClientCache(Path(__import__('os').environ['D'])/'cache'); "
+            "posts, cur = c.load_posts('feed'); f=PostList('feed'); f.replace_all(posts, cur, from_cache=True); "
+            "[c.media_bytes(m.post.first_media.variants['1080']) for m in f.posts]; print(time.perf_counter()-t)")
+    timings = []
+    for _ in range(runs):
+        folder = Path(tempfile.mkdtemp(prefix="photoshare-bench-"))
+        seed_offline_client(folder)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=REPO, env={**os.environ, "D": str(folder)}, check=True,
+                       capture_output=True)
+        timings.append(time.perf_counter() - started)
+        shutil.rmtree(folder, ignore_errors=True)
+    return timings
+
+
+def filter_timings(runs: int) -> tuple[dict[str, float], float]:
+    """Each filter on a decoded 12 MP photo, and the whole share step (decode → edits → resize → JPEG)."""
+    folder = Path(tempfile.mkdtemp(prefix="photoshare-bench-"))
+    source = folder / "camera-12mp.jpg"
+    photographic(TWELVE_MP, seed=12).save(source, "JPEG", quality=92)
+    img = open_photo(source)
+    per_filter = {}
+    for name in FILTERS:
+        if name == "normal":
+            continue
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            apply_filter(img, name, 1.0)
+            times.append(time.perf_counter() - started)
+        per_filter[name] = statistics.median(times)
+    share = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        render_for_upload(source, EditSpec(crop="4:5", filter="clarendon", strength=0.8), folder / "out.jpg")
+        share.append(time.perf_counter() - started)
+    shutil.rmtree(folder, ignore_errors=True)
+    return per_filter, statistics.median(share)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-browser", action="store_true", help="Skip the Chromium cold-start figure.")
+    args = parser.parse_args()
+
+    print(f"PhotoShare client benchmark — {datetime.datetime.now().isoformat(timespec='seconds')}")
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print()
+    models = cached_feed_models(args.runs)
+    print(f"cold start, cached feed → UI state (fresh process, {CACHED_POSTS} posts + photos): "
+          f"median {statistics.median(models):.2f} s")
+    if not args.no_browser:
+        browser = cold_start_in_browser(args.runs)
+        if browser is None:
+            print("cold start to first feed paint (web, Chromium): skipped — /usr/bin/chromium not installed")
+        else:
+            serving, engine, painted = (statistics.median(column) for column in zip(*browser))
+            verdict = "meets" if painted <= TARGET_SECONDS else "misses"
+            print(f"cold start to first feed paint from cache, offline (photoshare web + Chromium): median {painted:.2f} s "
+                  f"({verdict} the {TARGET_SECONDS:.0f} s target)")
+            print(f"  of which: web server answering {serving:.2f} s, Flutter engine up {engine:.2f} s, "
+                  f"first post painted {painted:.2f} s")
+    print()
+    per_filter, share = filter_timings(args.runs)
+    print(f"filters at full size on a {TWELVE_MP[0]}×{TWELVE_MP[1]} (12 MP) photo, median of {args.runs}:")
+    for name, seconds in per_filter.items():
+        print(f"  {name:<10} {seconds * 1000:7.0f} ms")
+    print(f"share step (decode, rotate/crop 4:5, clarendon at full size, resize to 2048, JPEG): {share:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""Feed benchmark: home-feed throughput and latency (warm and cold) against an aiohttp hello-world,
+and the time for one post to reach 10,000 followers' timelines.
+
+Example: .venv/bin/python -m bench.feed.run            (builds the dataset on first use; ~5 minutes)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+
+from bench.feed import dataset
+from bench.feed.fanout import measure_fanout
+
+HERE = Path(__file__).parent
+HOST = "127.0.0.1"  # loopback only
+WARM_VIEWERS = 5_000  # well inside the timelines' LRU, so every measured read is warm
+COLD_VIEWERS = 20_000  # more than a cold run can reach, so every measured read is a first read
+CONNECTIONS = 50
+LIGHT_CONNECTIONS = 4  # latency without a queue in front of one busy process
+RUN_SECONDS = 10
+COLD_RUN_SECONDS = 5
+STARTUP_TIMEOUT_SECONDS = 120
+WARMUP_CONCURRENCY = 16
+WRK_TIMEOUT = "5s"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def start_server(kind: str, data_dir: Path | None = None) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir)] if data_dir else [])
+    process = subprocess.Popen(args, cwd=HERE.parent.parent)
+    path = "/" if kind == "hello" else "/healthz"
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{kind} server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=2) as response:
+                if response.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"{kind} server did not start within {STARTUP_TIMEOUT_SECONDS} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, connections: int, seconds: int, tokens: list[str] | None = None) -> dict:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", WRK_TIMEOUT]
+    env = dict(os.environ)
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(tokens or ["-"]))
+        env["TOKENS_FILE"] = handle.name
+    if tokens:
+        command += ["-s", str(HERE / "rotate_tokens.lua")]
+    try:
+        output = subprocess.run(command + [url], capture_output=True, text=True, env=env, timeout=seconds + 60, check=True).stdout
+    finally:
+        os.unlink(env["TOKENS_FILE"])
+    latency = {match[0]: float(match[1]) * _UNITS[match[2]]
+               for match in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)}
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50_ms": latency.get("50"), "p99_ms": latency.get("99"),
+        "errors": int(bad.group(1)) if bad else 0,
+    }
+
+
+async def warm_up(port: int, tokens: list[str]) -> dict:
+    """Read each viewer's feed once (rebuilding their timelines) and check the pages are full."""
+    semaphore = asyncio.Semaphore(WARMUP_CONCURRENCY)
+    sizes: list[int] = []
+    async with aiohttp.ClientSession() as session:
+        async def read(token: str) -> None:
+            async with semaphore:
+                async with session.get(f"http://{HOST}:{port}/api/v1/feed?limit=20", headers={"Authorization": f"Bearer {token}"}) as response:
+                    body = await response.json()
+                    assert response.status == 200, body
+                    sizes.append(len(body["posts"]))
+
+        await asyncio.gather(*(read(token) for token in tokens))
+    return {"viewers": len(sizes), "mean_posts_per_page": round(sum(sizes) / len(sizes), 2)}
+
+
+def machine() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "date": dt.date.today().isoformat(), "sqlite": __import__("sqlite3").sqlite_version}
+
+
+def main() -> None:
+    print("dataset:", json.dumps(dataset.build()), flush=True)
+    info = json.loads((dataset.DATA_DIR / dataset.DONE_MARKER).read_text())
+    rng = random.Random(7)
+    viewers = rng.sample(range(info["users"]), WARM_VIEWERS + 2 * COLD_VIEWERS)
+    tokens = [dataset.token_for(dataset.user_id_at(index)) for index in viewers]
+    warm_tokens, cold_light, cold_busy = tokens[:WARM_VIEWERS], tokens[WARM_VIEWERS:WARM_VIEWERS + COLD_VIEWERS], tokens[WARM_VIEWERS + COLD_VIEWERS:]
+    results: dict = {"machine": machine()}
+
+    hello, port = start_server("hello")
+    try:
+        results["hello"] = wrk(f"http://{HOST}:{port}/", CONNECTIONS, RUN_SECONDS)
+    finally:
+        stop(hello)
+    print("hello-world:", results["hello"], flush=True)
+
+    server, port = start_server("photoshare", dataset.DATA_DIR)
+    try:
+        url = f"http://{HOST}:{port}/api/v1/feed?limit=20"
+        results["cold_light"] = wrk(url, LIGHT_CONNECTIONS, COLD_RUN_SECONDS, cold_light)
+        print("cold feed, 4 connections:", results["cold_light"], flush=True)
+        results["cold"] = wrk(url, CONNECTIONS, COLD_RUN_SECONDS, cold_busy)
+        print("cold feed, 50 connections:", results["cold"], flush=True)
+        started = time.monotonic()
+        results["warm_up"] = asyncio.run(warm_up(port, warm_tokens))
+        results["warm_up"]["seconds"] = round(time.monotonic() - started, 1)
+        print("warm-up:", results["warm_up"], flush=True)
+        results["warm"] = wrk(url, CONNECTIONS, RUN_SECONDS, warm_tokens)
+        print("warm feed, 50 connections:", results["warm"], flush=True)
+        results["warm_light"] = wrk(url, LIGHT_CONNECTIONS, RUN_SECONDS, warm_tokens)
+        print("warm feed, 4 connections:", results["warm_light"], flush=True)
+    finally:
+        stop(server)
+
+    results["ratio_warm_to_hello"] = round(results["warm"]["requests_per_second"] / results["hello"]["requests_per_second"], 3)
+    results["fanout"] = asyncio.run(measure_fanout(dataset.DATA_DIR))
+    print("fanout:", results["fanout"], flush=True)
+    (dataset.DATA_DIR / "results.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

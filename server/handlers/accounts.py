@@ -1,0 +1,79 @@
+"""Accounts: /auth/*, /me."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ..context import CONTEXT
+from ..http import json_response, no_content, read_json
+from ..middlewares import require_user
+from ..routing import doc
+from .uploads import receive_single_image
+
+routes = web.RouteTableDef()
+TAG = "accounts"
+
+
+@routes.post("/api/v1/auth/register")
+@doc("Create an account and sign in.", auth=False, tag=TAG, body={"username": "string", "password": "string", "invite_code": "string?"},
+     responses={201: "{user, token}", 400: "bad username or password", 403: "registration closed or bad invite", 409: "username taken"})
+async def register(request: web.Request) -> web.Response:
+    data = await read_json(request)
+    user, token = await request.app[CONTEXT].accounts.register(data.get("username"), data.get("password"), data.get("invite_code"))
+    return json_response({"user": user, "token": token}, status=201)
+
+
+@routes.post("/api/v1/auth/login")
+@doc("Sign in with a username and password.", auth=False, tag=TAG, body={"username": "string", "password": "string"},
+     responses={200: "{user, token}", 401: "wrong username or password"})
+async def login(request: web.Request) -> web.Response:
+    data = await read_json(request)
+    user, token = await request.app[CONTEXT].accounts.login(data.get("username"), data.get("password"))
+    return json_response({"user": user, "token": token})
+
+
+@routes.post("/api/v1/auth/logout")
+@doc("Sign out: the token stops working.", tag=TAG, responses={204: "signed out", 401: "no or bad token"})
+async def logout(request: web.Request) -> web.Response:
+    require_user(request)
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    await request.app[CONTEXT].accounts.logout(token)
+    return no_content()
+
+
+@routes.get("/api/v1/me")
+@doc("The signed-in account, with its private fields.", tag=TAG, responses={200: "{user}", 401: "no or bad token"})
+async def me(request: web.Request) -> web.Response:
+    user = await request.app[CONTEXT].accounts.me(require_user(request))
+    return json_response({"user": user})
+
+
+@routes.patch("/api/v1/me")
+@doc("Edit the profile.", tag=TAG, body={"display_name": "string?", "bio": "string?", "is_private": "boolean?"},
+     responses={200: "{user}", 400: "invalid field", 401: "no or bad token"})
+async def update_me(request: web.Request) -> web.Response:
+    user_id = require_user(request)
+    data = await read_json(request)
+    user = await request.app[CONTEXT].accounts.update_profile(user_id, data)
+    return json_response({"user": user})
+
+
+@routes.put("/api/v1/me/avatar")
+@doc("Set the profile photo (image bytes, or multipart with a 'media' part).", tag=TAG, content_type="image/*",
+     responses={200: "{user}", 400: "invalid_media, unsupported_media or too_large", 401: "no or bad token"})
+async def set_avatar(request: web.Request) -> web.Response:
+    user_id = require_user(request)
+    ctx = request.app[CONTEXT]
+    async with receive_single_image(request, ctx) as path:
+        user = await ctx.accounts.set_avatar(user_id, path)
+    return json_response({"user": user})
+
+
+@routes.delete("/api/v1/me")
+@doc("Delete the account and everything it owns, media included.", tag=TAG, body={"password": "string"},
+     responses={204: "deleted", 400: "no password", 401: "no or bad token", 403: "wrong password"})
+async def delete_me(request: web.Request) -> web.Response:
+    user_id = require_user(request)
+    data = await read_json(request)
+    await request.app[CONTEXT].accounts.delete_account(user_id, data.get("password"))
+    return no_content()

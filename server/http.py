@@ -1,0 +1,116 @@
+"""Request parsing and JSON responses shared by every handler."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from .errors import InvalidInput, NotFound
+from .ids import parse_id
+
+MAX_JSON_BODY_BYTES = 64 * 1024  # the largest JSON body (a 2,200-char caption and ten alt texts fit easily)
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+
+
+def json_response(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
+    return web.Response(
+        body=orjson.dumps(data),
+        status=status,
+        content_type="application/json",
+        charset="utf-8",
+        headers=headers,
+    )
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+def refuse_nul(value: Any, what: str = "The request") -> None:
+    """Refuse text holding U+0000 (NUL), anywhere in a string, list or object.
+
+    PostgreSQL text cannot store it and no name, caption or search needs it; refused at the edge,
+    every store gives the same clear 400 instead of SQLite storing it and PostgreSQL failing.
+    """
+    pending = [value]
+    while pending:  # a loop, not recursion: JSON may nest deeper than Python's recursion limit
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise InvalidInput(f"{what} contains a NUL character (U+0000), which text here cannot hold.")
+        elif isinstance(item, dict):
+            pending += item.keys()
+            pending += item.values()
+        elif isinstance(item, list):
+            pending += item
+
+
+async def read_json(request: web.Request, *, required: bool = True) -> dict:
+    if request.content_length is not None and request.content_length > MAX_JSON_BODY_BYTES:
+        raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
+    body = await request.content.read(MAX_JSON_BODY_BYTES + 1)
+    if len(body) > MAX_JSON_BODY_BYTES:
+        raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
+    if not body.strip():
+        if required:
+            raise InvalidInput("A JSON body is required.")
+        return {}
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise InvalidInput("The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    refuse_nul(data, "The request body")
+    return data
+
+
+def string_field(data: dict, name: str, *, required: bool = False, default: str | None = None) -> str | None:
+    value = data.get(name, default)
+    if value is None:
+        if required:
+            raise InvalidInput(f"'{name}' is required.")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"'{name}' must be a string.")
+    return value
+
+
+def page_limit(request: web.Request) -> int:
+    raw = request.query.get("limit")
+    if raw is None or raw == "":
+        return DEFAULT_PAGE_SIZE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}.")
+    return int(raw)
+
+
+def encode_cursor(*parts: int) -> str:
+    text = ".".join(str(part) for part in parts)
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(request: web.Request, count: int = 1) -> tuple[int, ...] | None:
+    """The cursor's integers, or None for the first page; a damaged cursor is a 400."""
+    raw = request.query.get("cursor")
+    if not raw:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        parts = tuple(int(part) for part in text.split("."))
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("'cursor' is not a cursor this server made.") from None
+    if len(parts) != count or any(part < 0 for part in parts):
+        raise InvalidInput("'cursor' is not a cursor this server made.")
+    return parts
+
+
+def path_id(request: web.Request, name: str, what: str) -> int:
+    value = parse_id(request.match_info.get(name))
+    if value is None:
+        raise NotFound(f"No such {what}.")
+    return value

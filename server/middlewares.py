@@ -1,0 +1,120 @@
+"""Request ids, JSON errors everywhere, metrics, bearer-token auth and write rate limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+
+from aiohttp import web
+
+from .context import CONTEXT
+from .errors import ApiError, RateLimited, Unauthorized
+from .http import json_response, refuse_nul
+
+log = logging.getLogger("photoshare.http")
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REQUEST_ID_HEADER = "X-Request-Id"
+USER_KEY = "photoshare_user_id"
+AUTH_PROBLEM_KEY = "photoshare_auth_problem"
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    408: "timeout", 409: "conflict", 411: "length_required", 413: "too_large", 415: "unsupported_media",
+    429: "rate_limited", 431: "headers_too_large",
+}
+
+
+def error_response(status: int, code: str, message: str, request_id: str, headers: dict | None = None) -> web.Response:
+    response = json_response({"error": {"code": code, "message": message, "request_id": request_id}}, status=status, headers=headers)
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def _route_name(request: web.Request) -> str:
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else "unmatched"
+
+
+@web.middleware
+async def request_context(request: web.Request, handler):
+    request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or os.urandom(8).hex()
+    request["request_id"] = request_id
+    started = time.perf_counter()
+    status = 500
+    try:
+        refuse_nul([request.path, *request.query.values()], "The URL")
+        response = await handler(request)
+        status = response.status
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+    except ApiError as exc:
+        status = exc.status
+        return error_response(exc.status, exc.code, exc.message, request_id, exc.headers)
+    except web.HTTPException as exc:
+        status = exc.status
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+        headers = {key: value for key, value in exc.headers.items() if key.lower() in ("allow", "retry-after")}
+        return error_response(exc.status, code, message, request_id, headers)
+    except (ConnectionResetError, asyncio.CancelledError):
+        raise
+    except Exception:
+        log.exception("unexpected error answering %s %s (request %s)", request.method, request.path, request_id)
+        return error_response(500, "internal_error", f"Something went wrong on the server. Quote request id {request_id} when you report it.", request_id)
+    finally:
+        ctx = request.app.get(CONTEXT)
+        if ctx is not None:
+            ctx.metrics.observe_request(request.method, _route_name(request), status, time.perf_counter() - started)
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+@web.middleware
+async def authenticate(request: web.Request, handler):
+    """Resolve a bearer token if one is sent; handlers that need a user call ``require_user``."""
+    header = request.headers.get("Authorization", "")
+    request[USER_KEY] = None
+    if header:
+        # A bad token is refused only where a user is needed (``require_user``): signing in or
+        # registering with a stale token still left in a client must work.
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            request[AUTH_PROBLEM_KEY] = "The Authorization header must be 'Bearer <token>'."
+        else:
+            user_id = await request.app[CONTEXT].accounts.user_for_token(token.strip())
+            if user_id is None:
+                request[AUTH_PROBLEM_KEY] = "The token is not valid (signed out or the account is gone). Sign in again."
+            request[USER_KEY] = user_id
+    return await handler(request)
+
+
+@web.middleware
+async def rate_limit_writes(request: web.Request, handler):
+    if request.method in WRITE_METHODS and request.path.startswith("/api/"):
+        ctx = request.app[CONTEXT]
+        settings = ctx.settings
+        wait = await ctx.limiter.hit("ip:" + client_address(request), settings.rate_limit_ip_writes)
+        user_id = request.get(USER_KEY)
+        if not wait and user_id is not None:
+            wait = await ctx.limiter.hit(f"user:{user_id}", settings.rate_limit_user_writes)
+        if wait:
+            raise RateLimited(wait)
+    return await handler(request)
+
+
+def current_user(request: web.Request) -> int | None:
+    return request.get(USER_KEY)
+
+
+def require_user(request: web.Request) -> int:
+    user_id = request.get(USER_KEY)
+    if user_id is None:
+        raise Unauthorized(request.get(AUTH_PROBLEM_KEY) or "Sign in first: send 'Authorization: Bearer <token>'.")
+    return user_id

@@ -1,0 +1,45 @@
+"""Comments and the post's denormalised comment_count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..stores.base import Conn
+from .paging import fetch_page
+
+COMMENT_COLUMNS = "c.id, c.post_id, c.user_id, c.text, c.created_at, u.username, u.avatar_key"
+
+
+def insert(conn: Conn, *, comment_id: int, post_id: int, user_id: int, text: str, created_at: int) -> None:
+    conn.execute(
+        "INSERT INTO comments (id, post_id, user_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
+        (comment_id, post_id, user_id, text, created_at),
+    )
+
+
+def by_id(conn: Conn, comment_id: int) -> Any | None:
+    """The comment with its author's summary columns, and the author of the post it is on."""
+    return conn.fetch_one(
+        f"SELECT {COMMENT_COLUMNS}, p.user_id AS post_author_id FROM comments c"
+        " JOIN users u ON u.id = c.user_id JOIN posts p ON p.id = c.post_id WHERE c.id = ?",
+        (comment_id,),
+    )
+
+
+def delete(conn: Conn, comment_id: int) -> bool:
+    return conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,)) == 1
+
+
+def add_to_count(conn: Conn, post_id: int, delta: int) -> int:
+    return conn.fetch_val("UPDATE posts SET comment_count = comment_count + ? WHERE id = ? RETURNING comment_count", (delta, post_id))
+
+
+def page(conn: Conn, post_id: int, after_id: int | None, limit: int) -> tuple[list[Any], bool]:
+    """A post's comments, oldest first (ids are time-ordered), after the comment ``after_id``."""
+    sql = f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id WHERE c.post_id = ?"
+    params: list[Any] = [post_id]
+    if after_id is not None:
+        sql += " AND c.id > ?"
+        params.append(after_id)
+    sql += " ORDER BY c.id"
+    return fetch_page(conn, sql, params, limit)

@@ -1,0 +1,109 @@
+"""Follows and follow requests, with the follower/following counters kept beside them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..stores.base import Conn, placeholders
+from .users import USER_COLUMNS
+
+# Newest first, keyset on (created_at, user id): stable when people follow between page loads.
+_AFTER = "(f.created_at < ? OR (f.created_at = ? AND {column} < ?))"
+
+
+def is_following(conn: Conn, follower_id: int, followee_id: int) -> bool:
+    return conn.fetch_val("SELECT 1 FROM follows WHERE follower_id = ? AND followee_id = ?", (follower_id, followee_id)) is not None
+
+
+def has_request(conn: Conn, requester_id: int, target_id: int) -> bool:
+    return conn.fetch_val(
+        "SELECT 1 FROM follow_requests WHERE requester_id = ? AND target_id = ?", (requester_id, target_id)
+    ) is not None
+
+
+def add_follow(conn: Conn, follower_id: int, followee_id: int, now: int) -> None:
+    conn.execute("INSERT INTO follows (follower_id, followee_id, created_at) VALUES (?, ?, ?)", (follower_id, followee_id, now))
+    conn.execute("UPDATE users SET following_count = following_count + 1 WHERE id = ?", (follower_id,))
+    conn.execute("UPDATE users SET follower_count = follower_count + 1 WHERE id = ?", (followee_id,))
+
+
+def remove_follow(conn: Conn, follower_id: int, followee_id: int) -> bool:
+    if not conn.execute("DELETE FROM follows WHERE follower_id = ? AND followee_id = ?", (follower_id, followee_id)):
+        return False
+    conn.execute("UPDATE users SET following_count = following_count - 1 WHERE id = ?", (follower_id,))
+    conn.execute("UPDATE users SET follower_count = follower_count - 1 WHERE id = ?", (followee_id,))
+    return True
+
+
+def add_request(conn: Conn, requester_id: int, target_id: int, now: int) -> None:
+    conn.execute("INSERT INTO follow_requests (requester_id, target_id, created_at) VALUES (?, ?, ?)", (requester_id, target_id, now))
+
+
+def remove_request(conn: Conn, requester_id: int, target_id: int) -> bool:
+    return conn.execute("DELETE FROM follow_requests WHERE requester_id = ? AND target_id = ?", (requester_id, target_id)) > 0
+
+
+def requester_ids(conn: Conn, target_id: int, limit: int) -> list[int]:
+    rows = conn.fetch_all("SELECT requester_id FROM follow_requests WHERE target_id = ? ORDER BY created_at LIMIT ?", (target_id, limit))
+    return [row[0] for row in rows]
+
+
+def _user_page(conn: Conn, sql: str, params: list, after: tuple[int, int] | None, column: str, limit: int) -> list[Any]:
+    if after is not None:
+        sql += " AND " + _AFTER.format(column=column)
+        params += [after[0], after[0], after[1]]
+    sql += f" ORDER BY f.created_at DESC, {column} DESC LIMIT ?"
+    return conn.fetch_all(sql, [*params, limit])
+
+
+def _users_columns(alias: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in USER_COLUMNS.split(","))
+
+
+def followers_page(conn: Conn, user_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
+    """User rows plus ``followed_at``, newest follower first."""
+    sql = (f"SELECT {_users_columns('u')}, f.created_at AS followed_at FROM follows f JOIN users u ON u.id = f.follower_id"
+           " WHERE f.followee_id = ?")
+    return _user_page(conn, sql, [user_id], after, "f.follower_id", limit)
+
+
+def following_page(conn: Conn, user_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
+    sql = (f"SELECT {_users_columns('u')}, f.created_at AS followed_at FROM follows f JOIN users u ON u.id = f.followee_id"
+           " WHERE f.follower_id = ?")
+    return _user_page(conn, sql, [user_id], after, "f.followee_id", limit)
+
+
+def requests_page(conn: Conn, target_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
+    sql = (f"SELECT {_users_columns('u')}, f.created_at AS followed_at FROM follow_requests f JOIN users u ON u.id = f.requester_id"
+           " WHERE f.target_id = ?")
+    return _user_page(conn, sql, [target_id], after, "f.requester_id", limit)
+
+
+def relations_of(conn: Conn, viewer_id: int, user_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Which of these users the viewer follows, and which the viewer has asked to follow."""
+    if not user_ids:
+        return set(), set()
+    marks = placeholders(len(user_ids))
+    followed = {row[0] for row in conn.fetch_all(
+        f"SELECT followee_id FROM follows WHERE follower_id = ? AND followee_id IN ({marks})", [viewer_id, *user_ids])}
+    requested = {row[0] for row in conn.fetch_all(
+        f"SELECT target_id FROM follow_requests WHERE requester_id = ? AND target_id IN ({marks})", [viewer_id, *user_ids])}
+    return followed, requested
+
+
+def followees_with_counts(conn: Conn, user_id: int) -> list[tuple[int, int]]:
+    """(followee id, its follower count) for everyone this user follows: the feed's sources."""
+    rows = conn.fetch_all(
+        "SELECT f.followee_id, u.follower_count FROM follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = ?",
+        (user_id,),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+def follower_ids_after(conn: Conn, followee_id: int, after: int, limit: int) -> list[int]:
+    """One batch of followers in id order (the fanout walks them with a keyset, never OFFSET)."""
+    rows = conn.fetch_all(
+        "SELECT follower_id FROM follows WHERE followee_id = ? AND follower_id > ? ORDER BY follower_id LIMIT ?",
+        (followee_id, after, limit),
+    )
+    return [row[0] for row in rows]

@@ -1,0 +1,88 @@
+"""Users, tokens and invites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..stores.base import Conn, placeholders
+
+USER_COLUMNS = (
+    "id, username, password_hash, display_name, bio, avatar_key, is_private, is_admin, is_disabled,"
+    " follower_count, following_count, post_count, created_at"
+)
+
+
+def by_id(conn: Conn, user_id: int) -> Any | None:
+    return conn.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
+
+
+def by_username(conn: Conn, username: str) -> Any | None:
+    return conn.fetch_one(f"SELECT {USER_COLUMNS} FROM users WHERE username = ?", (username,))
+
+
+def by_ids(conn: Conn, user_ids: list[int]) -> dict[int, Any]:
+    if not user_ids:
+        return {}
+    rows = conn.fetch_all(f"SELECT {USER_COLUMNS} FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
+    return {row["id"]: row for row in rows}
+
+
+def ids_by_usernames(conn: Conn, usernames: list[str]) -> dict[str, int]:
+    if not usernames:
+        return {}
+    rows = conn.fetch_all(f"SELECT id, username FROM users WHERE username IN ({placeholders(len(usernames))})", usernames)
+    return {row["username"]: row["id"] for row in rows}
+
+
+def count(conn: Conn) -> int:
+    return conn.fetch_val("SELECT COUNT(*) FROM users")
+
+
+def insert(conn: Conn, *, user_id: int, username: str, password_hash: str, is_admin: bool, created_at: int) -> None:
+    conn.execute(
+        "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)",
+        (user_id, username, password_hash, int(is_admin), created_at),
+    )
+
+
+def update_profile(conn: Conn, user_id: int, changes: dict[str, Any]) -> None:
+    allowed = {"display_name", "bio", "is_private", "avatar_key", "password_hash", "is_disabled", "is_admin"}
+    fields = [name for name in changes if name in allowed]
+    if not fields:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in fields)
+    conn.execute(f"UPDATE users SET {assignments} WHERE id = ?", [changes[name] for name in fields] + [user_id])
+
+
+def add_token(conn: Conn, token_hash: str, user_id: int, created_at: int) -> None:
+    conn.execute("INSERT INTO tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)", (token_hash, user_id, created_at))
+
+
+def user_for_token(conn: Conn, token_hash: str) -> int | None:
+    return conn.fetch_val(
+        "SELECT t.user_id FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.is_disabled = 0",
+        (token_hash,),
+    )
+
+
+def delete_token(conn: Conn, token_hash: str) -> int:
+    return conn.execute("DELETE FROM tokens WHERE token_hash = ?", (token_hash,))
+
+
+def delete_tokens_of(conn: Conn, user_id: int) -> int:
+    return conn.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
+
+
+def add_invite(conn: Conn, code_hash: str, created_by: int | None, created_at: int, expires_at: int) -> None:
+    conn.execute(
+        "INSERT INTO invites (code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (code_hash, created_by, created_at, expires_at),
+    )
+
+
+def use_invite(conn: Conn, code_hash: str, user_id: int, now: int) -> bool:
+    changed = conn.execute(
+        "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ? AND used_by IS NULL AND expires_at > ?",
+        (user_id, now, code_hash, now),
+    )
+    return changed == 1

@@ -1,0 +1,290 @@
+"""Accounts: register, sign in and out, profile, avatar, and deleting everything an account owns."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from .. import auth
+from ..caches import LRUCache
+from ..context import Context
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from ..jobs.base import PRIORITY_CLEANUP
+from ..jobs.database import enqueue_in
+from ..repos import users as users_repo
+from ..serialize import user_json
+from ..stores.base import Conn, IntegrityError
+
+USERNAME_RE = re.compile(r"^[a-z0-9._]{3,30}$")
+MIN_PASSWORD_CHARS = 8
+MAX_PASSWORD_CHARS = 1024  # argon2 cost grows with input; nobody types more than this
+MAX_DISPLAY_NAME_CHARS = 50
+MAX_BIO_CHARS = 150  # Instagram's limit, so bios fit a profile header
+INVITE_LIFETIME_MS = 7 * 24 * 3600 * 1000
+TOKEN_CACHE_SECONDS = 30  # how long another process may keep honouring a token after sign-out elsewhere
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def normalise_username(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise InvalidInput("'username' is required.", code="invalid_username")
+    username = raw.strip().lower().lstrip("@")
+    if not USERNAME_RE.match(username):
+        raise InvalidInput("A username is 3 to 30 characters: letters a-z, digits, '.' and '_'.", code="invalid_username")
+    return username
+
+
+def check_password(raw: object) -> str:
+    if not isinstance(raw, str) or len(raw) < MIN_PASSWORD_CHARS:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_CHARS} characters.", code="invalid_password")
+    if len(raw) > MAX_PASSWORD_CHARS:
+        raise InvalidInput(f"A password may have at most {MAX_PASSWORD_CHARS} characters.", code="invalid_password")
+    return raw
+
+
+class Accounts:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._tokens = LRUCache(100_000, ttl=TOKEN_CACHE_SECONDS)
+
+    def job_handlers(self) -> dict:
+        return {"account_cleanup": self._cleanup_after_deletion}
+
+    # -- registration and sessions -------------------------------------------------------------
+    async def register(self, username: object, password: object, invite_code: object = None) -> tuple[dict, str]:
+        username = normalise_username(username)
+        password = check_password(password)
+        mode = self.ctx.settings.registration
+        if invite_code is not None and not isinstance(invite_code, str):
+            raise InvalidInput("'invite_code' must be a string.")
+        password_hash = await auth.hash_password(password)
+        token = auth.new_token()
+        user_id = self.ctx.ids.next_id()
+        now = now_ms()
+
+        def unit(conn: Conn):
+            first_user = users_repo.count(conn) == 0
+            if not first_user and mode == "closed":
+                raise Forbidden("Registration is closed on this server. Ask its admin for an account.", code="registration_closed")
+            if users_repo.by_username(conn, username) is not None:
+                raise Conflict("That username is taken.", code="username_taken")
+            users_repo.insert(conn, user_id=user_id, username=username, password_hash=password_hash, is_admin=first_user, created_at=now)
+            if not first_user and mode == "invite":
+                if not invite_code or not users_repo.use_invite(conn, auth.token_hash(invite_code.strip()), user_id, now):
+                    raise Forbidden("This server needs a valid invite code to register (it may be used or expired).", code="invalid_invite")
+            users_repo.add_token(conn, auth.token_hash(token), user_id, now)
+            return users_repo.by_id(conn, user_id)
+
+        try:
+            row = await self.ctx.db.write(unit)
+        except IntegrityError:
+            raise Conflict("That username is taken.", code="username_taken") from None
+        return user_json(row, private_fields=True), token
+
+    async def login(self, username: object, password: object) -> tuple[dict, str]:
+        if not isinstance(username, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+            raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        name = username.strip().lower().lstrip("@")
+        row = await self.ctx.db.read(lambda conn: users_repo.by_username(conn, name))
+        ok = await auth.verify_password(row["password_hash"] if row else None, password)
+        if not ok or row is None:
+            raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        if row["is_disabled"]:
+            raise Unauthorized("This account is disabled. Ask the server's admin.", code="account_disabled")
+        token = auth.new_token()
+        await self.ctx.db.write(lambda conn: users_repo.add_token(conn, auth.token_hash(token), row["id"], now_ms()))
+        return user_json(row, private_fields=True), token
+
+    async def logout(self, token: str) -> None:
+        digest = auth.token_hash(token)
+        self._tokens.discard(digest)
+        await self.ctx.db.write(lambda conn: users_repo.delete_token(conn, digest))
+
+    async def user_for_token(self, token: str) -> int | None:
+        digest = auth.token_hash(token)
+        cached = self._tokens.get(digest)
+        if cached is not None:
+            return cached
+        user_id = await self.ctx.db.read(lambda conn: users_repo.user_for_token(conn, digest))
+        if user_id is not None:
+            self._tokens.set(digest, user_id)
+        return user_id
+
+    def forget_tokens(self) -> None:
+        self._tokens.clear()
+
+    async def create_invite(self, created_by: int | None = None) -> str:
+        code = auth.new_invite_code()
+        now = now_ms()
+        await self.ctx.db.write(lambda conn: users_repo.add_invite(conn, auth.token_hash(code), created_by, now, now + INVITE_LIFETIME_MS))
+        return code
+
+    # -- profile --------------------------------------------------------------------------------
+    async def me(self, user_id: int) -> dict:
+        row = await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id))
+        if row is None:
+            raise Unauthorized("This account no longer exists.")
+        return user_json(row, private_fields=True)
+
+    async def update_profile(self, user_id: int, data: dict) -> dict:
+        changes: dict = {}
+        if "display_name" in data:
+            changes["display_name"] = self._text(data, "display_name", MAX_DISPLAY_NAME_CHARS)
+        if "bio" in data:
+            changes["bio"] = self._text(data, "bio", MAX_BIO_CHARS)
+        if "is_private" in data:
+            if not isinstance(data["is_private"], bool):
+                raise InvalidInput("'is_private' must be true or false.")
+            changes["is_private"] = int(data["is_private"])
+        unknown = set(data) - {"display_name", "bio", "is_private"}
+        if unknown:
+            raise InvalidInput(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        before = await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id))
+        await self.ctx.db.write(lambda conn: users_repo.update_profile(conn, user_id, changes))
+        self.ctx.hydrator.forget_user(user_id)
+        if before is not None and before["is_private"] and changes.get("is_private") == 0:
+            await self.ctx.follows.approve_all_requests(user_id)
+        return await self.me(user_id)
+
+    @staticmethod
+    def _text(data: dict, name: str, limit: int) -> str:
+        value = data[name]
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise InvalidInput(f"'{name}' must be a string.")
+        value = value.strip()
+        if len(value) > limit:
+            raise InvalidInput(f"'{name}' may have at most {limit} characters.")
+        return value
+
+    async def set_avatar(self, user_id: int, upload_path: str) -> dict:
+        avatar_key = await self.ctx.media.store_avatar(user_id, upload_path)
+        old = await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id))
+
+        def unit(conn: Conn):
+            users_repo.update_profile(conn, user_id, {"avatar_key": avatar_key})
+            if old is not None and old["avatar_key"] and old["avatar_key"] != avatar_key:
+                enqueue_in(conn, "delete_blobs", {"keys": self.ctx.media.avatar_keys(old["avatar_key"])}, PRIORITY_CLEANUP)
+
+        await self.ctx.db.write(unit)
+        self.ctx.job_committed()
+        self.ctx.hydrator.forget_user(user_id)
+        return await self.me(user_id)
+
+    # -- administration -------------------------------------------------------------------------
+    async def _user_by_name(self, username: str):
+        name = username.strip().lower().lstrip("@")
+        row = await self.ctx.db.read(lambda conn: users_repo.by_username(conn, name))
+        if row is None:
+            raise NotFound(f"No account named {name!r}.")
+        return row
+
+    async def create_user(self, username: object, password: object, *, admin: bool = False) -> dict:
+        """Create an account whatever the registration mode (the admin's own tool)."""
+        username = normalise_username(username)
+        password_hash = await auth.hash_password(check_password(password))
+        user_id = self.ctx.ids.next_id()
+
+        def unit(conn: Conn):
+            if users_repo.by_username(conn, username) is not None:
+                raise Conflict("That username is taken.", code="username_taken")
+            users_repo.insert(conn, user_id=user_id, username=username, password_hash=password_hash,
+                              is_admin=admin or users_repo.count(conn) == 0, created_at=now_ms())
+            return users_repo.by_id(conn, user_id)
+
+        return user_json(await self.ctx.db.write(unit), private_fields=True)
+
+    async def set_disabled(self, username: str, disabled: bool) -> dict:
+        """Disable (sign out everywhere, refuse sign-in) or enable an account; its posts stay."""
+        row = await self._user_by_name(username)
+
+        def unit(conn: Conn):
+            users_repo.update_profile(conn, row["id"], {"is_disabled": int(disabled)})
+            if disabled:
+                users_repo.delete_tokens_of(conn, row["id"])
+
+        await self.ctx.db.write(unit)
+        self._tokens.clear()
+        return user_json(await self.ctx.db.read(lambda conn: users_repo.by_id(conn, row["id"])), private_fields=True)
+
+    async def reset_password(self, username: str, password: object) -> None:
+        """Set a new password and sign the account out everywhere."""
+        row = await self._user_by_name(username)
+        password_hash = await auth.hash_password(check_password(password))
+
+        def unit(conn: Conn):
+            users_repo.update_profile(conn, row["id"], {"password_hash": password_hash})
+            users_repo.delete_tokens_of(conn, row["id"])
+
+        await self.ctx.db.write(unit)
+        self._tokens.clear()
+
+    async def list_users(self, limit: int = 1000) -> list:
+        return await self.ctx.db.read(lambda conn: conn.fetch_all(
+            f"SELECT {users_repo.USER_COLUMNS} FROM users ORDER BY id LIMIT ?", (limit,)))
+
+    # -- deletion -------------------------------------------------------------------------------
+    async def delete_account(self, user_id: int, password: object) -> None:
+        if not isinstance(password, str):
+            raise InvalidInput("Confirm with your password: {\"password\": \"…\"}.")
+        row = await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id))
+        if row is None:
+            raise NotFound("No such account.")
+        if not await auth.verify_password(row["password_hash"], password):
+            raise Forbidden("That password is not right; the account was not deleted.", code="wrong_password")
+        await self.delete_user(user_id)
+
+    async def delete_user(self, user_id: int) -> None:
+        """Remove the account and everything it owns; files and timelines are cleaned by a durable job."""
+        avatar_key = None
+
+        def unit(conn: Conn):
+            nonlocal avatar_key
+            row = users_repo.by_id(conn, user_id)
+            if row is None:
+                raise NotFound("No such account.")
+            avatar_key = row["avatar_key"]
+            post_ids = [r[0] for r in conn.fetch_all("SELECT id FROM posts WHERE user_id = ?", (user_id,))]
+            follower_ids = [r[0] for r in conn.fetch_all("SELECT follower_id FROM follows WHERE followee_id = ?", (user_id,))]
+            media_ids = [r[0] for r in conn.fetch_all("SELECT id FROM media WHERE user_id = ?", (user_id,))]
+            # Counters other people see: likes and comments this account left, follows both ways.
+            conn.execute("UPDATE posts SET like_count = like_count - 1 WHERE id IN (SELECT post_id FROM likes WHERE user_id = ?) AND user_id <> ?", (user_id, user_id))
+            conn.execute(
+                "UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM comments c WHERE c.post_id = posts.id AND c.user_id = ?)"
+                " WHERE id IN (SELECT post_id FROM comments WHERE user_id = ?) AND user_id <> ?",
+                (user_id, user_id, user_id),
+            )
+            conn.execute("UPDATE users SET follower_count = follower_count - 1 WHERE id IN (SELECT followee_id FROM follows WHERE follower_id = ?)", (user_id,))
+            conn.execute("UPDATE users SET following_count = following_count - 1 WHERE id IN (SELECT follower_id FROM follows WHERE followee_id = ?)", (user_id,))
+            conn.execute(
+                "UPDATE hashtags SET post_count = post_count - (SELECT COUNT(*) FROM post_hashtags ph JOIN posts p ON p.id = ph.post_id"
+                " WHERE ph.tag = hashtags.tag AND p.user_id = ?) WHERE tag IN (SELECT ph.tag FROM post_hashtags ph JOIN posts p ON p.id = ph.post_id WHERE p.user_id = ?)",
+                (user_id, user_id),
+            )
+            blob_keys = self.ctx.media.release_media_in(conn, media_ids)
+            if avatar_key:
+                blob_keys += self.ctx.media.avatar_keys(avatar_key)
+            conn.execute("DELETE FROM users WHERE id = ?", (user_id,))  # cascades to everything it owns
+            enqueue_in(conn, "account_cleanup", {"user_id": user_id, "post_ids": post_ids, "follower_ids": follower_ids}, PRIORITY_CLEANUP)
+            if blob_keys:
+                enqueue_in(conn, "delete_blobs", {"keys": blob_keys}, PRIORITY_CLEANUP)
+            return post_ids
+
+        post_ids = await self.ctx.db.write(unit)
+        self._tokens.clear()
+        self.ctx.hydrator.forget_user(user_id)
+        for post_id in post_ids:
+            self.ctx.hydrator.forget_post(post_id)
+        self.ctx.job_committed()
+
+    async def _cleanup_after_deletion(self, payload: dict) -> None:
+        user_id, post_ids = payload["user_id"], payload["post_ids"]
+        await self.ctx.timelines.drop(user_id)
+        if post_ids:
+            for follower_id in payload["follower_ids"]:
+                await self.ctx.timelines.remove_posts(follower_id, post_ids)
+        await self.ctx.fanout.forget_author(user_id)

@@ -1,0 +1,112 @@
+"""Reading feeds: the home timeline (own posts and followees', celebrities merged in) and profiles.
+
+Home: the viewer's timeline (rebuilt from the database and written back when cold), merged with the
+recent posts of the celebrities they follow, deduplicated, newest first. Pages are keyed by the last
+post id, so a page never repeats or skips a post when new ones arrive. Readers who page below what
+the timeline and the celebrity lists vouch for are served from the database.
+
+Visibility: a post is shown to others once it is published (none of its media still processing,
+which is also when it is fanned out); its author sees it at once, in their feed and on their profile.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from ..context import Context
+from ..errors import Forbidden
+from ..repos import feed_posts
+from ..repos import follows as follows_repo
+from ..stores.base import Conn
+from ..timelines.base import TIMELINE_MAX_ITEMS, TimelineSlice
+
+
+def merge_slices(slices: list[TimelineSlice], limit: int) -> tuple[list[int], int]:
+    """The newest ``limit`` distinct ids the slices vouch for, and the floor below which they do not.
+
+    A slice that returned ``limit`` ids is right about everything above its last one; a shorter slice
+    is exhausted, and right only down to its floor. So the merge is exact above the highest floor of
+    the exhausted slices, and the caller fills the rest from the database.
+    """
+    if len(slices) == 1:  # no celebrities followed: the timeline is already in order and distinct
+        only = slices[0]
+        page = only.post_ids[:limit]
+        floor = only.floor if len(only.post_ids) < limit else 0
+        return [post_id for post_id in page if post_id >= floor], floor
+    floor = max((s.floor for s in slices if len(s.post_ids) < limit), default=0)
+    out: list[int] = []
+    last = None
+    for post_id in heapq.merge(*(s.post_ids for s in slices), reverse=True):
+        if post_id < floor or len(out) == limit:
+            break
+        if post_id != last:
+            out.append(post_id)
+            last = post_id
+    return out, floor
+
+
+class Feed:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def home(self, viewer_id: int, before: int | None, limit: int, *, serialized: bool = False) -> tuple[list, int | None]:
+        """A page of the home feed and the id to continue below (None at the end).
+
+        ``serialized`` returns the posts as ready JSON fragments (the HTTP hot path) instead of dicts.
+        """
+        ids = await self.home_ids(viewer_id, before, limit)
+        hydrate = self.ctx.hydrator.hydrate_json if serialized else self.ctx.hydrator.hydrate
+        posts = await hydrate(ids, viewer_id)
+        return posts, (ids[-1] if len(ids) == limit else None)
+
+    async def home_ids(self, viewer_id: int, before: int | None, limit: int) -> list[int]:
+        timeline = await self.ctx.timelines.read(viewer_id, before=before, limit=limit)
+        if timeline is None:
+            timeline = await self._rebuild(viewer_id, before, limit)
+        slices = [timeline]
+        celebrities = await self.ctx.fanout.followed_celebrities(viewer_id)
+        if celebrities:
+            slices += await self.ctx.fanout.celebrity_slices(celebrities, before, limit)
+        ids, floor = merge_slices(slices, limit)
+        if len(ids) < limit and floor > 0:
+            bound = floor if before is None else min(floor, before)
+            wanted = limit - len(ids)
+            ids += await self.ctx.db.read(lambda conn: self._older_in(conn, viewer_id, bound, wanted))
+        return ids
+
+    async def profile(self, viewer_id: int, ref: str, before: int | None, limit: int) -> tuple[dict, list[dict], int | None]:
+        """The user, a page of their posts (newest first) and the id to continue below."""
+        view = await self.ctx.follows.lookup(viewer_id, ref)
+        if not view.may_view:
+            raise Forbidden("This account is private: follow it and wait for approval to see its posts.", code="private_account")
+        own = view.user_id == viewer_id
+        ids = await self.ctx.db.read(lambda conn: feed_posts.author_post_ids(
+            conn, view.user_id, before=before, limit=limit + 1, include_unpublished=own))
+        posts = await self.ctx.hydrator.hydrate(ids[:limit], viewer_id)
+        return view.user, posts, (ids[limit - 1] if len(ids) > limit else None)
+
+    async def _rebuild(self, viewer_id: int, before: int | None, limit: int) -> TimelineSlice:
+        """Build a cold timeline from the database (followees under the celebrity threshold and the
+        viewer's own posts), write it back, and return the page asked for."""
+        token = await self.ctx.timelines.begin_rebuild(viewer_id)
+        is_celebrity = self.ctx.fanout.is_celebrity
+
+        def unit(conn: Conn) -> tuple[list[int], list[int]]:
+            followees = follows_repo.followees_with_counts(conn, viewer_id)
+            celebrities = [user_id for user_id, count in followees if is_celebrity(count)]
+            pushed = [user_id for user_id, count in followees if not is_celebrity(count)]
+            ids = feed_posts.newest_post_ids(conn, [*pushed, viewer_id], before=None, limit=TIMELINE_MAX_ITEMS, own_id=viewer_id)
+            return ids, celebrities
+
+        ids, celebrities = await self.ctx.db.read(unit)
+        self.ctx.fanout.remember_followed_celebrities(viewer_id, celebrities)
+        floor = ids[-1] if len(ids) == TIMELINE_MAX_ITEMS else 0
+        await self.ctx.timelines.store(viewer_id, ids, floor=floor, token=token)
+        page = [post_id for post_id in ids if before is None or post_id < before][:limit]
+        return TimelineSlice(page, floor)
+
+    @staticmethod
+    def _older_in(conn: Conn, viewer_id: int, before: int, limit: int) -> list[int]:
+        """Older feed posts straight from the database: every followee's (celebrities too) and the viewer's own."""
+        authors = [user_id for user_id, _ in follows_repo.followees_with_counts(conn, viewer_id)]
+        return feed_posts.newest_post_ids(conn, [*authors, viewer_id], before=before, limit=limit, own_id=viewer_id)

@@ -1,0 +1,242 @@
+"""Following people: follow, unfollow, follow requests for private accounts, lists, and who may see whom.
+
+Counters (``follower_count``, ``following_count``) change in the same transaction as the follow row,
+and notifications are written there too. Timelines follow the database after the commit: a follow
+backfills the followee's recent posts into the follower's warm timeline, an unfollow takes them out
+before it answers, so they are never shown after the 200.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from ..context import Context
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..jobs.base import PRIORITY_FANOUT
+from ..jobs.database import enqueue_in
+from ..repos import access as access_repo
+from ..repos import feed_posts
+from ..repos import follows as follows_repo
+from ..repos.user_refs import user_by_ref
+from ..serialize import user_json
+from ..stores.base import Conn
+from ..timelines.base import TIMELINE_MAX_ITEMS
+
+# Requests approved per transaction when an account turns public: keeps each write short.
+APPROVE_ALL_BATCH = 500
+# With several processes, a fan-out running in another one can push the unfollowed author's new post
+# just after this process took their posts out (the fan-out's own unfollow guard lives in its process).
+# A second removal this much later, as a durable job, catches that: it outlasts the gap between a fan-out
+# batch reading its followers and pushing (milliseconds) with a wide margin.
+UNFOLLOW_SWEEP_DELAY_MS = 5_000
+# Bounds the loop however many requests exist: 2,000 batches is a million requests.
+APPROVE_ALL_MAX_BATCHES = 2_000
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclasses.dataclass(frozen=True)
+class UserView:
+    """A user as one viewer sees them: the API object and whether their posts are visible."""
+
+    user_id: int
+    user: dict
+    may_view: bool
+
+
+class Follows:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def job_handlers(self) -> dict:
+        return {"unfollow_sweep": self._sweep_after_unfollow}
+
+    # -- follow and unfollow ---------------------------------------------------------------------
+    async def follow(self, follower_id: int, ref: str) -> dict:
+        """``{following: true}``, or ``{requested: true}`` when the account is private."""
+        notifications = self.ctx.notifications
+
+        def unit(conn: Conn) -> tuple[int, bool, int]:
+            target = self._target(conn, ref)
+            if target["id"] == follower_id:
+                raise InvalidInput("You cannot follow yourself.", code="cannot_follow_self")
+            if follows_repo.is_following(conn, follower_id, target["id"]):
+                raise Conflict("You already follow this account.", code="already_following")
+            if target["is_private"]:
+                if follows_repo.has_request(conn, follower_id, target["id"]):
+                    raise Conflict("You already asked to follow this account.", code="already_requested")
+                follows_repo.add_request(conn, follower_id, target["id"], now_ms())
+                notifications.add_in(conn, user_id=target["id"], type="follow_request", actor_id=follower_id)
+                return target["id"], False, target["follower_count"]
+            follows_repo.add_follow(conn, follower_id, target["id"], now_ms())
+            notifications.add_in(conn, user_id=target["id"], type="follow", actor_id=follower_id)
+            return target["id"], True, target["follower_count"] + 1
+
+        target_id, following, follower_count = await self.ctx.db.write(unit)
+        if not following:
+            return {"requested": True}
+        await self._started_following(follower_id, target_id, follower_count)
+        return {"following": True}
+
+    async def unfollow(self, follower_id: int, ref: str) -> dict:
+        """Stop following, or withdraw a pending request; 409 when there is neither."""
+        notifications = self.ctx.notifications
+
+        def unit(conn: Conn) -> tuple[int, bool]:
+            target = self._target(conn, ref)
+            if follows_repo.remove_follow(conn, follower_id, target["id"]):
+                notifications.withdraw_in(conn, user_id=target["id"], type="follow", actor_id=follower_id)
+                if self.ctx.redis is not None:  # timelines shared by several processes: see UNFOLLOW_SWEEP_DELAY_MS
+                    enqueue_in(conn, "unfollow_sweep", {"follower_id": follower_id, "followee_id": target["id"]},
+                               PRIORITY_FANOUT, delay_ms=UNFOLLOW_SWEEP_DELAY_MS)
+                return target["id"], True
+            if follows_repo.remove_request(conn, follower_id, target["id"]):
+                notifications.withdraw_in(conn, user_id=target["id"], type="follow_request", actor_id=follower_id)
+                return target["id"], False
+            raise Conflict("You do not follow this account.", code="not_following")
+
+        target_id, was_following = await self.ctx.db.write(unit)
+        if was_following:
+            await self._stopped_following(follower_id, target_id)
+        return {"following": False}
+
+    # -- follow requests -------------------------------------------------------------------------
+    async def follow_requests(self, user_id: int, after: tuple[int, int] | None, limit: int) -> tuple[list[dict], tuple[int, int] | None]:
+        rows = await self.ctx.db.read(lambda conn: follows_repo.requests_page(conn, user_id, after, limit + 1))
+        return self._page([user_json(row) for row in rows[:limit]], rows, limit)
+
+    async def approve(self, user_id: int, requester_id: int) -> dict:
+        follower_count = await self.ctx.db.write(lambda conn: self._approve_in(conn, user_id, requester_id))
+        if follower_count is None:
+            raise NotFound("No such follow request.")
+        await self._started_following(requester_id, user_id, follower_count)
+        return {"approved": True}
+
+    async def deny(self, user_id: int, requester_id: int) -> dict:
+        notifications = self.ctx.notifications
+
+        def unit(conn: Conn) -> bool:
+            if not follows_repo.remove_request(conn, requester_id, user_id):
+                return False
+            notifications.withdraw_in(conn, user_id=user_id, type="follow_request", actor_id=requester_id)
+            return True
+
+        if not await self.ctx.db.write(unit):
+            raise NotFound("No such follow request.")
+        return {"approved": False}
+
+    async def approve_all_requests(self, user_id: int) -> int:
+        """Approve every pending request (the account turned public); returns how many."""
+
+        def unit(conn: Conn) -> list[int]:
+            requesters = follows_repo.requester_ids(conn, user_id, APPROVE_ALL_BATCH)
+            for requester_id in requesters:
+                self._approve_in(conn, user_id, requester_id)
+            return requesters
+
+        approved = 0
+        for _ in range(APPROVE_ALL_MAX_BATCHES):
+            requesters = await self.ctx.db.write(unit)
+            for requester_id in requesters:
+                self.ctx.fanout.following_changed(requester_id, user_id, following=True)
+                await self.ctx.timelines.drop(requester_id)  # rebuilt with the new followee on the next read
+            approved += len(requesters)
+            if len(requesters) < APPROVE_ALL_BATCH:
+                break
+        return approved
+
+    def _approve_in(self, conn: Conn, user_id: int, requester_id: int) -> int | None:
+        """The target's new follower count, or None when there was no such request."""
+        if not follows_repo.remove_request(conn, requester_id, user_id):
+            return None
+        notifications = self.ctx.notifications
+        notifications.withdraw_in(conn, user_id=user_id, type="follow_request", actor_id=requester_id)
+        if not follows_repo.is_following(conn, requester_id, user_id):
+            follows_repo.add_follow(conn, requester_id, user_id, now_ms())
+            notifications.add_in(conn, user_id=user_id, type="follow", actor_id=requester_id)
+        return conn.fetch_val("SELECT follower_count FROM users WHERE id = ?", (user_id,))
+
+    # -- lists and visibility --------------------------------------------------------------------
+    async def followers(self, viewer_id: int, ref: str, after: tuple[int, int] | None, limit: int):
+        return await self._list(viewer_id, ref, after, limit, follows_repo.followers_page)
+
+    async def following(self, viewer_id: int, ref: str, after: tuple[int, int] | None, limit: int):
+        return await self._list(viewer_id, ref, after, limit, follows_repo.following_page)
+
+    async def lookup(self, viewer_id: int, ref: str) -> UserView:
+        """The user behind ``{user}`` in a URL, as the viewer sees them; 404 when there is none."""
+
+        def unit(conn: Conn) -> UserView:
+            row = self._target(conn, ref)
+            followed, requested = follows_repo.relations_of(conn, viewer_id, [row["id"]])
+            user = user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested)
+            may_view = viewer_id == row["id"] or not row["is_private"] or row["id"] in followed
+            return UserView(row["id"], user, may_view)
+
+        return await self.ctx.db.read(unit)
+
+    async def can_view(self, viewer_id: int | None, author_id: int) -> bool:
+        """May this viewer see the author's posts: the author, anyone if public, approved followers if private."""
+        if viewer_id is not None and viewer_id == author_id:
+            return True
+        return await self.ctx.db.read(lambda conn: access_repo.can_view_author_in(conn, viewer_id, author_id))
+
+    async def _list(self, viewer_id: int, ref: str, after, limit: int, page_of):
+        def unit(conn: Conn):
+            target = self._target(conn, ref)
+            if not access_repo.can_view_author_in(conn, viewer_id, target["id"]):
+                raise Forbidden("This account is private: only its approved followers see who it follows.", code="private_account")
+            rows = page_of(conn, target["id"], after, limit + 1)
+            followed, requested = follows_repo.relations_of(conn, viewer_id, [row["id"] for row in rows[:limit]])
+            return rows, followed, requested
+
+        rows, followed, requested = await self.ctx.db.read(unit)
+        users = [user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested) for row in rows[:limit]]
+        return self._page(users, rows, limit)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _target(conn: Conn, ref: str):
+        row = user_by_ref(conn, ref)
+        if row is None:
+            raise NotFound("No such user.")
+        return row
+
+    @staticmethod
+    def _page(users: list[dict], rows: list, limit: int) -> tuple[list[dict], tuple[int, int] | None]:
+        if len(rows) <= limit:
+            return users, None
+        last = rows[limit - 1]
+        return users, (last["followed_at"], last["id"])
+
+    async def _started_following(self, follower_id: int, followee_id: int, follower_count: int) -> None:
+        fanout = self.ctx.fanout
+        fanout.following_changed(follower_id, followee_id, following=True)
+        if fanout.is_celebrity(follower_count):
+            return  # a celebrity's posts are merged into the feed at read time
+        # Everything of the followee's that a full timeline could hold, so the timeline keeps its promise
+        # to hold every feed post above its floor (see timelines.base).
+        recent = await self.ctx.db.read(lambda conn: feed_posts.author_post_ids(
+            conn, followee_id, before=None, limit=TIMELINE_MAX_ITEMS, include_unpublished=False))
+        await self.ctx.timelines.push([follower_id], recent)
+
+    async def _stopped_following(self, follower_id: int, followee_id: int) -> None:
+        self.ctx.fanout.following_changed(follower_id, followee_id, following=False)
+        await self._remove_followee_posts(follower_id, followee_id)
+
+    async def _sweep_after_unfollow(self, payload: dict) -> None:
+        follower_id, followee_id = int(payload["follower_id"]), int(payload["followee_id"])
+        if await self.ctx.db.read(lambda conn: follows_repo.is_following(conn, follower_id, followee_id)):
+            return  # followed again since: the posts belong in the timeline
+        await self._remove_followee_posts(follower_id, followee_id)
+
+    async def _remove_followee_posts(self, follower_id: int, followee_id: int) -> None:
+        recent = await self.ctx.db.read(lambda conn: feed_posts.author_post_ids(
+            conn, followee_id, before=None, limit=TIMELINE_MAX_ITEMS + 1, include_unpublished=True))
+        if len(recent) > TIMELINE_MAX_ITEMS:
+            await self.ctx.timelines.drop(follower_id)  # too many to pick out: rebuild on the next read
+        else:
+            await self.ctx.timelines.remove_posts(follower_id, recent)

@@ -1,0 +1,257 @@
+"""Turns post ids into API post objects, in batches: never a query per post.
+
+Post bodies (caption, media, counts), author summaries and each active viewer's liked/saved flags are
+cached in process, so a warm feed page needs no database round trip; misses are read in one round trip.
+Writers call ``forget_post``/``forget_user`` after their commit when something a reader would see
+changes (a like, a comment, processed media, a deletion, a profile edit).
+
+With several processes, each holds its own cache, so a forget is broadcast on the broker's cache channel
+and every process drops the entry. Broadcasts are hints that can be lost (pub/sub keeps no history), so
+a cache shared with other processes also drops everything when its subscription had a gap, and entries
+live at most ``SHARED_CACHE_SECONDS``: the bound on how stale a count can ever be.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+import orjson
+
+from ..broker import CACHE_CHANNEL
+from ..caches import LRUCache
+from ..serialize import iso_time, media_json, user_summary
+from ..stores.base import Conn, Database, placeholders
+
+POST_CACHE_ITEMS = 50_000  # ~1-2 KB each: tens of MB for the posts people are scrolling right now
+USER_CACHE_ITEMS = 50_000
+# Which of the posts a viewer has scrolled past they liked or saved, so a warm feed page needs no
+# database round trip. Sized for the people active right now; an entry restarts once it has checked
+# this many posts, which keeps a heavy scroller's entry to tens of kilobytes.
+VIEWER_FLAG_ITEMS = 20_000
+MAX_FLAGS_PER_VIEWER = 2_000
+
+_LIKED = (b',"liked_by_me":false', b',"liked_by_me":true')
+_SAVED = (b',"saved_by_me":false', b',"saved_by_me":true')
+
+
+class ViewerFlags:
+    __slots__ = ("checked", "liked", "saved")
+
+    def __init__(self) -> None:
+        self.checked: set[int] = set()
+        self.liked: set[int] = set()
+        self.saved: set[int] = set()
+# Entry lifetime when other processes may change what is cached: invalidations normally arrive within
+# milliseconds; this only bounds the damage of one lost in a Redis blip. A page reloads at most 50 bodies
+# in the same round trip as the viewer's flags, so a minute costs little.
+SHARED_CACHE_SECONDS = 60
+
+HASHTAG_RE = re.compile(r"(?<![\w#])#(\w{1,100})", re.UNICODE)
+MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9._]{3,30})", re.IGNORECASE)
+
+
+def hashtags_in(caption: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in HASHTAG_RE.finditer(caption or ""):
+        seen.setdefault(match.group(1).lower(), None)
+    return list(seen)
+
+
+def mentions_in(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in MENTION_RE.finditer(text or ""):
+        seen.setdefault(match.group(1).lower().rstrip("."), None)
+    return list(seen)
+
+
+def _post_body(row, media_rows) -> dict:
+    media = [media_json(m) for m in media_rows]
+    first = media[0] if media else None
+    media_url = None
+    if first and first["status"] == "ready":
+        variants = first["variants"]
+        media_url = variants.get("1080") or variants.get("640") or variants.get("320") or variants.get("thumb")
+    return {
+        "post_id": str(row["id"]),
+        "user_id": str(row["user_id"]),
+        "caption": row["caption"],
+        "media_url": media_url,
+        "like_count": row["like_count"],
+        "comment_count": row["comment_count"],
+        "created_at": iso_time(row["created_at"]),
+        "hashtags": hashtags_in(row["caption"]),
+        "media": media,
+        "_author": row["user_id"],
+    }
+
+
+class PostHydrator:
+    def __init__(self, db: Database, broker=None, *, shared: bool = False) -> None:
+        """``shared``: other processes change the same data (their forgets arrive through ``broker``)."""
+        self.db = db
+        ttl = SHARED_CACHE_SECONDS if shared else None
+        self.posts = LRUCache(POST_CACHE_ITEMS, ttl=ttl)
+        self.users = LRUCache(USER_CACHE_ITEMS, ttl=ttl)
+        self.flags = LRUCache(VIEWER_FLAG_ITEMS, ttl=ttl)
+        # Keyed by user id, holding the summary object it was made from: a new summary means a new serialization.
+        self._author_bytes: dict[int, tuple[dict, bytes]] = {}
+        self.broker = broker
+        # Counts forgets: a load that read the database before a forget must not cache what it read.
+        self._forgets = 0
+        if broker is not None:
+            broker.subscribe(CACHE_CHANNEL, self._forget_from_elsewhere)
+            broker.on_reconnect(self.clear)
+
+    def forget_post(self, post_id: int) -> None:
+        self._forgets += 1
+        self.posts.discard(post_id)
+        if self.broker is not None:
+            self.broker.publish(CACHE_CHANNEL, {"post": post_id})
+
+    def forget_user(self, user_id: int) -> None:
+        self._forgets += 1
+        self.users.discard(user_id)
+        if self.broker is not None:
+            self.broker.publish(CACHE_CHANNEL, {"user": user_id})
+
+    def clear(self) -> None:
+        self._forgets += 1
+        self.posts.clear()
+        self.users.clear()
+        self.flags.clear()
+        self._author_bytes.clear()
+
+    def _forget_from_elsewhere(self, message: dict) -> None:
+        self._forgets += 1
+        if "post" in message:
+            self.posts.discard(message["post"])
+        if "user" in message:
+            self.users.discard(message["user"])
+        if "viewer" in message:
+            self.flags.discard(message["viewer"])
+
+    def forget_viewer(self, viewer_id: int) -> None:
+        """The viewer liked, unliked, saved or unsaved something: their cached flags are out of date."""
+        self._forgets += 1
+        self.flags.discard(viewer_id)
+        if self.broker is not None:
+            self.broker.publish(CACHE_CHANNEL, {"viewer": viewer_id})
+
+    async def _resolve(self, post_ids: list[int], viewer_id: int | None):
+        """Bodies, authors and the viewer's liked/saved sets for these ids: caches first, one round trip for the rest."""
+        bodies, missing = self.posts.get_many(post_ids)
+        author_ids = {body["_author"] for body in bodies.values()}
+        authors, missing_authors = self.users.get_many(author_ids)
+        flags = self.flags.get(viewer_id) if viewer_id else None
+        unchecked = [post_id for post_id in post_ids if flags is None or post_id not in flags.checked] if viewer_id else []
+
+        def unit(conn: Conn):
+            loaded = _load_posts(conn, missing) if missing else {}
+            new_authors = {body["_author"] for body in loaded.values()} - authors.keys()
+            wanted_authors = set(missing_authors) | new_authors
+            author_rows = _load_authors(conn, wanted_authors) if wanted_authors else {}
+            liked, saved = _viewer_flags(conn, viewer_id, unchecked) if unchecked else (set(), set())
+            return loaded, author_rows, liked, saved
+
+        if not (missing or missing_authors or unchecked):  # the warm path: no database round trip at all
+            return (bodies, authors, flags.liked, flags.saved) if flags is not None else (bodies, authors, set(), set())
+        forgets_before = self._forgets
+        loaded, author_rows, liked, saved = await self.db.read(unit)
+        # Something changed while we read: what we read may predate it, so serve it but do not keep it.
+        keep = self._forgets == forgets_before
+        for post_id, body in loaded.items():
+            if keep:
+                self.posts.set(post_id, body)
+            bodies[post_id] = body
+        for user_id, summary in author_rows.items():
+            if keep:
+                self.users.set(user_id, summary)
+            authors[user_id] = summary
+        if viewer_id:
+            if keep:
+                if flags is None or len(flags.checked) > MAX_FLAGS_PER_VIEWER:
+                    flags = ViewerFlags()
+                    self.flags.set(viewer_id, flags)
+                flags.checked.update(unchecked)
+                flags.liked |= liked
+                flags.saved |= saved
+                return bodies, authors, flags.liked, flags.saved
+            known = flags or ViewerFlags()
+            return bodies, authors, known.liked | liked, known.saved | saved
+        return bodies, authors, set(), set()
+
+    async def _found(self, post_ids: Iterable[int], viewer_id: int | None):
+        """(id, body, author, liked ids, saved ids) for each post that still exists, in the order given."""
+        post_ids = list(post_ids)
+        if not post_ids:
+            return
+        bodies, authors, liked, saved = await self._resolve(post_ids, viewer_id)
+        for post_id in post_ids:
+            body = bodies.get(post_id)
+            author = authors.get(body["_author"]) if body is not None else None
+            if author is not None:
+                yield post_id, body, author, liked, saved
+
+    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None) -> list[dict]:
+        """API posts in the order given; ids whose post no longer exists are left out."""
+        out = []
+        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id):
+            post = {key: value for key, value in body.items() if key[0] != "_"}
+            post["username"] = author["username"]
+            post["user"] = author
+            post["liked_by_me"] = post_id in liked
+            post["saved_by_me"] = post_id in saved
+            out.append(post)
+        return out
+
+    async def hydrate_json(self, post_ids: Iterable[int], viewer_id: int | None) -> list[orjson.Fragment]:
+        """The same posts as ``hydrate``, already serialized: the feed's hot path splices cached JSON."""
+        out = []
+        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id):
+            inner = body.get("_json")
+            if inner is None:
+                inner = body["_json"] = orjson.dumps({key: value for key, value in body.items() if key[0] != "_"})[1:-1]
+            out.append(orjson.Fragment(b"".join((
+                b"{", inner, self._author_json(body["_author"], author), _LIKED[post_id in liked], _SAVED[post_id in saved], b"}",
+            ))))
+        return out
+
+    def _author_json(self, author_id: int, author: dict) -> bytes:
+        """``,"username":…,"user":{…}`` for this author, serialized once per cached summary."""
+        memo = self._author_bytes.get(author_id)
+        if memo is not None and memo[0] is author:
+            return memo[1]
+        serialized = b',"username":' + orjson.dumps(author["username"]) + b',"user":' + orjson.dumps(author)
+        if len(self._author_bytes) >= USER_CACHE_ITEMS:
+            self._author_bytes.clear()
+        self._author_bytes[author_id] = (author, serialized)
+        return serialized
+
+    async def hydrate_one(self, post_id: int, viewer_id: int | None) -> dict | None:
+        posts = await self.hydrate([post_id], viewer_id)
+        return posts[0] if posts else None
+
+
+def _load_posts(conn: Conn, post_ids: list[int]) -> dict[int, dict]:
+    marks = placeholders(len(post_ids))
+    rows = conn.fetch_all(
+        f"SELECT id, user_id, caption, like_count, comment_count, created_at FROM posts WHERE id IN ({marks})", post_ids
+    )
+    media_by_post: dict[int, list] = {}
+    for media_row in conn.fetch_all(f"SELECT * FROM media WHERE post_id IN ({marks}) ORDER BY post_id, position", post_ids):
+        media_by_post.setdefault(media_row["post_id"], []).append(media_row)
+    return {row["id"]: _post_body(row, media_by_post.get(row["id"], [])) for row in rows}
+
+
+def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, dict]:
+    ids = list(user_ids)
+    rows = conn.fetch_all(f"SELECT id, username, avatar_key FROM users WHERE id IN ({placeholders(len(ids))})", ids)
+    return {row["id"]: user_summary(row) for row in rows}
+
+
+def _viewer_flags(conn: Conn, viewer_id: int, post_ids: list[int]) -> tuple[set[int], set[int]]:
+    marks = placeholders(len(post_ids))
+    liked = {row[0] for row in conn.fetch_all(f"SELECT post_id FROM likes WHERE user_id = ? AND post_id IN ({marks})", [viewer_id, *post_ids])}
+    saved = {row[0] for row in conn.fetch_all(f"SELECT post_id FROM saves WHERE user_id = ? AND post_id IN ({marks})", [viewer_id, *post_ids])}
+    return liked, saved

@@ -1,0 +1,256 @@
+"""The schema and its migrations, applied in order and recorded in ``_migrations`` (via sqlite-utils).
+
+Statements are written once in a portable subset of SQL: integer columns hold 64-bit ids and Unix
+milliseconds, booleans are 0/1 integers. ``WITHOUT ROWID`` is a SQLite storage hint that other
+dialects drop. A migration never changes after it has shipped; new changes get a new migration.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import sqlite_utils
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    (
+        "0001_initial",
+        [
+            """CREATE TABLE users (
+                id INTEGER PRIMARY KEY,
+                username TEXT NOT NULL UNIQUE,
+                password_hash TEXT NOT NULL,
+                display_name TEXT NOT NULL DEFAULT '',
+                bio TEXT NOT NULL DEFAULT '',
+                avatar_key TEXT,
+                is_private INTEGER NOT NULL DEFAULT 0,
+                is_admin INTEGER NOT NULL DEFAULT 0,
+                is_disabled INTEGER NOT NULL DEFAULT 0,
+                follower_count INTEGER NOT NULL DEFAULT 0,
+                following_count INTEGER NOT NULL DEFAULT 0,
+                post_count INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL
+            )""",
+            """CREATE TABLE tokens (
+                token_hash TEXT PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX tokens_user ON tokens (user_id)",
+            """CREATE TABLE invites (
+                code_hash TEXT PRIMARY KEY,
+                created_by INTEGER,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_by INTEGER,
+                used_at INTEGER
+            )""",
+            """CREATE TABLE posts (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                caption TEXT NOT NULL DEFAULT '',
+                like_count INTEGER NOT NULL DEFAULT 0,
+                comment_count INTEGER NOT NULL DEFAULT 0,
+                idempotency_key TEXT,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX posts_user ON posts (user_id, id)",
+            "CREATE UNIQUE INDEX posts_idempotency ON posts (user_id, idempotency_key)",
+            """CREATE TABLE media (
+                id INTEGER PRIMARY KEY,
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                original_key TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                width INTEGER,
+                height INTEGER,
+                duration_ms INTEGER,
+                alt_text TEXT NOT NULL DEFAULT '',
+                placeholder TEXT,
+                variants TEXT NOT NULL DEFAULT '{}',
+                failure_reason TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX media_post ON media (post_id, position)",
+            "CREATE INDEX media_user_sha ON media (user_id, sha256)",
+            """CREATE TABLE follows (
+                follower_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                followee_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (follower_id, followee_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX follows_followee ON follows (followee_id, follower_id)",
+            """CREATE TABLE follow_requests (
+                requester_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                target_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (requester_id, target_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX follow_requests_target ON follow_requests (target_id, created_at)",
+            """CREATE TABLE likes (
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (post_id, user_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX likes_user ON likes (user_id, post_id)",
+            """CREATE TABLE comments (
+                id INTEGER PRIMARY KEY,
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                text TEXT NOT NULL,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX comments_post ON comments (post_id, id)",
+            "CREATE INDEX comments_user ON comments (user_id)",
+            """CREATE TABLE saves (
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                save_id INTEGER NOT NULL,
+                PRIMARY KEY (user_id, post_id)
+            ) WITHOUT ROWID""",
+            "CREATE UNIQUE INDEX saves_user_order ON saves (user_id, save_id)",
+            "CREATE INDEX saves_post ON saves (post_id)",
+            """CREATE TABLE hashtags (
+                tag TEXT PRIMARY KEY,
+                post_count INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID""",
+            """CREATE TABLE post_hashtags (
+                tag TEXT NOT NULL,
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                PRIMARY KEY (tag, post_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX post_hashtags_post ON post_hashtags (post_id)",
+            """CREATE TABLE notifications (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                type TEXT NOT NULL,
+                actor_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                post_id INTEGER REFERENCES posts(id) ON DELETE CASCADE,
+                comment_id INTEGER,
+                is_read INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX notifications_user ON notifications (user_id, id)",
+            "CREATE INDEX notifications_unread ON notifications (user_id, is_read)",
+            "CREATE INDEX notifications_actor ON notifications (actor_id)",
+            """CREATE TABLE jobs (
+                id INTEGER PRIMARY KEY,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                priority INTEGER NOT NULL,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                run_at INTEGER NOT NULL,
+                locked_until INTEGER,
+                locked_by TEXT,
+                last_error TEXT,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX jobs_ready ON jobs (status, priority, run_at, id)",
+            """CREATE TABLE blob_refs (
+                blob_key TEXT NOT NULL,
+                media_id INTEGER NOT NULL,
+                PRIMARY KEY (blob_key, media_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX blob_refs_media ON blob_refs (media_id)",
+        ],
+    ),
+    (
+        "0002_followers_by_time",
+        [
+            # Follower lists are newest first; without this a popular account's list sorts every follower per page.
+            "CREATE INDEX follows_followee_time ON follows (followee_id, created_at)",
+        ],
+    ),
+    (
+        "0003_direct_uploads",
+        [
+            # A direct upload: reserved by POST /uploads, filled by a signed PUT, consumed by POST /posts.
+            """CREATE TABLE uploads (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                content_type TEXT NOT NULL,
+                declared_size INTEGER NOT NULL,
+                declared_sha256 TEXT,
+                status TEXT NOT NULL,
+                kind TEXT,
+                sha256 TEXT,
+                size INTEGER,
+                original_key TEXT,
+                width INTEGER,
+                height INTEGER,
+                expires_at INTEGER NOT NULL,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE INDEX uploads_user ON uploads (user_id, status)",
+            "CREATE INDEX uploads_expiry ON uploads (status, expires_at)",
+        ],
+    ),
+    (
+        "0004_likes_by_time",
+        [
+            # "Who liked this" lists newest first; without this a popular post sorts every like per page.
+            "CREATE INDEX likes_post_time ON likes (post_id, created_at, user_id)",
+        ],
+    ),
+    (
+        "0005_notifications_by_post",
+        [
+            # Deleting a post cascades to its notifications; without this every post deletion (and an
+            # account's, post by post) reads the whole notifications table, on SQLite and PostgreSQL alike.
+            "CREATE INDEX notifications_post ON notifications (post_id)",
+        ],
+    ),
+    (
+        "0006_id_shards",
+        [
+            # Each running process leases a shard of the id space, so ids made at the same millisecond
+            # by different processes (servers, workers, admin commands) can never collide.
+            """CREATE TABLE id_shards (
+                shard INTEGER PRIMARY KEY,
+                holder TEXT NOT NULL,
+                expires_at INTEGER NOT NULL
+            )""",
+        ],
+    ),
+]
+
+
+def migrate(raw: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    db = sqlite_utils.Database(raw)
+    if "_migrations" not in db.table_names():
+        # Inside BEGIN IMMEDIATE: processes opening a new file together wait their turn (busy_timeout)
+        # instead of failing with "database is locked" when their transactions cross.
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at INTEGER)")
+        raw.execute("COMMIT")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        raw.execute("BEGIN IMMEDIATE")
+        # Another process (a worker starting beside the server) may have applied it while we waited.
+        if raw.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone() is not None:
+            raw.execute("COMMIT")
+            continue
+        try:
+            for statement in statements:
+                raw.execute(statement)
+            raw.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time() * 1000)))
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

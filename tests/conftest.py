@@ -1,0 +1,151 @@
+"""Shared fixtures: a real server app on a fresh data folder, and a small API helper."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import itertools
+import os
+
+import pytest
+from PIL import Image
+
+from server.config import load
+
+
+@pytest.fixture(scope="session")
+def media_pool():
+    """One media process pool for the whole run: starting worker processes per test would dominate the suite."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn"))
+    yield pool
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+# Which deployments the HTTP suite runs against. "embedded" is SQLite + memory + local disk; the others
+# swap in real PostgreSQL, Redis and/or S3 (see tests/backends/). PHOTOSHARE_TEST_STACKS picks them,
+# comma-separated, e.g. "embedded,scaled" or "postgres".
+STACK_BACKENDS = {
+    "embedded": (),
+    "postgres": ("postgres",),
+    "redis": ("redis",),
+    "s3": ("s3",),
+    "scaled": ("postgres", "redis", "s3"),
+}
+TEST_STACKS = [name.strip() for name in os.environ.get("PHOTOSHARE_TEST_STACKS", "embedded").split(",") if name.strip()]
+
+
+@pytest.fixture(params=TEST_STACKS)
+def stack(request):
+    return request.param
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "backends(has=[], lacks=[]): run only in test stacks that have (or lack) these backends")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``backends`` are collected only for the stacks they are about (never skipped)."""
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("backends")
+        stack_name = item.callspec.params.get("stack") if hasattr(item, "callspec") else None
+        if marker is not None and stack_name is not None:
+            present = set(STACK_BACKENDS[stack_name])
+            if not set(marker.kwargs.get("has", ())) <= present or set(marker.kwargs.get("lacks", ())) & present:
+                drop.append(item)
+                continue
+        keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def settings(tmp_path, stack):
+    overrides = {"data_dir": str(tmp_path / "data"), "job_workers": 0, "media_processes": 1,
+                 "rate_limit_user_writes": 100_000, "rate_limit_ip_writes": 100_000, "rate_limit_user_posts": 100_000}
+    with contextlib.ExitStack() as backends:
+        for backend in STACK_BACKENDS[stack]:
+            module = importlib.import_module(f"tests.backends.{backend}")
+            overrides.update(backends.enter_context(getattr(module, f"fresh_{backend}")()))
+        yield load(overrides=overrides, environ={}, config_file=None)
+
+
+def jpeg_bytes(width: int = 64, height: int = 48, color=(200, 80, 40)) -> bytes:
+    image = Image.new("RGB", (width, height), color)
+    for x in range(0, width, 8):  # some structure so encoders have real work
+        for y in range(height):
+            image.putpixel((x, y), (x % 256, y % 256, 128))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+class Api:
+    """Talks to the app like a client would; every call returns (status, json)."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    @property
+    def ctx(self):
+        from server.context import CONTEXT
+
+        return self.client.app[CONTEXT]
+
+    async def call(self, method: str, path: str, token: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        response = await self.client.request(method, path, headers=headers, **kwargs)
+        body = await response.read()
+        if response.content_type == "application/json":
+            import orjson
+
+            return response.status, orjson.loads(body)
+        return response.status, body
+
+    async def register(self, username: str | None = None, password: str = "correct horse battery") -> tuple[dict, str]:
+        username = username or f"user{next(self._names)}"
+        status, body = await self.call("POST", "/api/v1/auth/register", json={"username": username, "password": password})
+        assert status == 201, body
+        return body["user"], body["token"]
+
+    async def post_photo(self, token: str, caption: str = "", images: list[bytes] | None = None, alt_texts: list[str] | None = None,
+                         idempotency_key: str | None = None) -> tuple[int, dict]:
+        import aiohttp
+
+        form = aiohttp.FormData()
+        for index, data in enumerate(images or [jpeg_bytes()]):
+            form.add_field("media", data, filename=f"photo{index}.jpg", content_type="image/jpeg")
+        for alt in alt_texts or []:
+            form.add_field("alt_text", alt)
+        form.add_field("caption", caption)
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return await self.call("POST", "/api/v1/posts", token, data=form, headers=headers)
+
+    async def run_jobs(self) -> None:
+        """Run every queued background job to completion (tests run with no background workers)."""
+        from server.bootstrap import job_handlers
+        from server.jobs.runner import JobRunner
+
+        runner = JobRunner(self.ctx.jobs, job_handlers(self.ctx), workers=0)
+        await runner.drain()
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings, media_pool):
+    from server.app import create_app
+
+    return await aiohttp_client(create_app(settings, media_pool=media_pool))
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)

@@ -1,0 +1,84 @@
+"""The Redis link's circuit: fail fast while Redis is away, probe after a backoff, recover by itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.metrics import Metrics
+from server.redislink import BACKOFF_FIRST_SECONDS, RedisLink, RedisUnavailable, split_url
+from tests.redis_server import ThrowawayRedis
+
+
+class FrozenClock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def server(tmp_path):
+    redis_server = ThrowawayRedis(tmp_path / "redis").start()
+    yield redis_server
+    redis_server.stop()
+
+
+def test_the_prefix_is_ours_and_the_rest_of_the_url_is_redis_pys():
+    assert split_url("redis://h:6379/2?prefix=fam:&health_check_interval=5") == ("redis://h:6379/2?health_check_interval=5", "fam:")
+    assert split_url("redis://h:6379/0") == ("redis://h:6379/0", "photoshare:")
+
+
+async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_backoff(server):
+    clock, metrics = FrozenClock(), Metrics()
+    link = RedisLink(server.url, timeout_seconds=0.5, metrics=metrics, clock=clock)
+    recovered = []
+
+    async def hook(client):
+        recovered.append(await client.ping())
+
+    link.on_recovery(hook)
+    try:
+        await link.run(lambda client: client.set(link.key("k"), 1))
+        server.stop()
+        with pytest.raises(RedisUnavailable):
+            await link.run(lambda client: client.get(link.key("k")))
+        errors = metrics.counters[("redis_errors_total", ())]
+        for _ in range(50):  # inside the backoff: no connection attempt at all
+            with pytest.raises(RedisUnavailable):
+                await link.run(lambda client: client.get(link.key("k")))
+        assert metrics.counters[("redis_errors_total", ())] == errors
+        assert metrics.gauges["redis_up"] == 0 and not link.healthy
+
+        server.start()
+        with pytest.raises(RedisUnavailable):  # still inside the backoff: not even tried
+            await link.run(lambda client: client.ping())
+        clock.now += BACKOFF_FIRST_SECONDS
+        assert await link.run(lambda client: client.ping())  # the probe, then the recovery hook, then the call
+        assert recovered == [True] and link.healthy and metrics.gauges["redis_up"] == 1
+    finally:
+        await link.close()
+
+
+async def test_healthz_probes_at_once_even_inside_the_backoff(server):
+    clock = FrozenClock()
+    link = RedisLink(server.url, timeout_seconds=0.5, clock=clock)
+    try:
+        server.stop()
+        with pytest.raises(RedisUnavailable):
+            await link.ping()
+        server.start()
+        await link.ping()
+        assert link.healthy
+    finally:
+        await link.close()
+
+
+async def test_a_server_that_starts_while_redis_is_down_still_starts(server):
+    server.stop()
+    link = RedisLink(server.url, timeout_seconds=0.3)
+    try:
+        await link.open()  # logs, does not raise
+        assert not link.healthy
+    finally:
+        await link.close()

@@ -1,0 +1,97 @@
+"""Start real ``photoshare`` processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30
+WORKER_READY_LINE = "PhotoShare worker running"  # printed by `photoshare worker` once its backends are open
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_process(process: subprocess.Popen | None) -> None:
+    """Ask a child to stop (SIGTERM), and kill it if it has not within 15 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+class ServerProcess:
+    """``photoshare serve`` (or ``worker``) in a child process; ``args`` are extra command-line options."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, env: dict | None = None, command: str = "serve",
+                 args: list[str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        # Unbuffered, so the log shows each line (the worker's ready line above all) as it is printed.
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "PHOTOSHARE_JOB_WORKERS": "2", "PHOTOSHARE_MEDIA_PROCESSES": "1",
+                    **(env or {})}
+        self.command = command
+        self.args = list(args or [])
+        self.process: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / f"{command}-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ServerProcess":
+        args = [sys.executable, "-m", "app", self.command, "--data-dir", str(self.data_dir)]
+        if self.command == "serve":
+            args += ["--port", str(self.port)]
+        args += self.args
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        if self.command == "serve":
+            self.wait_healthy()
+        else:
+            self.wait_for_log(WORKER_READY_LINE)
+        return self
+
+    def wait_for_log(self, text: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
+            if text in self.log_path.read_text(errors="replace"):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.command} did not log {text!r}:\n{self.log_path.read_text()[-3000:]}")
+
+    def wait_healthy(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not become healthy:\n{self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        stop_process(self.process)

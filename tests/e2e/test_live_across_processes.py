@@ -1,0 +1,78 @@
+"""Live notifications across processes: a client streaming from server A hears of a like made through
+server B. The two `serve` processes share one database file and one Redis namespace, as processes of
+one deployment behind a load balancer do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from tests.conftest import jpeg_bytes
+from tests.e2e.servers import ServerProcess
+from tests.sse import next_event
+
+pytestmark = pytest.mark.slow
+
+SHARED_SECRET = "live-test-secret"  # every process of one deployment signs with the same key
+
+
+@pytest.fixture
+def deployment_env(tmp_path):
+    from tests.backends.redis import fresh_redis
+
+    with fresh_redis() as redis:
+        yield {"PHOTOSHARE_REDIS_URL": redis["redis_url"], "PHOTOSHARE_SECRET_KEY": SHARED_SECRET,
+               "PHOTOSHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.db'}"}
+
+
+async def call(session, method: str, url: str, token: str | None = None, **kwargs):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with session.request(method, url, headers=headers, **kwargs) as response:
+        return response.status, await response.json()
+
+
+async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path, deployment_env):
+    servers = []
+    try:
+        server_a = ServerProcess(tmp_path / "a" / "data", env=deployment_env).start()
+        servers.append(server_a)
+        server_b = ServerProcess(tmp_path / "b" / "data", env=deployment_env).start()
+        servers.append(server_b)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            status, owner = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
+                                       json={"username": "owner", "password": "a long password"})
+            assert status == 201, owner
+            _, fan = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
+                                json={"username": "fan", "password": "a long password"})
+            form = aiohttp.FormData()
+            form.add_field("media", jpeg_bytes(), filename="p.jpg", content_type="image/jpeg")
+            status, post = await call(session, "POST", f"{server_b.url}/api/v1/posts", owner["token"], data=form)
+            assert status == 201, post
+
+            async with session.get(f"{server_a.url}/api/v1/notifications/live",
+                                   headers={"Authorization": f"Bearer {owner['token']}"}) as stream:
+                assert stream.status == 200
+                assert await next_event(stream) == ("unread", {"unread_count": 0})
+                status, _ = await call(session, "POST", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
+                assert status == 201
+                assert await next_event(stream) == ("unread", {"unread_count": 1})
+                status, _ = await call(session, "DELETE", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
+                assert status == 200
+                assert await next_event(stream) == ("unread", {"unread_count": 0})
+
+            # The like count another process caches is dropped when the count changes elsewhere.
+            status, liked = await call(session, "GET", f"{server_a.url}/api/v1/posts/{post['post_id']}", fan["token"])
+            assert liked["post"]["like_count"] == 0
+            await call(session, "POST", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
+            for _ in range(50):
+                _, seen = await call(session, "GET", f"{server_a.url}/api/v1/posts/{post['post_id']}", fan["token"])
+                if seen["post"]["like_count"] == 1:
+                    break
+                await asyncio.sleep(0.05)
+            assert seen["post"]["like_count"] == 1, "server A kept serving a stale like count"
+    finally:
+        for server in servers:
+            server.stop()

@@ -1,0 +1,110 @@
+"""GET /notifications/live: Server-Sent Events with the unread count, at once and on every change."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from server.services import live as live_service
+from tests.interaction_helpers import API, publish
+from tests.sse import next_event
+
+LIVE = f"{API}/notifications/live"
+
+
+async def open_stream(api, token: str):
+    response = await api.client.get(LIVE, headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200 and response.content_type == "text/event-stream"
+    return response
+
+
+async def test_a_like_reaches_the_authors_open_stream(api):
+    _, owner_token = await api.register("owner")
+    _, fan_token = await api.register("fan")
+    post_id = await publish(api, owner_token)
+    stream = await open_stream(api, owner_token)
+    try:
+        assert await next_event(stream) == ("unread", {"unread_count": 0})
+        assert (await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token))[0] == 201
+        assert await next_event(stream) == ("unread", {"unread_count": 1})
+        await api.call("POST", f"{API}/posts/{post_id}/comments", fan_token, json={"text": "lovely"})
+        assert await next_event(stream) == ("unread", {"unread_count": 2})
+        await api.call("POST", f"{API}/notifications/read", owner_token)  # on another device, say
+        assert await next_event(stream) == ("unread", {"unread_count": 0})
+    finally:
+        stream.close()
+
+
+async def test_other_peoples_news_is_not_sent(api):
+    _, owner_token = await api.register()
+    _, bystander_token = await api.register()
+    _, fan_token = await api.register()
+    post_id = await publish(api, owner_token)
+    stream = await open_stream(api, bystander_token)
+    try:
+        await next_event(stream)
+        await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)
+        with pytest.raises(asyncio.TimeoutError):
+            await next_event(stream, timeout=0.5)
+    finally:
+        stream.close()
+
+
+async def test_a_write_that_rolls_back_sends_nothing(api):
+    _, owner_token = await api.register()
+    _, fan_token = await api.register()
+    post_id = await publish(api, owner_token)
+    await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)
+    stream = await open_stream(api, owner_token)
+    try:
+        assert await next_event(stream) == ("unread", {"unread_count": 1})
+        status, _ = await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)  # already liked: 409
+        assert status == 409
+        with pytest.raises(asyncio.TimeoutError):
+            await next_event(stream, timeout=0.5)
+    finally:
+        stream.close()
+
+
+async def test_heartbeats_keep_the_stream_open_and_a_gone_client_is_forgotten(api, monkeypatch):
+    monkeypatch.setattr(live_service, "HEARTBEAT_SECONDS", 0.05)
+    _, token = await api.register()
+    stream = await open_stream(api, token)
+    await next_event(stream)
+    assert b": heartbeat" in await asyncio.wait_for(stream.content.readline(), 5)
+    assert api.ctx.live.open_streams == 1
+    stream.close()
+    for _ in range(100):
+        if api.ctx.live.open_streams == 0:
+            break
+        await asyncio.sleep(0.05)
+    assert api.ctx.live.open_streams == 0
+
+
+async def test_the_stream_needs_a_token(api):
+    status, body = await api.call("GET", LIVE)
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+
+
+async def test_one_account_may_hold_only_a_few_streams(api):
+    _, token = await api.register()
+    streams = [await open_stream(api, token) for _ in range(live_service.MAX_STREAMS_PER_USER)]
+    try:
+        status, body = await api.call("GET", LIVE, token)
+        assert status == 429 and body["error"]["code"] == "too_many_streams"
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+async def test_a_full_process_sheds_new_streams(api, monkeypatch):
+    monkeypatch.setattr(live_service, "MAX_STREAMS_PER_PROCESS", 1)
+    _, first_token = await api.register()
+    _, second_token = await api.register()
+    stream = await open_stream(api, first_token)
+    try:
+        status, body = await api.call("GET", LIVE, second_token)
+        assert status == 503 and body["error"]["code"] == "unavailable"
+    finally:
+        stream.close()

@@ -1,0 +1,147 @@
+"""Start the web app and a browser for UI tests, and drive Flutter's semantics tree.
+
+Flutter draws on a canvas; its accessibility tree (turned on by clicking the semantics placeholder)
+is what Playwright can find by role, label and text.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.servers import ROOT, free_port, stop_process
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+# Other engineers run suites on the same two cores: waits are generous but every one is bounded.
+UI_TIMEOUT_MS = 45_000
+START_TIMEOUT_SECONDS = 60
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Missing browser/display: a failure in CI (where .ci/run installs them), a skip elsewhere."""
+    if condition:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+class WebApp:
+    """``photoshare web`` in a child process with its own client folder."""
+
+    def __init__(self, client_dir: Path, server_url: str) -> None:
+        self.port = free_port()
+        self.client_dir = client_dir
+        self.server_url = server_url
+        self.log_path = client_dir.parent / f"web-{self.port}.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "WebApp":
+        env = {**os.environ, "PHOTOSHARE_CLIENT_DIR": str(self.client_dir)}
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "app", "web", "--port", str(self.port), "--server", self.server_url],
+                                        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"web app exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("web app did not start")
+
+    def stop(self) -> None:
+        stop_process(self.process)
+
+
+class FlutterPage:
+    """A Playwright page showing the Flet app, with helpers that speak in what users see."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.host = page.locator("flt-semantics-host")
+        # The app lives on one websocket; if it drops, every later wait would time out mysteriously.
+        page.on("websocket", lambda ws: ws.on("close", lambda _: print(f"websocket closed: {ws.url}")))
+
+    async def open(self, url: str) -> None:
+        await self.page.goto(url)
+        await self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=UI_TIMEOUT_MS)
+        await self.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+
+    async def button(self, name: str, exact: bool = False):
+        locator = self.host.get_by_role("button", name=name, exact=exact).first
+        await locator.wait_for(timeout=UI_TIMEOUT_MS)
+        return locator
+
+    async def click(self, name: str, exact: bool = False) -> None:
+        await (await self.button(name, exact)).click()
+
+    async def tab(self, name: str) -> None:
+        """A bottom-bar destination (Flutter exposes them as tabs, not buttons)."""
+        locator = self.host.get_by_role("tab", name=name).first
+        await locator.wait_for(timeout=UI_TIMEOUT_MS)
+        await locator.click()
+
+    async def choose(self, name: str) -> None:
+        """A chip (Flutter exposes selectable chips as checkboxes)."""
+        locator = self.host.get_by_role("checkbox", name=name).first
+        await locator.wait_for(timeout=UI_TIMEOUT_MS)
+        await locator.click()
+
+    async def fill(self, label: str, text: str, attempts: int = 3) -> None:
+        """Type into a field and check it holds the text: a screen still being drawn or redrawn can
+        drop keystrokes or replace the field on a busy machine, so look it up again and retry."""
+        for _ in range(attempts):
+            field = self.host.get_by_label(label).first
+            await field.wait_for(timeout=UI_TIMEOUT_MS)
+            try:
+                await field.click(timeout=10_000)
+                await self.page.keyboard.press("Control+A")
+                await self.page.keyboard.type(text)
+                await self.page.wait_for_timeout(300)
+                if await field.evaluate("e => e.tagName", timeout=5_000) == "TEXTAREA":
+                    return  # multi-line fields do not mirror their text into the semantics element
+                # Compare the start only: emoji are typed as several key events and may be re-encoded.
+                if (await field.input_value(timeout=5_000))[:8] == text[:8]:
+                    return
+            except Exception:  # the field was replaced under us: look it up again
+                await self.page.wait_for_timeout(500)
+        raise AssertionError(f"could not type into {label!r}")
+
+    async def see(self, text: str, timeout: int = UI_TIMEOUT_MS):
+        # Flutter merges a card's texts into one labelled node, so the words may be text or label.
+        locator = self.host.get_by_text(text).or_(self.host.get_by_label(text)).first
+        await locator.wait_for(timeout=timeout)
+        return locator
+
+    async def double_tap(self, label: str) -> None:
+        target = self.host.get_by_label(label).first
+        await target.wait_for(timeout=UI_TIMEOUT_MS)
+        box = await target.bounding_box()
+        await self.page.mouse.dblclick(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, delay=50)
+
+    async def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        await self.page.screenshot(path=str(path))
+        return path
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() or shutil.which("chromium") is not None

@@ -1,0 +1,108 @@
+"""The admin toolbox on a real embedded deployment: users, stats, check."""
+
+import asyncio
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from server.bootstrap import build_context, close_context
+from server.config import load
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return str(tmp_path / "data")
+
+
+def run(args, data_dir, **kwargs):
+    return CliRunner().invoke(main, [*args, "--data-dir", data_dir], **kwargs)
+
+
+def in_context(data_dir, action):
+    async def go():
+        ctx = await build_context(load(overrides={"data_dir": data_dir}, environ={}, config_file=None), run_jobs=False)
+        try:
+            return await action(ctx)
+        finally:
+            await close_context(ctx)
+
+    return asyncio.run(go())
+
+
+def test_users_create_list_disable_enable_reset(data_dir):
+    created = run(["admin", "users", "create", "grandma", "--admin"], data_dir, input="knitting needles\nknitting needles\n")
+    assert created.exit_code == 0, created.output
+    assert "created grandma (admin)" in created.output
+    assert run(["admin", "users", "create", "kid"], data_dir, env={"PHOTOSHARE_NEW_PASSWORD": "lego bricks 123"}).exit_code == 0
+    taken = run(["admin", "users", "create", "kid"], data_dir, env={"PHOTOSHARE_NEW_PASSWORD": "lego bricks 123"})
+    assert taken.exit_code == 1 and "taken" in taken.output
+    short = run(["admin", "users", "create", "other"], data_dir, env={"PHOTOSHARE_NEW_PASSWORD": "short"})
+    assert short.exit_code == 1 and "at least 8" in short.output
+
+    listed = run(["admin", "users", "list"], data_dir)
+    assert "grandma" in listed.output and "admin" in listed.output and "2 account(s)" in listed.output
+
+    token = in_context(data_dir, lambda ctx: ctx.accounts.login("kid", "lego bricks 123"))[1]
+    assert run(["admin", "users", "disable", "kid"], data_dir).exit_code == 0
+    assert in_context(data_dir, lambda ctx: ctx.accounts.user_for_token(token)) is None
+
+    async def login_fails(ctx):
+        from server.errors import Unauthorized
+
+        with pytest.raises(Unauthorized, match="disabled"):
+            await ctx.accounts.login("kid", "lego bricks 123")
+
+    in_context(data_dir, login_fails)
+    assert "disabled" in run(["admin", "users", "list"], data_dir).output
+    assert run(["admin", "users", "enable", "kid"], data_dir).exit_code == 0
+    reset = run(["admin", "users", "reset-password", "kid"], data_dir, input="new password 456\nnew password 456\n")
+    assert reset.exit_code == 0 and "signed out" in reset.output
+    assert in_context(data_dir, lambda ctx: ctx.accounts.login("kid", "new password 456"))[0]["username"] == "kid"
+    missing = run(["admin", "users", "disable", "nobody"], data_dir)
+    assert missing.exit_code == 1 and "No account named" in missing.output
+
+
+def make_post(data_dir):
+    from tests.conftest import jpeg_bytes
+
+    async def action(ctx):
+        import hashlib
+        import tempfile
+
+        from server.bootstrap import job_handlers
+        from server.handlers.uploads import IncomingFile, PostForm
+        from server.jobs.runner import JobRunner
+        from server.media.sniff import sniff
+
+        user = await ctx.accounts.create_user("poster", "long enough pw")
+        data = jpeg_bytes(300, 200)
+        fd, path = tempfile.mkstemp(dir=ctx.media.tmp_dir())
+        with open(fd, "wb") as handle:
+            handle.write(data)
+        form = PostForm(files=[IncomingFile(path, hashlib.sha256(data).hexdigest(), len(data), sniff(data[:64]))], caption="hello", alt_texts=[])
+        await ctx.posts.publish(int(user["user_id"]), form, None)
+        await JobRunner(ctx.jobs, job_handlers(ctx), workers=0).drain()
+
+    in_context(data_dir, action)
+
+
+def test_stats_counts_what_is_there(data_dir):
+    make_post(data_dir)
+    output = run(["admin", "stats"], data_dir).output
+    numbers = {line[:22].strip(): line[22:].strip() for line in output.splitlines()}
+    assert numbers["users"] == "1" and numbers["posts"] == "1" and numbers["media"] == "1"
+    assert numbers["media failed"] == "0" and "KB" in numbers["storage used"]
+
+
+def test_check_finds_missing_files(data_dir):
+    make_post(data_dir)
+    clean = run(["admin", "check"], data_dir)
+    assert clean.exit_code == 0 and "consistent" in clean.output
+    from pathlib import Path
+
+    victim = next(p for p in (Path(data_dir) / "media" / "v").rglob("*.webp"))
+    victim.unlink()
+    broken = run(["admin", "check"], data_dir)
+    assert broken.exit_code == 1
+    assert f"missing file v/{victim.parent.name}/{victim.name}" in broken.output

@@ -1,0 +1,230 @@
+"""Observable UI state. Views are functions of these; their methods are the only way state changes.
+
+Network calls live in ``ui.controller``; these classes hold what the screen shows and know how to
+change it (optimistic likes and their rollback, the "new posts" pill, the create flow's steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import flet as ft
+
+from app.api_types import Comment, Notification, Post, User, UserSummary
+from app.editing import EditSpec
+from app.upload_queue import QueueItem
+
+
+@ft.observable
+@dataclass
+class PostModel:
+    """One post as shown: its counts change optimistically and roll back if the server refuses."""
+
+    post: Post
+    pending: bool = False  # a like/save request is in flight
+
+    @property
+    def post_id(self) -> str:
+        return self.post.post_id
+
+    def toggle_like(self) -> bool:
+        """Flip at once (the user sees the heart fill now); answers the new liked state."""
+        liked = not self.post.liked_by_me
+        self.post = replace(self.post, liked_by_me=liked, like_count=max(0, self.post.like_count + (1 if liked else -1)))
+        return liked
+
+    def confirm_likes(self, like_count: int) -> None:
+        self.post = replace(self.post, like_count=like_count)
+
+    def rollback_like(self, previous: Post) -> None:
+        self.post = replace(self.post, liked_by_me=previous.liked_by_me, like_count=previous.like_count)
+
+    def toggle_save(self) -> bool:
+        saved = not self.post.saved_by_me
+        self.post = replace(self.post, saved_by_me=saved)
+        return saved
+
+    def rollback_save(self, previous: Post) -> None:
+        self.post = replace(self.post, saved_by_me=previous.saved_by_me)
+
+    def comment_added(self) -> None:
+        self.post = replace(self.post, comment_count=self.post.comment_count + 1)
+
+
+@ft.observable
+@dataclass
+class PostList:
+    """A paged list of posts (feed, profile grid, saved, tag) with infinite scroll."""
+
+    key: str
+    posts: list[PostModel] = field(default_factory=list)
+    next_cursor: str | None = None
+    loading: bool = False
+    loaded: bool = False
+    from_cache: bool = False
+    error: str | None = None
+    new_posts: list[Post] = field(default_factory=list)  # arrived while the user was reading: shown as a pill
+
+    @property
+    def can_load_more(self) -> bool:
+        return self.next_cursor is not None and not self.loading
+
+    def replace_all(self, posts: list[Post], next_cursor: str | None, *, from_cache: bool = False) -> None:
+        self.posts = [PostModel(p) for p in posts]
+        self.next_cursor = next_cursor
+        self.loaded = True
+        self.from_cache = from_cache
+        self.error = None
+        self.new_posts = []
+
+    def append(self, posts: list[Post], next_cursor: str | None) -> None:
+        known = {m.post_id for m in self.posts}
+        self.posts.extend(PostModel(p) for p in posts if p.post_id not in known)
+        self.next_cursor = next_cursor
+
+    def offer_newer(self, newest_first: list[Post]) -> None:
+        """Posts newer than the top of the list wait behind the pill instead of shifting what is read."""
+        known = {m.post_id for m in self.posts} | {p.post_id for p in self.new_posts}
+        fresh = [p for p in newest_first if p.post_id not in known]
+        if fresh:
+            self.new_posts = fresh + list(self.new_posts)
+
+    def show_new_posts(self) -> None:
+        self.posts[0:0] = [PostModel(p) for p in self.new_posts]
+        self.new_posts = []
+
+    def remove(self, post_id: str) -> None:
+        self.posts = [m for m in self.posts if m.post_id != post_id]
+
+    def find(self, post_id: str) -> PostModel | None:
+        return next((m for m in self.posts if m.post_id == post_id), None)
+
+
+@ft.observable
+@dataclass
+class ProfileModel:
+    username: str
+    user: User | None = None
+    posts: PostList | None = None
+    error: str | None = None
+    follow_pending: bool = False
+
+
+@ft.observable
+@dataclass
+class CommentsModel:
+    post_id: str
+    comments: list[Comment] = field(default_factory=list)
+    next_cursor: str | None = None
+    loaded: bool = False
+
+
+@ft.observable
+@dataclass
+class CreateModel:
+    """The create flow: pick → crop → filter → caption → share."""
+
+    step: str = "pick"  # pick | edit | details | sharing
+    source_name: str = ""
+    preview: bytes | None = None  # the filtered downscaled copy, as JPEG
+    spec: EditSpec = field(default_factory=EditSpec)
+    caption: str = ""
+    alt_text: str = ""
+    busy: bool = False
+    error: str | None = None
+    queue_item_id: str | None = None
+
+    def reset(self) -> None:
+        self.step, self.source_name, self.preview, self.spec = "pick", "", None, EditSpec()
+        self.caption, self.alt_text, self.busy, self.error, self.queue_item_id = "", "", False, None, None
+
+
+@ft.observable
+@dataclass
+class QueueModel:
+    items: list[QueueItem] = field(default_factory=list)
+    paused_all: bool = False
+
+    def refresh(self, items: list[QueueItem], paused_all: bool) -> None:
+        if items != list(self.items):
+            self.items = items
+        self.paused_all = paused_all
+
+    @property
+    def pending(self) -> list[QueueItem]:
+        return [i for i in self.items if not i.finished]
+
+
+@ft.observable
+@dataclass
+class SearchModel:
+    query: str = ""
+    users: list[UserSummary] = field(default_factory=list)
+    hashtags: list = field(default_factory=list)
+    searched: bool = False
+
+
+@ft.observable
+@dataclass
+class NotificationsModel:
+    items: list[Notification] = field(default_factory=list)
+    unread: int = 0
+    loaded: bool = False
+    follow_requests: list[UserSummary] = field(default_factory=list)
+
+
+@ft.observable
+@dataclass
+class AppState:
+    route: str = "/"
+    server_url: str = ""
+    me: User | None = None
+    online: bool = True
+    toast: str | None = None
+    feed: PostList = field(default_factory=lambda: PostList("feed"))
+    saved: PostList = field(default_factory=lambda: PostList("saved"))
+    create: CreateModel = field(default_factory=CreateModel)
+    queue: QueueModel = field(default_factory=QueueModel)
+    search: SearchModel = field(default_factory=SearchModel)
+    notifications: NotificationsModel = field(default_factory=NotificationsModel)
+    watched_folders: list[str] = field(default_factory=list)
+    profiles: dict[str, ProfileModel] = field(default_factory=dict)
+    tags: dict[str, PostList] = field(default_factory=dict)
+    comments: dict[str, CommentsModel] = field(default_factory=dict)
+    posts: dict[str, PostModel] = field(default_factory=dict)  # post detail screens
+
+    @property
+    def signed_in(self) -> bool:
+        return self.me is not None
+
+    def profile(self, username: str) -> ProfileModel:
+        if username not in self.profiles:
+            self.profiles[username] = ProfileModel(username, posts=PostList(f"profile:{username}"))
+        return self.profiles[username]
+
+    def tag(self, tag: str) -> PostList:
+        if tag not in self.tags:
+            self.tags[tag] = PostList(f"tag:{tag}")
+        return self.tags[tag]
+
+    def comments_for(self, post_id: str) -> CommentsModel:
+        if post_id not in self.comments:
+            self.comments[post_id] = CommentsModel(post_id)
+        return self.comments[post_id]
+
+    def post_models(self, post_id: str) -> list[PostModel]:
+        """Every on-screen copy of a post, so a like shows everywhere it appears."""
+        lists = [self.feed, self.saved, *self.tags.values(), *(p.posts for p in self.profiles.values() if p.posts)]
+        found = [m for m in (lst.find(post_id) for lst in lists) if m is not None]
+        if post_id in self.posts:
+            found.append(self.posts[post_id])
+        return found
+
+    def signed_out(self) -> None:
+        self.me = None
+        self.feed = PostList("feed")
+        self.saved = PostList("saved")
+        self.profiles, self.tags, self.comments, self.posts = {}, {}, {}, {}
+        self.notifications = NotificationsModel()
+        self.search = SearchModel()
+        self.create = CreateModel()

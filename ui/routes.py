@@ -1,0 +1,54 @@
+"""The one route table. The route in the address bar is the single source of truth for navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .views import create, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+
+
+@dataclass(frozen=True)
+class Route:
+    pattern: str  # "/profile/:username"
+    view: Callable  # a component taking (state, **params)
+    title: str
+    needs_account: bool = True
+    tab: str | None = None  # which bottom-bar tab is lit
+
+    def match(self, route: str) -> dict[str, str] | None:
+        want, got = self.pattern.strip("/").split("/"), route.split("?")[0].strip("/").split("/")
+        if len(want) != len(got):
+            return None
+        params = {}
+        for part, value in zip(want, got):
+            if part.startswith(":"):
+                if not value:
+                    return None
+                params[part[1:]] = value
+            elif part != value:
+                return None
+        return params
+
+
+ROUTES = (
+    Route("/welcome", sign_in.SignInView, "Sign in", needs_account=False),
+    Route("/", feed.FeedView, "PhotoShare", tab="/"),
+    Route("/search", search.SearchView, "Search", tab="/search"),
+    Route("/create", create.CreateView, "New post", tab="/create"),
+    Route("/notifications", notifications.NotificationsView, "Activity", tab="/notifications"),
+    Route("/profile/:username", profile.ProfileView, "Profile", tab="/me"),
+    Route("/post/:post_id", post_detail.PostDetailView, "Post"),
+    Route("/tags/:tag", tag.TagView, "Hashtag", tab="/search"),
+    Route("/saved", saved.SavedView, "Saved", tab="/me"),
+    Route("/settings", settings.SettingsView, "Settings", tab="/me"),
+)
+TABS = ("/", "/search", "/create", "/notifications", "/me")
+
+
+def resolve(route: str) -> tuple[Route, dict[str, str]]:
+    for candidate in ROUTES:
+        params = candidate.match(route or "/")
+        if params is not None:
+            return candidate, params
+    return ROUTES[1], {}  # unknown addresses show the feed

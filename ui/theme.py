@@ -1,0 +1,43 @@
+"""Colours, spacing and the bundled fonts.
+
+The web client runs with no CDN (``no_cdn=True``), so Flutter cannot fetch fallback fonts: CJK and
+emoji glyphs come from fonts shipped in ``assets/fonts`` and are listed as fallbacks on every text
+style, otherwise comments in Chinese or with emoji would draw as empty boxes.
+"""
+
+from __future__ import annotations
+
+import flet as ft
+
+BASE_FAMILY = "PhotoShareSans"
+FONTS = {
+    BASE_FAMILY: "fonts/DejaVuSans.ttf",  # Bitstream Vera licence (free): Latin, Greek, Cyrillic; bold is synthesised
+    "PhotoShareCJK": "fonts/DroidSansFallbackFull.ttf",  # Apache-2.0, ~4 MB: Han, kana, Hangul
+    "PhotoShareEmoji": "fonts/NotoColorEmoji.ttf",  # OFL-1.1: colour emoji
+}
+FALLBACK_FAMILIES = [family for family in FONTS if family != BASE_FAMILY]
+ACCENT = ft.Colors.PINK_600
+LIKED = ft.Colors.RED_600
+SPACING = 12
+# The feed column stays phone-width on a desktop screen, as photos are framed for it.
+CONTENT_MAX_WIDTH = 560
+GRID_COLUMNS = 3
+
+_TEXT_SLOTS = ("display_large", "display_medium", "display_small", "headline_large", "headline_medium",
+               "headline_small", "title_large", "title_medium", "title_small", "label_large", "label_medium",
+               "label_small", "body_large", "body_medium", "body_small")
+
+
+def theme() -> ft.Theme:
+    # The colour is stated because a partial text theme otherwise takes the platform's dark-mode text
+    # colour on some Linux desktops (white text on the light surface).
+    style = ft.TextStyle(font_family=BASE_FAMILY, font_family_fallback=FALLBACK_FAMILIES, color=ft.Colors.ON_SURFACE)
+    return ft.Theme(color_scheme_seed=ACCENT, font_family=BASE_FAMILY, text_theme=ft.TextTheme(**{slot: style for slot in _TEXT_SLOTS}))
+
+
+def apply(page: ft.Page) -> None:
+    page.title = "PhotoShare"
+    page.fonts = dict(FONTS)
+    page.theme = theme()
+    page.theme_mode = ft.ThemeMode.LIGHT
+    page.padding = 0

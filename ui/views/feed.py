@@ -1,0 +1,65 @@
+"""The home feed: newest first, infinite scroll, a "new posts" pill instead of jumping the list."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from ..components.post_card import PostCard
+from ..context import act, use_controller
+from ..models import AppState, PostList
+from ..theme import CONTENT_MAX_WIDTH
+
+# Start fetching the next page this far (in pixels) before the end, so scrolling rarely waits.
+PREFETCH_PIXELS = 1200
+
+
+@ft.component
+def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None):
+    """A scrolling list of post cards that asks for more near its end."""
+
+    async def scrolled(e: ft.OnScrollEvent):
+        if posts.can_load_more and e.max_scroll_extent - e.pixels < PREFETCH_PIXELS:
+            await load_more()
+
+    controls = list(header or [])
+    controls += [PostCard(model, index, key=model.post_id) for index, model in enumerate(posts.posts)]
+    if posts.loading:
+        controls.append(ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, padding=16))
+    elif posts.loaded and not posts.posts:
+        controls.append(ft.Container(ft.Text(empty_text, key="empty", text_align=ft.TextAlign.CENTER), padding=32,
+                                     alignment=ft.Alignment.CENTER))
+    elif posts.next_cursor:
+        controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
+    return ft.ListView(controls=controls, expand=True, spacing=16, on_scroll=scrolled, scroll_interval=200,
+                       key=f"list-{posts.key}", padding=ft.Padding.only(bottom=24))
+
+
+@ft.component
+def FeedView(state: AppState):
+    return Feed(state.feed)
+
+
+@ft.component
+def Feed(feed: PostList):
+    controller = use_controller()
+
+    async def ensure_loaded():
+        if not feed.loaded and not feed.loading:
+            await controller.load_feed()
+
+    ft.on_mounted(ensure_loaded)
+    pill = []
+    if feed.new_posts:
+        count = len(feed.new_posts)
+        pill = [ft.Container(alignment=ft.Alignment.CENTER, padding=8, content=ft.FilledButton(
+            f"{count} new post{'s' if count > 1 else ''}", key="new-posts", icon=ft.Icons.ARROW_UPWARD,
+            on_click=act(controller.show_new_posts)))]
+    return ft.Container(
+        alignment=ft.Alignment.TOP_CENTER,
+        expand=True,
+        content=ft.Column(width=CONTENT_MAX_WIDTH, expand=True, spacing=0, controls=[
+            *pill,
+            PostColumn(feed, lambda: controller.load_feed(more=True),
+                       "Your feed is empty. Follow people or share your first photo.", key="feed-list"),
+        ]),
+    )

@@ -1,0 +1,45 @@
+"""Activity: likes, comments, follows, and follow requests to approve."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from ..components.post_card import Avatar, byline
+from ..context import act, go, use_controller
+from ..models import AppState, NotificationsModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
+
+WHAT = {"like": "liked your photo.", "comment": "commented on your photo.", "follow": "started following you.",
+        "mention": "mentioned you.", "follow_request": "asked to follow you."}
+
+
+@ft.component
+def NotificationsView(state: AppState):
+    return Activity(state.notifications)
+
+
+@ft.component
+def Activity(model: NotificationsModel):
+    controller = use_controller()
+    ft.on_mounted(controller.load_notifications)
+    rows = []
+    for user in model.follow_requests:
+        rows.append(ft.ListTile(
+            key=f"request-{user.username}", leading=Avatar(user.username), title=ft.Text(f"{user.username} wants to follow you"),
+            trailing=ft.Row(tight=True, controls=[
+                ft.FilledButton("Approve", key=f"approve-{user.username}",
+                                on_click=act(controller.answer_follow_request, user.user_id, True)),
+                ft.TextButton("Deny", on_click=act(controller.answer_follow_request, user.user_id, False)),
+            ])))
+    for note in model.items:
+        actor = note.actor.username if note.actor else "Someone"
+        target = f"/post/{note.post_id}" if note.post_id else f"/profile/{actor}"
+        rows.append(ft.ListTile(
+            key=f"note-{note.id}", leading=Avatar(actor), on_click=go(controller, target),
+            title=byline(actor, WHAT.get(note.type, note.type)),
+            subtitle=ft.Text(note.created_at[:16].replace("T", " ")),
+        ))
+    if model.loaded and not rows:
+        rows = [ft.Container(ft.Text("No activity yet.", key="no-activity"), padding=SPACING)]
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
+        rows, width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO))

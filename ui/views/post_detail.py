@@ -1,0 +1,55 @@
+"""One post with all its comments and a box to add one."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from ..components.post_card import PostCard, action_icon, byline
+from ..context import act, go, typed_into, use_controller
+from ..models import AppState, CommentsModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
+
+
+@ft.component
+def CommentList(comments: CommentsModel):
+    controller = use_controller()
+    rows = [ft.Container(
+        key=f"comment-{c.comment_id}", padding=ft.Padding.symmetric(horizontal=SPACING),
+        on_click=go(controller, f"/profile/{c.user.username}"),
+        content=byline(c.user.username, c.text),
+    ) for c in comments.comments]
+    if comments.loaded and not rows:
+        rows = [ft.Container(ft.Text("No comments yet."), padding=SPACING)]
+    return ft.Column(rows, spacing=6)
+
+
+@ft.component
+def CommentBox(post_id: str):
+    controller = use_controller()
+    text = ft.use_ref("")
+    sent, set_sent = ft.use_state(0)
+
+    async def send(_=None):
+        if await controller.add_comment(post_id, text.current):
+            text.current = ""
+            set_sent(sent + 1)  # a new key gives an empty field
+
+    return ft.Row([
+        ft.TextField(key=f"comment-input-{sent}", label="Add a comment…", value=text.current, expand=True, max_length=2200,
+                     on_change=typed_into(text), on_submit=send),
+        ft.IconButton(action_icon(ft.Icons.SEND, "Post comment"), key="send-comment", on_click=send),
+    ])
+
+
+@ft.component
+def PostDetailView(state: AppState, post_id: str):
+    controller = use_controller()
+    ft.use_effect(act(controller.load_post, post_id), [post_id])
+    model = state.posts.get(post_id)
+    controls = [PostCard(model, 0)] if model is not None else [ft.ProgressRing()]
+    if model is not None and state.me and model.post.user.user_id == state.me.user_id:
+        controls.append(ft.TextButton("Delete post", icon=ft.Icons.DELETE_OUTLINE, key="delete-post",
+                                      on_click=act(controller.delete_post, post_id)))
+    controls += [CommentList(state.comments_for(post_id)), ft.Container(CommentBox(post_id), padding=SPACING)]
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
+        controls, width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True))

@@ -1,0 +1,41 @@
+"""Search people and hashtags (prefix match; '@' for people only, '#' for tags only)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from ..components.post_card import Avatar, action_icon
+from ..context import go, typed_into, use_controller
+from ..models import AppState, SearchModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
+
+
+@ft.component
+def SearchView(state: AppState):
+    return SearchScreen(state.search)
+
+
+@ft.component
+def SearchScreen(search: SearchModel):
+    controller = use_controller()
+    text = ft.use_ref(search.query)
+
+    async def run(_=None):
+        await controller.search(text.current)
+
+    results = [ft.ListTile(key=f"user-{u.username}", leading=Avatar(u.username), title=ft.Text(u.username),
+                           on_click=go(controller, f"/profile/{u.username}")) for u in search.users]
+    results += [ft.ListTile(key=f"tag-{h.tag}", leading=ft.Icon(ft.Icons.TAG), title=ft.Text(f"#{h.tag}"),
+                            subtitle=ft.Text(f"{h.post_count} posts"), on_click=go(controller, f"/tags/{h.tag}"))
+                for h in search.hashtags]
+    if search.searched and not results:
+        results = [ft.Text("Nothing found.", key="no-results")]
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
+        width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, controls=[
+            ft.Row([
+                ft.TextField(key="search-input", label="Search people and #tags", value=text.current, expand=True,
+                             on_change=typed_into(text), on_submit=run),
+                ft.IconButton(action_icon(ft.Icons.SEARCH, "Search"), key="search-button", on_click=run),
+            ]),
+            *results,
+        ]))

@@ -1,0 +1,89 @@
+"""Settings: the upload queue (pause, retry, cancel), watched folders, the server, sign out."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.upload_queue import ItemState, QueueItem
+
+from ..components.post_card import action_icon
+from ..context import act, typed_into, use_controller
+from ..models import AppState, QueueModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
+
+
+def _status(item: QueueItem) -> str:
+    text = {ItemState.UPLOADING: f"uploading {round(item.progress * 100)}%"}.get(item.state, item.state.value)
+    if item.error_message:
+        text += f" — {item.error_message}"
+    if item.state == ItemState.QUEUED and item.attempts:
+        text += f" (tried {item.attempts}×)"
+    return text
+
+
+@ft.component
+def QueueSection(queue: QueueModel):
+    controller = use_controller()
+    rows = []
+    for item in reversed(queue.items):
+        buttons = []
+        if item.state in (ItemState.QUEUED, ItemState.UPLOADING):
+            buttons.append(ft.IconButton(action_icon(ft.Icons.PAUSE, "Pause"), on_click=act(controller.queue_action, "pause", item.item_id)))
+        if item.state in (ItemState.PAUSED, ItemState.FAILED):
+            buttons.append(ft.IconButton(action_icon(ft.Icons.REPLAY, "Try again"), on_click=act(controller.queue_action, "resume", item.item_id)))
+        if not item.finished:
+            buttons.append(ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel"), on_click=act(controller.queue_action, "cancel", item.item_id)))
+        else:
+            buttons.append(ft.IconButton(action_icon(ft.Icons.DELETE_OUTLINE, "Remove from list"),
+                                         on_click=act(controller.queue_action, "remove", item.item_id)))
+        rows.append(ft.ListTile(key=f"queue-{item.item_id}", title=ft.Text(item.caption or "Photo"),
+                                subtitle=ft.Text(f"{item.source.split(':')[0]} · {_status(item)}"),
+                                trailing=ft.Row(buttons, tight=True)))
+    return ft.Column([
+        ft.Text("Upload queue", size=18, weight=ft.FontWeight.BOLD),
+        ft.Row(wrap=True, controls=[
+            ft.OutlinedButton("Resume uploads" if queue.paused_all else "Pause uploads", key="pause-all",
+                              on_click=act(controller.queue_action, "resume_all" if queue.paused_all else "pause_all")),
+            ft.OutlinedButton("Retry now", on_click=act(controller.queue_action, "retry_all")),
+            ft.TextButton("Clear finished", on_click=act(controller.queue_action, "clear")),
+        ]),
+        *(rows or [ft.Text("Nothing waiting. Every photo has been delivered.", key="queue-empty")]),
+    ])
+
+
+@ft.component
+def FoldersSection(folders: list[str]):
+    controller = use_controller()
+    path = ft.use_ref("")
+    added, set_added = ft.use_state(0)
+
+    def add(_=None):
+        if path.current.strip() and controller.add_watched_folder(path.current.strip()):
+            path.current = ""
+            set_added(added + 1)
+
+    return ft.Column([
+        ft.Text("Watched folders", size=18, weight=ft.FontWeight.BOLD),
+        ft.Text("New photos saved into these folders are uploaded automatically, each once."),
+        *[ft.ListTile(title=ft.Text(f), trailing=ft.IconButton(action_icon(ft.Icons.DELETE_OUTLINE, "Stop watching"),
+                                                               on_click=act(controller.remove_watched_folder, f)))
+          for f in folders],
+        ft.Row([ft.TextField(key=f"folder-path-{added}", label="Folder path", value=path.current, expand=True,
+                             on_change=typed_into(path), on_submit=add),
+                ft.OutlinedButton("Watch", key="watch-folder", on_click=add)]),
+    ])
+
+
+@ft.component
+def SettingsView(state: AppState):
+    controller = use_controller()
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
+        width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=24, controls=[
+            QueueSection(state.queue),
+            FoldersSection(list(state.watched_folders)),
+            ft.Column([
+                ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
+                ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
+                ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.sign_out)),
+            ]),
+        ]))
