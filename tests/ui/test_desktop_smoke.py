@@ -22,7 +22,11 @@ DISPLAY = ":93"
 SCREEN = (1100, 900)
 # A cold Flutter desktop start on two busy cores takes a while; every wait below is bounded.
 WINDOW_TIMEOUT_SECONDS = 90
-FEED_TIMEOUT_SECONDS = 90
+FEED_TIMEOUT_SECONDS = 45
+SIGN_IN_ATTEMPTS = 3
+# Where the sign-in form puts its fields (ui/views/sign_in.py: a centred column, 24 px from the top).
+USERNAME_FIELD_Y = 215
+PASSWORD_FIELD_Y = 279
 # A form of text and buttons has a few hundred distinct colours (anti-aliasing); a painted photo has thousands.
 PHOTO_COLOURS = 3000
 
@@ -56,14 +60,41 @@ def distinct_colours(image) -> int:
     return len(image.convert("RGB").resize((320, 260)).getcolors(1 << 20) or [])
 
 
-def wait_for(predicate, timeout: float, what: str):
+def wait_for(predicate, timeout: float, what: str, required: bool = True):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(1)
-    raise AssertionError(f"timed out waiting for {what}")
+    if required:
+        raise AssertionError(f"timed out waiting for {what}")
+    return None
+
+
+def photo_on_screen(display: str):
+    image = grab(display)
+    return image if distinct_colours(image) > PHOTO_COLOURS else None
+
+
+def click(display: str, window: str, x: int, y: int) -> None:
+    xdotool(display, "mousemove", "--window", window, str(x), str(y))
+    xdotool(display, "click", "1")
+    time.sleep(0.5)
+
+
+def fill(display: str, window: str, y: int, text: str) -> None:
+    click(display, window, SCREEN[0] // 2, y)
+    xdotool(display, "key", "ctrl+a")
+    xdotool(display, "type", "--delay", "60", text)
+
+
+def sign_in_by_keyboard(display: str, window: str) -> None:
+    xdotool(display, "windowactivate", "--sync", window)
+    xdotool(display, "windowfocus", "--sync", window)
+    fill(display, window, USERNAME_FIELD_Y, "deskuser")
+    fill(display, window, PASSWORD_FIELD_Y, PASSWORD)
+    xdotool(display, "key", "Return")
 
 
 async def seed_account(server_url: str, tmp_path) -> None:
@@ -89,15 +120,18 @@ def test_window_opens_signs_in_and_paints_the_feed(xvfb, ui_server, tmp_path):
         xdotool(xvfb, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
         blank = distinct_colours(grab(xvfb))
         wait_for(lambda: distinct_colours(grab(xvfb)) > 20, WINDOW_TIMEOUT_SECONDS, "the sign-in screen")
-        time.sleep(3)  # the username field takes focus once the first frame is up
-        xdotool(xvfb, "windowactivate", "--sync", window)
-        xdotool(xvfb, "type", "--delay", "60", "deskuser")
-        xdotool(xvfb, "key", "Tab")
-        xdotool(xvfb, "type", "--delay", "60", PASSWORD)
-        xdotool(xvfb, "key", "Return")
-        # The feed shows a photo: many more colours than the flat sign-in form.
-        painted = wait_for(lambda: (lambda img: img if distinct_colours(img) > PHOTO_COLOURS else None)(grab(xvfb)),
-                           FEED_TIMEOUT_SECONDS, "the feed with its photo")
+        # Each attempt clicks into the fields (keyboard focus is not certain under a window-manager-less Xvfb on a
+        # busy machine), replaces what they hold, and presses the button; a later attempt repairs a lost keystroke.
+        painted = None
+        for _attempt in range(SIGN_IN_ATTEMPTS):
+            sign_in_by_keyboard(xvfb, window)
+            painted = wait_for(lambda: photo_on_screen(xvfb), FEED_TIMEOUT_SECONDS, "the feed with its photo",
+                               required=False)
+            if painted is not None:
+                break
+        if painted is None:
+            grab(xvfb).save(tmp_path / "last-screen.png")
+            raise AssertionError(f"the feed never showed its photo; last screen saved to {tmp_path / 'last-screen.png'}")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         painted.save(SCREENSHOTS / "desktop-feed.png")
         assert distinct_colours(painted) > blank
