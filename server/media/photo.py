@@ -5,6 +5,8 @@ lower priority, because AVIF encoding costs several times more than the other tw
 """
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from PIL import Image
@@ -68,18 +70,39 @@ def render_from_file(path: str, fmt: str, out_dir: str, formats: tuple[str, ...]
         has_alpha=smallest.mode == "RGBA",
         placeholder=placeholder_for(smallest),
     )
+    def encode_one(task: tuple[str, str]) -> tuple[str, str, str]:
+        name, fmt_name = task
+        try:
+            data = encode.ENCODERS[fmt_name](images[name])
+        except (OSError, ValueError) as e:
+            raise ProcessingFailed(f"{fmt_name} encoding failed ({decode.short_reason(e)})") from None
+        return name, fmt_name, encode.store_content_addressed(data, out_dir, encode.EXTENSIONS[fmt_name])
+
+    # Pillow's encoders release the GIL, so one photo's variants are encoded on every core at once: the largest
+    # first, so the threads finish together. (Several photos at once still get a process each.)
+    tasks = sorted(((name, fmt_name) for name in images for fmt_name in formats),
+                   key=lambda task: -images[task[0]].width * images[task[0]].height)
     for name, img in images.items():
         result.sizes[name] = img.size
         result.files[name] = {}
-        for fmt_name in formats:
-            try:
-                data = encode.ENCODERS[fmt_name](img)
-            except (OSError, ValueError) as e:
-                raise ProcessingFailed(f"{fmt_name} encoding failed ({decode.short_reason(e)})") from None
-            result.files[name][fmt_name] = encode.store_content_addressed(
-                data, out_dir, encode.EXTENSIONS[fmt_name]
-            )
+    for name, fmt_name, stored in _encoder_pool().map(encode_one, tasks):
+        result.files[name][fmt_name] = stored
     return result
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+_pool_lock = threading.Lock()
+
+
+def _encoder_pool() -> ThreadPoolExecutor:
+    """One small thread pool per process (created on first use)."""
+    global _pool, _pool_pid
+    with _pool_lock:
+        if _pool is None or _pool_pid != os.getpid():  # threads do not survive a fork: a child makes its own
+            _pool_pid = os.getpid()
+            _pool = ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="encode")
+        return _pool
 
 
 def _decode_variants(path: str, fmt: str) -> tuple[tuple[int, int], dict[str, Image.Image]]:
