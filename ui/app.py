@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 import flet as ft
+
+from app.resources import assets_dir
 
 from . import flet_compat, theme
 from .components.chrome import BottomTabs, OfflineBanner, QueueStrip
@@ -18,7 +19,7 @@ from .routes import resolve
 
 log = logging.getLogger(__name__)
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+ASSETS_DIR = assets_dir()  # beside the sources, or unpacked from the one-file binary
 DEBUG_ENV = "PHOTOSHARE_UI_DEBUG"
 # How long a toast stays up: long enough to read a server's sentence.
 TOAST_MILLISECONDS = 4000

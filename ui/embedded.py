@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from app.resources import photoshare_command
 
 # A cold start runs migrations and spawns the media process pool; on a slow disk that takes seconds.
 START_TIMEOUT_SECONDS = 60
@@ -50,8 +51,8 @@ class EmbeddedServer:
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "server.log", "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                         "--data-dir", str(self.data_dir)], stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(photoshare_command("serve", "--host", "127.0.0.1", "--port", str(self.port),
+                                                           "--data-dir", str(self.data_dir)), stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
