@@ -1,10 +1,14 @@
-"""The ``photoshare`` command: serve, worker, settings and the admin toolbox."""
+"""The ``photoshare`` command: serve, worker, settings and the admin toolbox.
+
+``photoshare --help`` and ``--version`` must answer at once, from source and from the one-file binary:
+this module imports only click and the settings table at the top; the server (aiohttp), Pillow, Flet
+and even asyncio are imported inside the commands that use them. A test keeps it so.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
+import os
 import sys
 
 import click
@@ -49,19 +53,22 @@ def main() -> None:
 @data_dir_option
 @config_option
 def serve(host, port, server_processes, replicate_url, data_dir, config) -> None:
-    """Run the PhotoShare server (API, media and background jobs).
+    """Run the PhotoShare server: the API, media, background jobs and the web app.
+
+    On a server with no account yet it prints a one-time link to create the admin account.
+    The web app is served at the same address (turn it off with PHOTOSHARE_WEB_UI=false).
 
     Example: photoshare serve --host 0.0.0.0 --port 8080 --data-dir ~/photoshare --replicate /mnt/backup/photoshare
     """
-    from aiohttp import web
-
-    from server.app import create_app
-
     settings = _settings(data_dir, config, host=host, port=port, server_processes=server_processes, replicate_url=replicate_url)
     _logging(settings)
     if settings.server_processes > 1:
         _serve_processes(settings)
         return
+    from aiohttp import web
+
+    from server.app import create_app
+
     app = create_app(settings)
     if settings.replicate_url:
         from server.replication import ReplicationError, attach_replication
@@ -70,9 +77,36 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
             attach_replication(app, settings)
         except (ReplicationError, ValueError) as exc:
             raise click.UsageError(f"--replicate: {exc}") from None
+    setup = _first_run(settings)
+    if settings.replicate_url:
         click.echo(f"Replicating the database to {settings.replicate_url} with Litestream")
+    if settings.web_ui:
+        from server.webui import WebUIProcess, attach_web_ui
+
+        web_ui = WebUIProcess(settings)
+        attach_web_ui(app, web_ui.upstream, web_ui)
     click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+    _banner(settings, setup)
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=10)
+
+
+def _first_run(settings: Settings):
+    """Create the data folder and database; on a server with no account, issue the setup code."""
+    from server.first_run import prepare
+
+    try:
+        return prepare(settings)
+    except OSError as exc:
+        raise click.ClickException(f"Cannot use the data folder {settings.data_dir}: {exc}") from None
+    except Exception as exc:  # the database's own error types (SQLite, PostgreSQL): say which and why
+        raise click.ClickException(f"Cannot open the database ({type(exc).__name__}): {exc}") from None
+
+
+def _banner(settings: Settings, setup) -> None:
+    from server.first_run import banner
+
+    for line in banner(settings, setup):
+        click.echo(line)
 
 
 def _serve_processes(settings: Settings) -> None:
@@ -84,8 +118,10 @@ def _serve_processes(settings: Settings) -> None:
     if settings.replicate_url:
         raise click.UsageError("--replicate backs up the embedded SQLite database, which runs in one process; "
                                "back up PostgreSQL with its own tools")
+    setup = _first_run(settings)  # once, before any server process answers
     click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} "
                f"with {settings.server_processes} processes (data in {settings.data_dir})")
+    _banner(settings, setup)
     sys.exit(ProcessGroup(settings, settings.server_processes).run())
 
 
@@ -97,6 +133,9 @@ def worker(data_dir, config) -> None:
 
     Example: photoshare worker --data-dir ~/photoshare
     """
+    import asyncio
+    import signal
+
     from server.bootstrap import build_context, close_context
 
     settings = _settings(data_dir, config)
@@ -138,6 +177,8 @@ def admin() -> None:
 
 
 def _with_context(settings: Settings, action):
+    import asyncio
+
     from server.bootstrap import build_context, close_context
 
     async def run():
@@ -220,24 +261,142 @@ _register_admin_tools()
 
 
 @admin.command()
-@click.argument("url")
+@click.argument("source", metavar="SOURCE")
 @click.option("--force", is_flag=True, help="Replace an existing database (it is kept beside, renamed).")
 @data_dir_option
 @config_option
-def restore(url, force, data_dir, config) -> None:
-    """Rebuild the SQLite database from a Litestream replica (a folder or s3://BUCKET/PATH?endpoint=…).
+def restore(source, force, data_dir, config) -> None:
+    """Rebuild a deployment from a `photoshare admin backup` folder, or its SQLite database from a
+    Litestream replica (a folder or s3://BUCKET/PATH?endpoint=…).
 
-    Stop the server first. Media files are not in the replica: keep them on their own disk or S3.
+    Stop the server first. A backup folder brings back the database and the media files; a Litestream
+    replica holds the database only (keep media on its own disk or S3).
 
-    Example: photoshare admin restore /mnt/backup/photoshare --data-dir ~/photoshare
+    Example: photoshare admin restore /mnt/usb/photoshare-backup --data-dir ~/photoshare
     """
-    from server.restore import RestoreError, restore_database
+    from server.backup import is_backup
 
     settings = _settings(data_dir, config)
+    if is_backup(source):
+        _restore_backup(settings, source, force)
+        return
+    from server.restore import RestoreError, restore_database
+
     try:
-        restore_database(settings, url, force=force, progress=click.echo)
+        restore_database(settings, source, force=force, progress=click.echo)
     except RestoreError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+class _Bars:
+    """click progress bars driven by (done, total) callbacks, one bar per phase."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self.bars: dict[str, object] = {}
+        self.done: dict[str, int] = {}
+
+    def callback(self, phase: str):
+        def update(done: int, total: int) -> None:
+            bar = self.bars.get(phase)
+            if bar is None:
+                if total <= 0:
+                    return
+                bar = click.progressbar(length=total, label=self.labels[phase], show_percent=True)
+                bar.__enter__()
+                self.bars[phase] = bar
+                self.done[phase] = 0
+            bar.length = max(total, 1)
+            step = done - self.done[phase]
+            if step > 0:
+                bar.update(step)
+                self.done[phase] = done
+            if done >= total:
+                self.finish(phase)
+
+        return update
+
+    def finish(self, phase: str | None = None) -> None:
+        for name in [phase] if phase else list(self.bars):
+            bar = self.bars.pop(name, None)
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
+    def say(self, text: str) -> None:
+        self.finish()
+        click.echo(text)
+
+
+def _restore_backup(settings: Settings, source: str, force: bool) -> None:
+    from server.backup import BackupError, Progress, restore
+
+    bars = _Bars({"database": "Database", "media": "Media   "})
+    try:
+        result = restore(settings, source, force=force,
+                         progress=Progress(database=bars.callback("database"), media=bars.callback("media"), say=bars.say))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        bars.finish()
+    click.echo(f"Restored the backup of {result['created_at']}: {result['users']} accounts, {result['posts']} posts, "
+               f"{result['media_copied']} media files copied.")
+    click.echo(f"Check it with `photoshare admin check --data-dir {settings.data_dir}`, then start the server again.")
+
+
+@admin.command()
+@click.argument("destination", metavar="DEST", type=click.Path(file_okay=False))
+@data_dir_option
+@config_option
+def backup(destination, data_dir, config) -> None:
+    """Copy the database and media files into the folder DEST, while the server runs.
+
+    The database is copied as it was at one instant (SQLite's online backup), then the media files;
+    backing up into the same folder again copies only new files. Restore with `photoshare admin restore DEST`.
+
+    Example: photoshare admin backup /mnt/usb/photoshare-backup --data-dir ~/photoshare
+    """
+    from server.backup import BackupError, Progress, backup as run_backup
+
+    settings = _settings(data_dir, config)
+    bars = _Bars({"database": "Database", "media": "Media   "})
+    try:
+        report = run_backup(settings, destination,
+                            Progress(database=bars.callback("database"), media=bars.callback("media"), say=bars.say))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        bars.finish()
+    click.echo(f"Backed up {report.users} accounts and {report.posts} posts to {report.folder}")
+    if report.media_skipped:
+        click.echo(f"Media not copied: {report.media_skipped}")
+    else:
+        click.echo(f"Media: {report.media_files} files ({report.media_bytes / 1_048_576:.1f} MB), "
+                   f"{report.copied_files} copied this time")
+    if report.vanished:
+        click.echo(f"{report.vanished} file(s) were deleted while the backup ran (their posts were deleted after the "
+                   "database was copied); run the backup again for a copy without them.")
+
+
+@admin.command("setup-link")
+@data_dir_option
+@config_option
+def setup_link(data_dir, config) -> None:
+    """Make a new one-time link and code to create the admin account (while no account exists).
+
+    The link `photoshare serve` printed stops working. Use it when that one expired or got lost.
+
+    Example: photoshare admin setup-link --data-dir /var/lib/photoshare
+    """
+    from server.first_run import SetupCode, browser_urls
+
+    settings = _settings(data_dir, config)
+    issued = _with_context(settings, lambda ctx: ctx.accounts.issue_setup_code())
+    if issued is None:
+        raise click.ClickException("This server already has accounts. Make another admin with "
+                                   "`photoshare admin users create NAME --admin`.")
+    setup = SetupCode(*issued)
+    click.echo(f"Create the admin account at {browser_urls(settings)[0]}/setup?code={setup.code}")
+    click.echo(f"or register in the app with the setup code {setup.code} (works once, for 24 hours).")
 
 
 @admin.command("migrate-to-postgres")
@@ -382,6 +541,10 @@ def app_command(server_url, embedded) -> None:
         from app.session import client_dir
         from ui.embedded import EmbeddedServer
 
+        # The private server listens on loopback for this app alone: no setup code to type (the app
+        # registers its one account), and no web app beside it. The child inherits these.
+        os.environ.setdefault("PHOTOSHARE_REQUIRE_SETUP_CODE", "false")
+        os.environ.setdefault("PHOTOSHARE_WEB_UI", "false")
         server = EmbeddedServer(client_dir() / "embedded-server")
         server_url = server.start()
         click.echo(f"Embedded server on {server_url}")
@@ -399,12 +562,37 @@ def app_command(server_url, embedded) -> None:
 def web_command(host, port, server_url) -> None:
     """Serve the PhotoShare app to a browser (the same UI as the desktop window).
 
+    `photoshare serve` already does this at its own address; this runs the app on its own.
+
     Example: photoshare web --port 8550 --server http://127.0.0.1:8080
     """
     from ui.app import run_web
 
-    click.echo(f"PhotoShare web app on http://{host}:{port}")
+    parent = os.environ.get(PARENT_PID_ENV)
+    if parent:  # started by `photoshare serve`, which forwards browsers here and prints the address itself
+        _exit_with_parent(int(parent))
+    else:
+        click.echo(f"PhotoShare web app on http://{host}:{port}")
     run_web(host, port, server_url)
+
+
+PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT_PID_ENV, without importing the server
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Leave as soon as the process that started us is gone (killed without a chance to stop us)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    if os.getppid() != parent_pid:
+        os._exit(0)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -46,3 +46,21 @@ def token_hash(token: str) -> str:
 
 def new_invite_code() -> str:
     return secrets.token_urlsafe(12)
+
+
+# Setup codes are read off a terminal and often typed on a phone: no look-alike characters (0/O, 1/I/L,
+# U/V), grouped by four. 12 characters from 30 give about 59 bits; with the code single-use, expiring
+# and registration rate-limited, guessing it is hopeless.
+SETUP_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+SETUP_CODE_CHARS = 12
+
+
+def new_setup_code() -> str:
+    raw = "".join(secrets.choice(SETUP_CODE_ALPHABET) for _ in range(SETUP_CODE_CHARS))
+    return "-".join(raw[i:i + 4] for i in range(0, SETUP_CODE_CHARS, 4))
+
+
+def setup_code_hash(code: str) -> str:
+    """The stored form of a setup code; case, spaces and dashes do not matter when it is typed back."""
+    normalised = "".join(code.split()).replace("-", "").upper()
+    return token_hash("setup:" + normalised)

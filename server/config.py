@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from pathlib import Path
 from typing import Any, Callable
-
-import platformdirs
 
 ENV_PREFIX = "PHOTOSHARE_"
 
@@ -50,6 +47,8 @@ def _choice(*allowed: str) -> Callable[[str], str]:
 
 
 def default_data_dir() -> str:
+    import platformdirs  # here, not at the top: `photoshare --help` imports this module and should start at once
+
     return platformdirs.user_data_dir("photoshare", appauthor=False)
 
 
@@ -57,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", None, "Folder for the database, media and temporary files. Defaults to the platform's user data folder."),
     Setting("host", "127.0.0.1", "Address `photoshare serve` listens on. Use 0.0.0.0 to reach it from other devices."),
     Setting("port", 8080, "Port `photoshare serve` listens on.", int),
+    Setting("web_ui", True, "Serve the PhotoShare web app beside the API, at the same address: `photoshare serve` runs it in a child process and forwards every path outside `/api`, `/media`, `/healthz`, `/metrics` and `/setup` to it. `false` serves the API alone.", _bool),
     Setting("database_url", "", "Metadata store. Empty means `sqlite:///<data_dir>/photoshare.db`; `postgresql://USER:PASSWORD@HOST:5432/DB` uses PostgreSQL (see docs/postgres.md)."),
     Setting("database_pool_size", 10, "PostgreSQL connections (and database threads) per process. Keep the sum over all processes below the server's max_connections.", int),
     Setting("blob_url", "", "Media store. Empty means `file://<data_dir>/media`. S3-compatible storage: `s3://BUCKET?endpoint=http://HOST:PORT` with optional `&region=`, `&addressing=path|virtual`, `&serve=presigned|redirect|proxy` and `&public_endpoint=` (see docs/s3.md)."),
@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("redis_timeout_ms", 500, "How long a Redis command may take before Redis counts as down: feeds then come from the database and rate limits stay open until it answers again.", int),
     Setting("redis_job_queue", True, "With `redis_url` set, run background jobs on Redis Streams (the database table is then only an outbox). `false` keeps them in the database.", _bool),
     Setting("registration", "open", "Who may register: `open`, `invite` (needs a code from `photoshare admin invite`) or `closed`.", _choice("open", "invite", "closed")),
+    Setting("require_setup_code", True, "While no account exists, `photoshare serve` prints a one-time setup link and code, and only a registration carrying that code can create the first account, the admin (whatever `registration` says). `false` lets whoever registers first become the admin: only for a server nobody else can reach.", _bool),
     Setting("celebrity_threshold", 10_000, "Authors with at least this many followers are not fanned out; their posts are merged into feeds at read time.", int),
     Setting("max_photo_bytes", 20 * 1024 * 1024, "Largest photo accepted, in bytes.", int),
     Setting("max_video_bytes", 100 * 1024 * 1024, "Largest video accepted, in bytes.", int),
@@ -142,6 +143,8 @@ def load(
     if config_file == "":
         config_file = environ.get(ENV_PREFIX + "CONFIG") or None
     if config_file:
+        import tomllib
+
         path = Path(config_file)
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))

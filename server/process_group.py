@@ -44,7 +44,7 @@ def scaled_out_problem(settings: Settings) -> str | None:
     return None
 
 
-def _serve_child(values: dict, index: int) -> None:
+def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None) -> None:
     from aiohttp import web
 
     from .app import create_app
@@ -52,7 +52,12 @@ def _serve_child(values: dict, index: int) -> None:
     settings = Settings(values)
     logging.basicConfig(level=getattr(logging, settings.log_level.upper()),
                         format=f"%(asctime)s %(levelname)s [server {index}] %(name)s: %(message)s")
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, reuse_port=True,
+    app = create_app(settings)
+    if web_ui_upstream:  # the parent runs the one web app child; every server process forwards to it
+        from .webui import attach_web_ui
+
+        attach_web_ui(app, web_ui_upstream)
+    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,
                 print=None, access_log=None, shutdown_timeout=10)
 
 
@@ -65,9 +70,15 @@ class ProcessGroup:
         self.children: dict[int, tuple[multiprocessing.Process, float]] = {}
         self._stop_requested = False
         self._quick_deaths = 0
+        self.web_ui = None
+        if settings.web_ui:
+            from .webui import WebUIProcess
+
+            self.web_ui = WebUIProcess(settings)
 
     def _start_child(self, index: int) -> None:
-        process = self._mp.Process(target=_serve_child, args=(self.settings.values, index), name=f"photoshare-serve-{index}")
+        upstream = self.web_ui.upstream if self.web_ui is not None else None
+        process = self._mp.Process(target=_serve_child, args=(self.settings.values, index, upstream), name=f"photoshare-serve-{index}")
         process.start()
         self.children[index] = (process, time.monotonic())
 
@@ -78,15 +89,21 @@ class ProcessGroup:
         """Run until asked to stop; returns the exit code for the parent."""
         previous = {sig: signal.signal(sig, self._request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
+            if self.web_ui is not None:
+                self.web_ui.start()
             for index in range(self.count):
                 self._start_child(index)
             while not self._stop_requested:
                 wait([process.sentinel for process, _ in self.children.values()], timeout=POLL_SECONDS)
                 if not self._stop_requested and not self._replace_dead_children():
                     return 1
+                if self.web_ui is not None and not self._stop_requested:
+                    self.web_ui.supervise()
             return 0
         finally:
             self._stop_children()
+            if self.web_ui is not None:
+                self.web_ui.stop()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 

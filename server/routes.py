@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .handlers import accounts, direct_uploads, discovery, feed, interactions, live, media, ops, posts, social
+from .handlers import accounts, direct_uploads, discovery, feed, interactions, live, media, ops, posts, setup, social
 
-HANDLER_MODULES = (ops, accounts, posts, direct_uploads, media, social, feed, interactions, discovery, live)
+HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery, live)
 
 
 def add_routes(app: web.Application) -> None:

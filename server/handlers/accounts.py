@@ -15,11 +15,16 @@ TAG = "accounts"
 
 
 @routes.post("/api/v1/auth/register")
-@doc("Create an account and sign in.", auth=False, tag=TAG, body={"username": "string", "password": "string", "invite_code": "string?"},
-     responses={201: "{user, token}", 400: "bad username or password", 403: "registration closed or bad invite", 409: "username taken"})
+@doc("Create an account and sign in. While the server waits for its admin (GET /api/v1/setup), only a registration "
+     "with the setup code `photoshare serve` printed gets through, and it creates the admin.", auth=False, tag=TAG,
+     body={"username": "string", "password": "string", "invite_code": "string?", "setup_code": "string?"},
+     responses={201: "{user, token}", 400: "bad username or password",
+                403: "registration closed, bad invite, setup_code_required, invalid_setup_code or setup_complete",
+                409: "username taken"})
 async def register(request: web.Request) -> web.Response:
     data = await read_json(request)
-    user, token = await request.app[CONTEXT].accounts.register(data.get("username"), data.get("password"), data.get("invite_code"))
+    user, token = await request.app[CONTEXT].accounts.register(data.get("username"), data.get("password"), data.get("invite_code"),
+                                                               data.get("setup_code"))
     return json_response({"user": user, "token": token}, status=201)
 
 

@@ -222,6 +222,21 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "0007_setup_codes",
+        [
+            # The one-time code `photoshare serve` prints while no account exists; only a registration
+            # carrying it may create the first account, the admin. The used row stays as the mark that
+            # setup happened, so a server whose accounts were all deleted is not claimable by anyone.
+            """CREATE TABLE setup_codes (
+                code_hash TEXT PRIMARY KEY,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                used_by INTEGER,
+                used_at INTEGER
+            )""",
+        ],
+    ),
 ]
 
 

@@ -40,8 +40,10 @@ class ServerProcess:
         self.data_dir = data_dir
         self.port = port or free_port()
         # Unbuffered, so the log shows each line (the worker's ready line above all) as it is printed.
+        # These tests drive the API: no web app child, and the first account registers without the
+        # setup code (tests/e2e/test_first_run.py covers both as `serve` does them by default).
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "PHOTOSHARE_JOB_WORKERS": "2", "PHOTOSHARE_MEDIA_PROCESSES": "1",
-                    **(env or {})}
+                    "PHOTOSHARE_WEB_UI": "false", "PHOTOSHARE_REQUIRE_SETUP_CODE": "false", **(env or {})}
         self.command = command
         self.args = list(args or [])
         self.process: subprocess.Popen | None = None

@@ -1,0 +1,334 @@
+"""``photoshare admin backup`` and restoring from it: the SQLite database and the media files, online.
+
+The database is copied with SQLite's online backup API from inside one read transaction: the copy is
+the database exactly as it was at one instant, however busy the server is meanwhile (without that
+transaction, every write by the server would restart the copy). Media files are content-addressed and
+never change once written, so they are copied after the database, skipping the ones a previous backup
+into the same folder already holds. A file deleted between the two steps belongs to something deleted
+after the instant of the copy; the backup says how many.
+
+A backup folder holds ``photoshare.db``, ``media/``, ``secret.key`` and, written last,
+``photoshare-backup.json``: a folder without it is not a complete backup, and restore refuses it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+from urllib.request import pathname2url
+
+from . import __version__
+from .config import Settings
+
+MANIFEST_NAME = "photoshare-backup.json"
+DATABASE_NAME = "photoshare.db"
+MEDIA_DIR = "media"
+SECRET_NAME = "secret.key"
+FORMAT_VERSION = 1
+BACKUP_STEP_PAGES = 1024  # pages per backup step (4 MB at SQLite's default page size): the progress bar's grain
+COPY_CHUNK_BYTES = 1024 * 1024
+SIDECARS = ("-wal", "-shm")
+
+
+class BackupError(RuntimeError):
+    """The backup or restore cannot go ahead; the message says why and what to do."""
+
+
+@dataclasses.dataclass
+class Progress:
+    """Callbacks for a progress display; each gets (done, total) in its own unit."""
+
+    database: Callable[[int, int], None] = lambda done, total: None  # pages
+    media: Callable[[int, int], None] = lambda done, total: None  # bytes
+    say: Callable[[str], None] = lambda text: None
+
+
+@dataclasses.dataclass
+class BackupReport:
+    folder: Path
+    users: int
+    posts: int
+    media_files: int
+    media_bytes: int
+    copied_files: int
+    media_skipped: str | None  # why media was not copied (media on S3), or None
+    vanished: int  # files referenced by the copied database that were deleted before they could be copied
+
+
+# ---- locations ------------------------------------------------------------------------------------------
+
+def database_file(settings: Settings) -> Path:
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite:///"):
+        raise BackupError("This deployment keeps its data in PostgreSQL: back it up with pg_dump (or your "
+                          "provider's snapshots), and its media with the storage's own tools.")
+    from .stores.sqlite import path_from_url
+
+    return Path("/" + path_from_url(url).lstrip("/")) if os.name != "nt" else Path(path_from_url(url))
+
+
+def media_root(settings: Settings) -> Path | None:
+    url = settings.resolved_blob_url
+    return Path(url[len("file://"):]).resolve() if url.startswith("file://") else None
+
+
+def _media_files(root: Path) -> Iterator[Path]:
+    """Every stored file under ``root``, as paths relative to it; temporary and probe files (dot-names) skipped."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield (Path(folder) / name).relative_to(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_file(source: Path, target: Path, on_bytes: Callable[[int], None]) -> None:
+    """Copy through a temporary name, fsync, rename: a crash never leaves a half-written file under the real name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.partial")
+    with open(source, "rb") as reader, open(temp, "wb") as writer:
+        while chunk := reader.read(COPY_CHUNK_BYTES):
+            writer.write(chunk)
+            on_bytes(len(chunk))
+        writer.flush()
+        os.fsync(writer.fileno())
+    os.replace(temp, target)
+
+
+def _copy_tree(source_root: Path, target_root: Path, progress: Progress) -> tuple[int, int, int]:
+    """Copy the files ``target_root`` lacks (or holds at another size); returns (files, bytes, copied)."""
+    todo, files, total = [], 0, 0
+    for relative in _media_files(source_root):
+        try:
+            size = (source_root / relative).stat().st_size
+        except FileNotFoundError:
+            continue  # deleted while we looked
+        files += 1
+        total += size
+        target = target_root / relative
+        if not (target.exists() and target.stat().st_size == size):
+            todo.append((relative, size))
+    pending = sum(size for _, size in todo)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        progress.media(done, pending)
+
+    progress.media(0, pending)
+    copied = 0
+    for relative, _ in todo:
+        try:
+            _copy_file(source_root / relative, target_root / relative, advance)
+            copied += 1
+        except FileNotFoundError:
+            continue
+    for folder in {(target_root / relative).parent for relative, _ in todo}:
+        _fsync_dir(folder)
+    return files, total, copied
+
+
+def _referenced_keys(db_path: Path) -> list[str]:
+    conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
+    try:
+        return [row[0] for row in conn.execute("SELECT DISTINCT blob_key FROM blob_refs")]
+    finally:
+        conn.close()
+
+
+def _counts(db_path: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
+    try:
+        return (conn.execute("SELECT COUNT(*) FROM users").fetchone()[0], conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _quick_check(db_path: Path) -> None:
+    try:
+        conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"{db_path} cannot be read as a database: {exc}") from None
+    if verdict != "ok":
+        raise BackupError(f"{db_path} failed its integrity check: {verdict}")
+
+
+# ---- backup ---------------------------------------------------------------------------------------------
+
+def _copy_database(source_path: Path, target_path: Path, progress: Progress) -> None:
+    partial = target_path.with_name(target_path.name + ".partial")
+    for leftover in (partial, *(Path(str(partial) + s) for s in SIDECARS)):
+        leftover.unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{pathname2url(str(source_path))}", uri=True, isolation_level=None, timeout=30)
+    target = sqlite3.connect(partial, isolation_level=None)
+    try:
+        # One read transaction around the whole copy pins the instant being copied; the server's writes
+        # go on into the WAL meanwhile and do not restart the copy.
+        source.execute("BEGIN")
+        source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        source.backup(target, pages=BACKUP_STEP_PAGES,
+                      progress=lambda status, remaining, total: progress.database(total - remaining, total))
+        source.execute("COMMIT")
+        target.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no WAL beside it
+    except sqlite3.Error as exc:
+        raise BackupError(f"could not copy the database: {exc}") from None
+    finally:
+        source.close()
+        target.close()
+    _quick_check(partial)
+    with open(partial, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.chmod(partial, 0o600)  # password and token hashes: for the server's user only
+    os.replace(partial, target_path)
+
+
+def backup(settings: Settings, destination: str | os.PathLike, progress: Progress | None = None) -> BackupReport:
+    """Copy the database and media into ``destination`` (created, or a previous backup to bring up to date)."""
+    progress = progress or Progress()
+    source_db = database_file(settings)
+    if not source_db.is_file():
+        raise BackupError(f"There is no database at {source_db}: is --data-dir the deployment's data folder?")
+    folder = Path(destination).expanduser().resolve()
+    data_dir = Path(settings.data_dir).resolve()
+    if folder == data_dir or data_dir in folder.parents:
+        raise BackupError("Put the backup outside the data folder (ideally on another disk).")
+    if folder.exists() and any(folder.iterdir()) and not (folder / MANIFEST_NAME).exists():
+        raise BackupError(f"{folder} holds other files: give an empty folder, or a previous PhotoShare backup to update.")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    manifest = folder / MANIFEST_NAME
+    manifest.unlink(missing_ok=True)  # until the new copy is complete, the folder is not a backup
+
+    started = time.time()
+    progress.say(f"Copying the database {source_db} …")
+    _copy_database(source_db, folder / DATABASE_NAME, progress)
+    users, posts = _counts(folder / DATABASE_NAME)
+
+    root = media_root(settings)
+    files = total = copied = vanished = 0
+    skipped = None
+    if root is None:
+        skipped = (f"media is stored at {settings.resolved_blob_url}, not on this disk: back the bucket up with "
+                   "its own tools (versioning or replication)")
+    elif root.is_dir():
+        progress.say(f"Copying media from {root} …")
+        files, total, copied = _copy_tree(root, folder / MEDIA_DIR, progress)
+        vanished = sum(1 for key in _referenced_keys(folder / DATABASE_NAME) if not (folder / MEDIA_DIR / key).exists())
+    secret = data_dir / SECRET_NAME
+    if secret.is_file():
+        target = folder / SECRET_NAME
+        shutil.copyfile(secret, target)
+        os.chmod(target, 0o600)
+
+    document = {
+        "format": FORMAT_VERSION,
+        "photoshare_version": __version__,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "database": DATABASE_NAME,
+        "media": None if skipped else MEDIA_DIR,
+        "users": users,
+        "posts": posts,
+        "media_files": files,
+        "media_bytes": total,
+    }
+    temp = manifest.with_name(manifest.name + ".partial")
+    temp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    os.replace(temp, manifest)
+    _fsync_dir(folder)
+    return BackupReport(folder, users, posts, files, total, copied, skipped, vanished)
+
+
+# ---- restore --------------------------------------------------------------------------------------------
+
+def is_backup(source: str) -> bool:
+    return "://" not in source and (Path(source).expanduser() / MANIFEST_NAME).is_file()
+
+
+def read_manifest(folder: Path) -> dict:
+    try:
+        document = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"{folder / MANIFEST_NAME} cannot be read: {exc}") from None
+    if document.get("format") != FORMAT_VERSION:
+        raise BackupError(f"{folder} was written in backup format {document.get('format')!r}; this PhotoShare reads format {FORMAT_VERSION}.")
+    return document
+
+
+def restore(settings: Settings, source: str | os.PathLike, *, force: bool = False, progress: Progress | None = None) -> dict:
+    """Put a backup folder's database and media in place. The server must be stopped.
+
+    The database goes in through a checked temporary copy; an existing one is refused without ``force``
+    and kept beside, renamed, with it. Media files are added to the media folder (never removed).
+    """
+    progress = progress or Progress()
+    folder = Path(source).expanduser().resolve()
+    manifest = read_manifest(folder)
+    db = database_file(settings)
+    if db.exists() and not force:
+        raise BackupError(f"{db} already exists. Stop the server and add --force to replace it "
+                          "(the current files are kept beside it, renamed).")
+    backup_db = folder / manifest["database"]
+    _quick_check(backup_db)
+    db.parent.mkdir(parents=True, exist_ok=True)
+
+    progress.say(f"Restoring the database from {backup_db} …")
+    staging = db.with_name(db.name + ".restoring")
+    size = backup_db.stat().st_size
+    copied_bytes = 0
+
+    def advance(count: int) -> None:
+        nonlocal copied_bytes
+        copied_bytes += count
+        progress.database(copied_bytes, size)
+
+    progress.database(0, size)
+    _copy_file(backup_db, staging, advance)
+    _quick_check(staging)
+    if db.exists():
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", *SIDECARS):
+            current = Path(str(db) + suffix)
+            if current.exists():
+                kept = Path(f"{db}.before-restore-{stamp}{suffix}")
+                os.replace(current, kept)
+                progress.say(f"Kept the previous {current.name} as {kept.name}")
+    for suffix in SIDECARS:
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    os.replace(staging, db)
+    _fsync_dir(db.parent)
+    shutil.rmtree(db.parent / f".{db.name}-litestream", ignore_errors=True)  # Litestream's place in the old WAL
+
+    copied = 0
+    if manifest.get("media"):
+        root = media_root(settings)
+        if root is None:
+            progress.say(f"Media not restored: this deployment stores media at {settings.resolved_blob_url}; "
+                         f"copy {folder / manifest['media']} there with the storage's tools.")
+        else:
+            progress.say(f"Restoring media into {root} …")
+            root.mkdir(parents=True, exist_ok=True)
+            _, _, copied = _copy_tree(folder / manifest["media"], root, progress)
+    secret = folder / SECRET_NAME
+    target_secret = Path(settings.data_dir) / SECRET_NAME
+    if secret.is_file() and (force or not target_secret.exists()):
+        shutil.copyfile(secret, target_secret)
+        os.chmod(target_secret, 0o600)
+    users, posts = _counts(db)
+    return {"users": users, "posts": posts, "media_copied": copied, "created_at": manifest.get("created_at")}
