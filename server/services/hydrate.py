@@ -33,6 +33,8 @@ MAX_FLAGS_PER_VIEWER = 2_000
 
 _LIKED = (b',"liked_by_me":false', b',"liked_by_me":true')
 _SAVED = (b',"saved_by_me":false', b',"saved_by_me":true')
+# The end of a serialized post, by (liked, saved): index liked * 2 + saved.
+_FLAGS = tuple(_LIKED[liked] + _SAVED[saved] + b"}" for liked in (0, 1) for saved in (0, 1))
 
 
 class ViewerFlags:
@@ -206,16 +208,36 @@ class PostHydrator:
         return out
 
     async def hydrate_json(self, post_ids: Iterable[int], viewer_id: int | None) -> list[orjson.Fragment]:
-        """The same posts as ``hydrate``, already serialized: the feed's hot path splices cached JSON."""
+        """The same posts as ``hydrate``, already serialized: the feed's hot path splices cached JSON.
+
+        Each cached body keeps its JSON up to the viewer's flags (post fields and author) next to the author
+        summary it was made with, so a warm page is one concatenation per post.
+        """
+        post_ids = list(post_ids)
+        if not post_ids:
+            return []
+        bodies, authors, liked, saved = await self._resolve(post_ids, viewer_id)
         out = []
-        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id):
-            inner = body.get("_json")
-            if inner is None:
-                inner = body["_json"] = orjson.dumps({key: value for key, value in body.items() if key[0] != "_"})[1:-1]
-            out.append(orjson.Fragment(b"".join((
-                b"{", inner, self._author_json(body["_author"], author), _LIKED[post_id in liked], _SAVED[post_id in saved], b"}",
-            ))))
+        fragment = orjson.Fragment
+        for post_id in post_ids:
+            body = bodies.get(post_id)
+            if body is None:
+                continue
+            author = authors.get(body["_author"])
+            if author is None:
+                continue
+            memo = body.get("_head")
+            if memo is None or memo[0] is not author:
+                memo = body["_head"] = (author, self._head_json(body, author))
+            out.append(fragment(memo[1] + _FLAGS[(post_id in liked) * 2 + (post_id in saved)]))
         return out
+
+    def _head_json(self, body: dict, author: dict) -> bytes:
+        """``{…post fields…,"username":…,"user":{…}`` (the flags and the closing brace follow per viewer)."""
+        inner = body.get("_json")
+        if inner is None:
+            inner = body["_json"] = orjson.dumps({key: value for key, value in body.items() if key[0] != "_"})[1:-1]
+        return b"{" + inner + self._author_json(body["_author"], author)
 
     def _author_json(self, author_id: int, author: dict) -> bytes:
         """``,"username":…,"user":{…}`` for this author, serialized once per cached summary."""

@@ -68,7 +68,7 @@ async def test_a_forget_in_one_process_empties_the_others_cache(processes):
     there.users.set(5, {"username": "old"})
     here.forget_post(42)
     here.forget_user(5)
-    await eventually(lambda: 42 not in there.posts._data and 5 not in there.users._data)
+    await eventually(lambda: 42 not in there.posts and 5 not in there.users)
 
 
 async def test_after_a_gap_in_delivery_caches_are_dropped(processes, server):
@@ -81,7 +81,7 @@ async def test_after_a_gap_in_delivery_caches_are_dropped(processes, server):
     a.publish(CACHE_CHANNEL, {"post": 1})  # no error: dropped
     server.start()
     await asyncio.wait_for(b.listening.wait(), DELIVERY_TIMEOUT_SECONDS)
-    assert 1 not in there.posts._data
+    assert 1 not in there.posts
 
 
 async def test_a_published_message_waits_for_no_one_when_redis_is_down(processes, server):
