@@ -1,9 +1,8 @@
 """Where PhotoShare finds the files it ships: beside the sources, or inside the one-file binary.
 
 From a source checkout the bundled files (``assets/``) sit at the repository root. In the binary built by
-``photoshare.spec`` they are unpacked at start into a private folder (``sys._MEIPASS``), together with the
-helper programs (``bin/litestream``; ffmpeg travels inside its own package). Code asks here instead of
-computing paths from ``__file__``, so the same lines work in both.
+``photoshare.spec`` they are unpacked at start into a private folder (``sys._MEIPASS``). Code asks here
+instead of computing paths from ``__file__``, so the same lines work in both.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ def frozen() -> bool:
 
 
 def bundle_root() -> Path:
-    """The folder that holds ``assets/`` (and, in the binary, ``bin/``)."""
+    """The folder that holds ``assets/``: the repository root, or the binary's unpacked folder."""
     if frozen():
         return Path(getattr(sys, "_MEIPASS", os.path.dirname(os.path.abspath(sys.executable))))
     return Path(__file__).resolve().parents[1]
@@ -28,15 +27,6 @@ def bundle_root() -> Path:
 def assets_dir() -> Path:
     """Fonts and images the app serves to its window and to browsers."""
     return bundle_root() / "assets"
-
-
-def bundled_program(name: str) -> str | None:
-    """The path of helper program ``name`` shipped inside the binary, or None (from source, or not shipped)."""
-    if not frozen():
-        return None
-    filename = f"{name}.exe" if os.name == "nt" else name
-    path = bundle_root() / "bin" / filename
-    return str(path) if os.access(path, os.X_OK) else None
 
 
 def photoshare_command(*args: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,6 +30,8 @@ READY_TIMEOUT_SECONDS = 120  # media processing of a photo and a short video, on
 STOP_TIMEOUT_SECONDS = 30
 WINDOW_TIMEOUT_SECONDS = 90  # a cold Flutter start also unpacks the desktop client into the fresh HOME
 WORKER_READY_LINE = "PhotoShare worker running"
+WEB_UI_LINE = "web app started"  # serve runs the web app as a child and proxies it at /
+SETUP_LINK = re.compile(r"/setup\?code=([A-Za-z0-9-]+)")
 PASSWORD = "a long password"
 
 
@@ -63,7 +66,10 @@ class Photoshare:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.check_running()
-            value = predicate()
+            try:
+                value = predicate()
+            except AssertionError as failed:
+                raise AssertionError(f"{failed}\n{' '.join(self.args[1:])} said:\n{self.log()[-3000:]}") from None
             if value:
                 return value
             time.sleep(0.2)
@@ -116,6 +122,10 @@ def healthy(url: str) -> bool:
         return False
 
 
+def web_page(response: httpx.Response) -> httpx.Response | None:
+    return response if response.status_code == 200 and "text/html" in response.headers.get("content-type", "") else None
+
+
 def start_server(binary: str, work: Path, *args: str) -> tuple[Photoshare, str]:
     port = free_port()
     server = Photoshare(binary, work, "serve", "--port", str(port), *args)
@@ -131,14 +141,17 @@ def jpeg(size=(1200, 900)) -> bytes:
 
 
 def scenario_serve(binary: str, work: Path) -> None:
-    """serve on a fresh HOME (default data folder), replicating with the bundled Litestream: register,
-    upload a photo and a video (ffmpeg), see both processed in the home feed, fetch a variant; then
+    """serve on a fresh HOME (default data folder), replicating with the bundled Litestream: register the
+    first account (with the setup code serve prints), upload a photo and a video (ffmpeg), see both processed in the home feed, fetch a variant; then
     restore the replica with ``admin restore`` and list the account with ``admin users list``."""
     check_no_network()
     replica = work / "replica"
     server, url = start_server(binary, work, "--replicate", str(replica))
     with httpx.Client(base_url=url, timeout=30, trust_env=False) as client:
-        response = client.post("/api/v1/auth/register", json={"username": "grandma", "password": PASSWORD})
+        # A first start prints a one-time setup link; the first account registers with its code.
+        setup = SETUP_LINK.search(server.log())
+        account = {"username": "grandma", "password": PASSWORD, **({"setup_code": setup.group(1)} if setup else {})}
+        response = client.post("/api/v1/auth/register", json=account)
         assert response.status_code == 201, response.text
         headers = {"Authorization": f"Bearer {response.json()['token']}"}
         video = work / "clip.mp4"
@@ -150,7 +163,9 @@ def scenario_serve(binary: str, work: Path) -> None:
             assert response.status_code == 201, response.text
 
         def feed_ready():
-            posts = client.get("/api/v1/feed", headers=headers).json()["posts"]
+            response = client.get("/api/v1/feed", headers=headers)
+            assert response.status_code == 200, (response.status_code, response.text)
+            posts = response.json()["posts"]
             statuses = [media["status"] for post in posts for media in post["media"]]
             assert "failed" not in statuses, posts
             return posts if len(posts) == 2 and set(statuses) == {"ready"} else None
@@ -160,6 +175,9 @@ def scenario_serve(binary: str, work: Path) -> None:
         variant = posts[-1]["media"][0]["variants"]["640"]
         response = client.get(variant, headers=headers)
         assert response.status_code == 200 and response.headers["content-type"].startswith("image/"), response.headers
+        if WEB_UI_LINE in server.log():  # the web app beside the API, for phones on the network
+            page = server.wait_for("the web app at /", lambda: web_page(client.get("/")), START_TIMEOUT_SECONDS)
+            assert "flutter" in page.text, page.text[:500]
         server.wait_for("Litestream replicating", lambda: "photoshare_replication_up 1" in client.get("/metrics").text,
                         START_TIMEOUT_SECONDS)
     assert server.stop() == 0, server.log()[-3000:]
@@ -192,10 +210,9 @@ def scenario_web(binary: str, work: Path) -> None:
 
     def page():
         try:
-            response = httpx.get(url + "/", timeout=2, trust_env=False)
+            return web_page(httpx.get(url + "/", timeout=2, trust_env=False))
         except httpx.HTTPError:
             return None
-        return response if response.status_code == 200 else None
 
     assert "flutter" in web.wait_for("the web app", page, START_TIMEOUT_SECONDS).text
     for path in ("/canvaskit/canvaskit.wasm", "/main.dart.js", "/fonts/DejaVuSans.ttf"):
