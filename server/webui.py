@@ -6,8 +6,9 @@ forwards every request outside its own paths (``/api/…``, ``/media/…``, ``/h
 ``http://HOST:PORT/`` and gets the app, while the API and media stay where they were.
 
 The app talks to the API from inside that child, over loopback, and hands pictures to the browser
-itself (it fetches the bytes and sends them down the websocket); the browser never needs to reach a
-media URL on its own, so it does not matter that those URLs name the server's loopback address.
+itself: it fetches the bytes and serves them from its own origin (``/photoshare-media/…``, forwarded
+like any other path of the app). The browser never needs to reach a media URL of the API on its own,
+so a phone sees photos although the app reaches the API over the server's loopback address.
 
 One child serves every server process (``serve --workers N`` starts it in the supervising parent).
 It is started again if it dies, and stopped with the server; it also stops by itself if the server

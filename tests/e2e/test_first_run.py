@@ -249,3 +249,31 @@ def test_banner_addresses(tmp_path):
     lines = "\n".join(banner(settings(host="127.0.0.1"), SetupCode("ABCD-EFGH-JKMN", int(time.time() * 1000) + 86_400_000)))
     assert "http://127.0.0.1:8080/setup?code=ABCD-EFGH-JKMN" in lines and "24 hours" in lines
     assert "--host 0.0.0.0" in lines  # loopback only: say how to let phones in
+
+
+def test_the_web_app_watches_the_server_by_pid_not_as_its_parent(tmp_path):
+    """The one-file binary puts a launcher between the server and the web app: watching getppid() would
+    not do. Here a stand-in server (sleep) is not the probe's parent either; killing it ends the probe."""
+    import sys
+
+    from tests.e2e.servers import ROOT
+
+    stand_in = subprocess.Popen(["sleep", "60"])
+    probe = ("import sys, time\n"
+             "from app.cli import _exit_with_parent\n"
+             "_exit_with_parent(int(sys.argv[1]))\n"
+             "print('watching', flush=True)\n"
+             "time.sleep(60)\n")
+    launcher = subprocess.Popen(["sh", "-c", f'"{sys.executable}" -c "$0" "$1"; echo "probe exited $?"', probe, str(stand_in.pid)],
+                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert launcher.stdout.readline().strip() == "watching"
+        time.sleep(1.5)
+        assert launcher.poll() is None  # the server is alive: the app stays
+        stand_in.kill()
+        stand_in.wait()
+        assert launcher.stdout.readline().strip() == "probe exited 0"
+        launcher.wait(10)
+    finally:
+        stand_in.kill()
+        launcher.kill()
