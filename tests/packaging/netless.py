@@ -47,6 +47,8 @@ def clean_env(work: Path, **extra: str) -> dict[str, str]:
 class Photoshare:
     """One ``photoshare`` command from the binary, its output in a log file."""
 
+    started: list[Photoshare] = []  # stopped at the end of a scenario, whether it passed or not
+
     def __init__(self, binary: str, work: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.args = [binary, *args]
         self.log_path = work / f"{args[0]}-{os.getpid()}-{time.monotonic_ns()}.log"
@@ -54,6 +56,7 @@ class Photoshare:
             # Its own process group: the desktop client it may start goes away with it.
             self.process = subprocess.Popen(self.args, cwd=work, env=env or clean_env(work), stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
+        Photoshare.started.append(self)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -181,6 +184,8 @@ def scenario_serve(binary: str, work: Path) -> None:
         server.wait_for("Litestream replicating", lambda: "photoshare_replication_up 1" in client.get("/metrics").text,
                         START_TIMEOUT_SECONDS)
     assert server.stop() == 0, server.log()[-3000:]
+    # Stopped cleanly (its web app, media processes and Litestream with it), it removed its unpacked copy.
+    assert not list((work / "tmp").glob("_MEI*")), list((work / "tmp").iterdir())
     print(f"serve: healthy, registered, 2 posts processed, replicated ({server.log_path.name})")
 
     restored = work / "restored"
@@ -251,10 +256,14 @@ def main() -> None:
     parser.add_argument("--display", default="")
     options = parser.parse_args()
     binary = str(Path(options.binary).resolve())
-    if options.scenario == "app":
-        scenario_app(binary, options.work, options.display)
-    else:
-        globals()[f"scenario_{options.scenario}"](binary, options.work)
+    try:
+        if options.scenario == "app":
+            scenario_app(binary, options.work, options.display)
+        else:
+            globals()[f"scenario_{options.scenario}"](binary, options.work)
+    finally:
+        for program in reversed(Photoshare.started):
+            program.stop()
 
 
 if __name__ == "__main__":
