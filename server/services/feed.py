@@ -52,11 +52,17 @@ class Feed:
     async def home(self, viewer_id: int, before: int | None, limit: int, *, serialized: bool = False) -> tuple[list, int | None]:
         """A page of the home feed and the id to continue below (None at the end).
 
-        ``serialized`` returns the posts as ready JSON fragments (the HTTP hot path) instead of dicts.
+        ``serialized`` returns the posts as ready JSON (the HTTP hot path: fragments, or for the first page one
+        fragment holding the whole array) instead of dicts.
         """
         ids = await self.home_ids(viewer_id, before, limit)
-        hydrate = self.ctx.hydrator.hydrate_json if serialized else self.ctx.hydrator.hydrate
-        posts = await hydrate(ids, viewer_id)
+        hydrator = self.ctx.hydrator
+        if not serialized:
+            posts = await hydrator.hydrate(ids, viewer_id)
+        elif before is None:  # the top of the feed, reloaded most: whole pages are cached
+            posts = await hydrator.page_json(ids, viewer_id)
+        else:
+            posts = await hydrator.hydrate_json(ids, viewer_id)
         return posts, (ids[-1] if len(ids) == limit else None)
 
     async def home_ids(self, viewer_id: int, before: int | None, limit: int) -> list[int]:

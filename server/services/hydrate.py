@@ -30,6 +30,12 @@ USER_CACHE_ITEMS = 50_000
 # this many posts, which keeps a heavy scroller's entry to tens of kilobytes.
 VIEWER_FLAG_ITEMS = 20_000
 MAX_FLAGS_PER_VIEWER = 2_000
+# Whole first pages of home feeds, serialized, for the viewers reading right now (~15 KB for 20 posts, so at
+# most ~150 MB, reached only with that many viewers active at once). A page is reused only while none of its
+# posts, no author and not the viewer's flags changed since it was built (see ``page_json``).
+PAGE_CACHE_ITEMS = 10_000
+# Posts changed since the pages were built are remembered up to this many; beyond, every page is dropped.
+CHANGED_POSTS_MAX = 200_000
 
 _LIKED = (b',"liked_by_me":false', b',"liked_by_me":true')
 _SAVED = (b',"saved_by_me":false', b',"saved_by_me":true')
@@ -98,21 +104,34 @@ class PostHydrator:
         self.flags = LRUCache(VIEWER_FLAG_ITEMS, ttl=ttl)
         # Keyed by user id, holding the summary object it was made from: a new summary means a new serialization.
         self._author_bytes: dict[int, tuple[dict, bytes]] = {}
+        self.pages = LRUCache(PAGE_CACHE_ITEMS, ttl=ttl)
         self.broker = broker
         # Counts forgets: a load that read the database before a forget must not cache what it read.
         self._forgets = 0
+        # The forget count when each post (and, for all of them at once, any author) last changed: a cached page
+        # built at count N is still right if nothing on it changed after N.
+        self._post_changed: dict[int, int] = {}
+        self._users_changed = 0
         if broker is not None:
             broker.subscribe(CACHE_CHANNEL, self._forget_from_elsewhere)
             broker.on_reconnect(self.clear)
 
+    def _post_changed_now(self, post_id: int) -> None:
+        if len(self._post_changed) >= CHANGED_POSTS_MAX:
+            self._post_changed.clear()
+            self.pages.clear()
+        self._post_changed[post_id] = self._forgets
+
     def forget_post(self, post_id: int) -> None:
         self._forgets += 1
+        self._post_changed_now(post_id)
         self.posts.discard(post_id)
         if self.broker is not None:
             self.broker.publish(CACHE_CHANNEL, {"post": post_id})
 
     def forget_user(self, user_id: int) -> None:
         self._forgets += 1
+        self._users_changed = self._forgets
         self.users.discard(user_id)
         if self.broker is not None:
             self.broker.publish(CACHE_CHANNEL, {"user": user_id})
@@ -123,12 +142,16 @@ class PostHydrator:
         self.users.clear()
         self.flags.clear()
         self._author_bytes.clear()
+        self.pages.clear()
+        self._post_changed.clear()
 
     def _forget_from_elsewhere(self, message: dict) -> None:
         self._forgets += 1
         if "post" in message:
+            self._post_changed_now(message["post"])
             self.posts.discard(message["post"])
         if "user" in message:
+            self._users_changed = self._forgets
             self.users.discard(message["user"])
         if "viewer" in message:
             self.flags.discard(message["viewer"])
@@ -231,6 +254,29 @@ class PostHydrator:
                 memo = body["_head"] = (author, self._head_json(body, author))
             out.append(fragment(memo[1] + _FLAGS[(post_id in liked) * 2 + (post_id in saved)]))
         return out
+
+    async def page_json(self, post_ids: list[int], viewer_id: int) -> orjson.Fragment:
+        """``hydrate_json`` of a whole feed page as one JSON array, reused while it is still right.
+
+        The page a viewer reloads most is the top of their feed; when its ids are the same as last time, nothing
+        on it changed (no forget of its posts or of any author since it was built) and the viewer's flags are
+        the same object (a like or save replaces them), the bytes built last time are exactly what a rebuild
+        would produce.
+        """
+        key = (viewer_id, tuple(post_ids))
+        entry = self.pages.get(key)
+        if entry is not None:
+            built_at, flags, page = entry
+            changed = self._post_changed
+            if (self._users_changed <= built_at and flags is self.flags.get(viewer_id)
+                    and all(changed.get(post_id, -1) <= built_at for post_id in post_ids)):
+                return page
+        built_at = self._forgets
+        page = orjson.Fragment(orjson.dumps(await self.hydrate_json(post_ids, viewer_id)))
+        flags = self.flags.get(viewer_id)
+        if self._forgets == built_at and flags is not None:  # nothing changed while it was being read
+            self.pages.set(key, (built_at, flags, page))
+        return page
 
     def _head_json(self, body: dict, author: dict) -> bytes:
         """``{…post fields…,"username":…,"user":{…}`` (the flags and the closing brace follow per viewer)."""
