@@ -145,8 +145,9 @@ def jpeg(size=(1200, 900)) -> bytes:
 
 def scenario_serve(binary: str, work: Path) -> None:
     """serve on a fresh HOME (default data folder), replicating with the bundled Litestream: register the
-    first account (with the setup code serve prints), upload a photo and a video (ffmpeg), see both processed in the home feed, fetch a variant; then
-    restore the replica with ``admin restore`` and list the account with ``admin users list``."""
+    first account (with the setup code serve prints), upload a photo and a video (ffmpeg), see both
+    processed in the home feed, fetch a variant and the web app; then restore the replica with
+    ``admin restore`` and list the account with ``admin users list``."""
     check_no_network()
     replica = work / "replica"
     server, url = start_server(binary, work, "--replicate", str(replica))
