@@ -266,3 +266,41 @@ async def test_liked_and_saved_flags_follow_the_viewer_on_warm_pages(api):
     await api.call("DELETE", f"/api/v1/posts/{post_id}/likes", token)
     await api.call("DELETE", f"/api/v1/posts/{post_id}/save", token)
     assert await flags() == (False, False, 0)
+
+
+async def test_a_reloaded_first_page_shows_every_change_at_once(api):
+    """The top of the feed is served from a cached page while nothing on it changes: every change a reader
+    would notice (someone else's like or comment, the author's new avatar, a deleted post) shows on the next load."""
+    from tests.conftest import jpeg_bytes
+
+    _, author = await api.register("cachedauthor")
+    _, reader = await api.register("cachedreader")
+    _, other = await api.register("cachedother")
+    await follow(api, reader, "cachedauthor")
+    first = await post(api, author, "one")
+    second = await post(api, author, "two")
+    await api.run_jobs()
+
+    async def top():
+        return {p["post_id"]: p for p in (await feed(api, reader))["posts"]}
+
+    before = await top()
+    assert await top() == before  # the same page twice: now it comes from the cache
+    assert before[first]["like_count"] == 0 and before[second]["user"]["avatar_url"] is None
+
+    assert (await api.call("POST", f"{API}/posts/{first}/likes", other))[0] == 201
+    assert (await top())[first]["like_count"] == 1
+
+    status, _ = await api.call("POST", f"{API}/posts/{second}/comments", other, json={"text": "lovely"})
+    assert status == 201
+    assert (await top())[second]["comment_count"] == 1
+
+    status, _ = await api.call("PUT", f"{API}/me/avatar", author, data=jpeg_bytes(),
+                               headers={"Content-Type": "image/jpeg"})
+    assert status == 200
+    await api.run_jobs()
+    page = await top()
+    assert page[first]["user"]["avatar_url"] and page[second]["user"]["avatar_url"]
+
+    assert (await api.call("DELETE", f"{API}/posts/{first}", author))[0] == 204
+    assert list(await top()) == [second]
