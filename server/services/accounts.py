@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import time
 
@@ -16,6 +18,8 @@ from ..repos import users as users_repo
 from ..serialize import user_json
 from ..stores.base import Conn, IntegrityError
 
+log = logging.getLogger(__name__)
+
 USERNAME_RE = re.compile(r"^[a-z0-9._]{3,30}$")
 MIN_PASSWORD_CHARS = 8
 MAX_PASSWORD_CHARS = 1024  # argon2 cost grows with input; nobody types more than this
@@ -26,6 +30,7 @@ INVITE_LIFETIME_MS = 7 * 24 * 3600 * 1000
 # in a log (journald keeps what `serve` prints) soon stops mattering. `serve` issues a fresh one each start.
 SETUP_CODE_LIFETIME_MS = 24 * 3600 * 1000
 TOKEN_CACHE_SECONDS = 30  # how long another process may keep honouring a token after sign-out elsewhere
+TOKEN_REFRESH_SECONDS = TOKEN_CACHE_SECONDS / 2  # a token in use is re-checked in the background after this
 
 
 def now_ms() -> int:
@@ -81,7 +86,10 @@ async def drop_setup_codes(db) -> None:
 class Accounts:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._tokens = LRUCache(100_000, ttl=TOKEN_CACHE_SECONDS)
+        self._tokens = LRUCache(100_000, ttl=TOKEN_CACHE_SECONDS)  # token hash -> (user id, when checked)
+        self._token_forgets = 0
+        self._rechecking: set[str] = set()
+        self._background: set[asyncio.Task] = set()
 
     def job_handlers(self) -> dict:
         return {"account_cleanup": self._cleanup_after_deletion}
@@ -164,20 +172,48 @@ class Accounts:
 
     async def logout(self, token: str) -> None:
         digest = auth.token_hash(token)
+        self._token_forgets += 1
         self._tokens.discard(digest)
         await self.ctx.db.write(lambda conn: users_repo.delete_token(conn, digest))
 
     async def user_for_token(self, token: str) -> int | None:
+        """The account a bearer token signs in, from the cache when it was checked recently.
+
+        A token in use is re-checked in the background once its check is TOKEN_REFRESH_SECONDS old, so busy
+        clients never wait for the database; one not re-checked within TOKEN_CACHE_SECONDS is checked again
+        before it is honoured, which bounds how long a sign-out in another process goes unnoticed.
+        """
         digest = auth.token_hash(token)
         cached = self._tokens.get(digest)
-        if cached is not None:
-            return cached
-        user_id = await self.ctx.db.read(lambda conn: users_repo.user_for_token(conn, digest))
-        if user_id is not None:
-            self._tokens.set(digest, user_id)
+        if cached is None:
+            return await self._check_token(digest)
+        user_id, checked_at = cached
+        if time.monotonic() - checked_at > TOKEN_REFRESH_SECONDS and digest not in self._rechecking:
+            self._rechecking.add(digest)
+            task = asyncio.get_running_loop().create_task(self._recheck_token(digest))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         return user_id
 
+    async def _check_token(self, digest: str) -> int | None:
+        forgets = self._token_forgets
+        user_id = await self.ctx.db.read(lambda conn: users_repo.user_for_token(conn, digest))
+        # A sign-out that happened while we read may predate what we read: use it, but do not keep it.
+        if user_id is not None and forgets == self._token_forgets:
+            self._tokens.set(digest, (user_id, time.monotonic()))
+        return user_id
+
+    async def _recheck_token(self, digest: str) -> None:
+        try:
+            if await self._check_token(digest) is None:
+                self._tokens.discard(digest)
+        except Exception:  # the entry stays until its hard limit; the next use checks again
+            log.warning("re-checking a cached token failed", exc_info=True)
+        finally:
+            self._rechecking.discard(digest)
+
     def forget_tokens(self) -> None:
+        self._token_forgets += 1
         self._tokens.clear()
 
     async def create_invite(self, created_by: int | None = None) -> str:
@@ -276,7 +312,7 @@ class Accounts:
                 users_repo.delete_tokens_of(conn, row["id"])
 
         await self.ctx.db.write(unit)
-        self._tokens.clear()
+        self.forget_tokens()
         return user_json(await self.ctx.db.read(lambda conn: users_repo.by_id(conn, row["id"])), private_fields=True)
 
     async def reset_password(self, username: str, password: object) -> None:
@@ -289,7 +325,7 @@ class Accounts:
             users_repo.delete_tokens_of(conn, row["id"])
 
         await self.ctx.db.write(unit)
-        self._tokens.clear()
+        self.forget_tokens()
 
     async def list_users(self, limit: int = 1000) -> list:
         return await self.ctx.db.read(lambda conn: conn.fetch_all(
@@ -343,7 +379,7 @@ class Accounts:
             return post_ids
 
         post_ids = await self.ctx.db.write(unit)
-        self._tokens.clear()
+        self.forget_tokens()
         self.ctx.hydrator.forget_user(user_id)
         for post_id in post_ids:
             self.ctx.hydrator.forget_post(post_id)
