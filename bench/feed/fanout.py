@@ -23,8 +23,9 @@ WARM_CONCURRENCY = 4  # the database has four reader threads
 TRIAL_TIMEOUT_SECONDS = 30
 
 
-async def measure_fanout(data_dir: Path) -> dict:
-    settings = load(overrides={"data_dir": str(data_dir), "job_workers": 2, "log_level": "warning"}, environ={}, config_file=None)
+async def measure_fanout(data_dir: Path, redis_url: str = "") -> dict:
+    settings = load(overrides={"data_dir": str(data_dir), "job_workers": 2, "log_level": "warning", "redis_url": redis_url},
+                    environ={}, config_file=None)
     probe = await build_context(settings, run_jobs=False)
     try:
         author, count = await probe.db.read(lambda conn: tuple(conn.fetch_one(

@@ -1,11 +1,13 @@
 """Feed benchmark: home-feed throughput and latency (warm and cold) against an aiohttp hello-world,
 and the time for one post to reach 10,000 followers' timelines.
 
-Example: .venv/bin/python -m bench.feed.run            (builds the dataset on first use; ~5 minutes)
+Example: .venv/bin/python -m bench.feed.run                      (every backend; builds the dataset on first use)
+         .venv/bin/python -m bench.feed.run --backends memory     (the embedded default only)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import datetime as dt
 import json
@@ -45,9 +47,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(kind: str, data_dir: Path | None = None) -> tuple[subprocess.Popen, int]:
+def start_server(kind: str, data_dir: Path | None = None, redis_url: str = "") -> tuple[subprocess.Popen, int]:
     port = free_port()
-    args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir)] if data_dir else [])
+    args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir), redis_url] if data_dir else [])
     process = subprocess.Popen(args, cwd=HERE.parent.parent)
     path = "/" if kind == "hello" else "/healthz"
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
@@ -128,13 +130,75 @@ def machine() -> dict:
             "date": dt.date.today().isoformat(), "sqlite": __import__("sqlite3").sqlite_version}
 
 
+# Each backend the benchmark can run the same measurements on: the embedded default and Redis timelines
+# (metadata stays in the benchmark's SQLite database in both).
+REDIS_URL = os.environ.get("PHOTOSHARE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0?prefix=photoshare-bench:")
+BACKENDS = {"memory": "", "redis": REDIS_URL}
+
+
+def forget_redis_keys(redis_url: str) -> None:
+    """Start each Redis run cold: drop what an earlier run left under the benchmark's key prefix."""
+    import redis
+
+    from server.redislink import split_url
+
+    url, prefix = split_url(redis_url)
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*", count=10_000))
+        for start in range(0, len(keys), 10_000):
+            client.delete(*keys[start:start + 10_000])
+    finally:
+        client.close()
+
+
+def measure_backend(name: str, redis_url: str, tokens: tuple[list[str], list[str], list[str]]) -> dict:
+    warm_tokens, cold_light, cold_busy = tokens
+    if redis_url:
+        forget_redis_keys(redis_url)
+    results: dict = {}
+    server, port = start_server("photoshare", dataset.DATA_DIR, redis_url)
+    try:
+        url = f"http://{HOST}:{port}/api/v1/feed?limit=20"
+        results["cold_light"] = wrk(url, LIGHT_CONNECTIONS, COLD_RUN_SECONDS, cold_light)
+        print(f"[{name}] cold feed, 4 connections:", results["cold_light"], flush=True)
+        results["cold"] = wrk(url, CONNECTIONS, COLD_RUN_SECONDS, cold_busy)
+        print(f"[{name}] cold feed, 50 connections:", results["cold"], flush=True)
+        started = time.monotonic()
+        results["warm_up"] = asyncio.run(warm_up(port, warm_tokens))
+        results["warm_up"]["seconds"] = round(time.monotonic() - started, 1)
+        print(f"[{name}] warm-up:", results["warm_up"], flush=True)
+        results["warm"] = wrk(url, CONNECTIONS, RUN_SECONDS, warm_tokens)
+        print(f"[{name}] warm feed, 50 connections:", results["warm"], flush=True)
+        results["warm_light"] = wrk(url, LIGHT_CONNECTIONS, RUN_SECONDS, warm_tokens)
+        print(f"[{name}] warm feed, 4 connections:", results["warm_light"], flush=True)
+    finally:
+        stop(server)
+    if redis_url:
+        forget_redis_keys(redis_url)  # the fan-out below rebuilds its own followers' timelines
+    results["fanout"] = asyncio.run(measure_fanout(dataset.DATA_DIR, redis_url))
+    print(f"[{name}] fanout:", results["fanout"], flush=True)
+    if redis_url:
+        forget_redis_keys(redis_url)
+    return results
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default=",".join(BACKENDS),
+                        help=f"comma-separated, of {', '.join(BACKENDS)} (default: all; Redis from $PHOTOSHARE_BENCH_REDIS_URL)")
+    args = parser.parse_args()
+    chosen = [name.strip() for name in args.backends.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in BACKENDS]
+    if unknown:
+        parser.error(f"unknown backend(s): {', '.join(unknown)}")
+
     print("dataset:", json.dumps(dataset.build()), flush=True)
     info = json.loads((dataset.DATA_DIR / dataset.DONE_MARKER).read_text())
     rng = random.Random(7)
     viewers = rng.sample(range(info["users"]), WARM_VIEWERS + 2 * COLD_VIEWERS)
     tokens = [dataset.token_for(dataset.user_id_at(index)) for index in viewers]
-    warm_tokens, cold_light, cold_busy = tokens[:WARM_VIEWERS], tokens[WARM_VIEWERS:WARM_VIEWERS + COLD_VIEWERS], tokens[WARM_VIEWERS + COLD_VIEWERS:]
+    groups = (tokens[:WARM_VIEWERS], tokens[WARM_VIEWERS:WARM_VIEWERS + COLD_VIEWERS], tokens[WARM_VIEWERS + COLD_VIEWERS:])
     results: dict = {"machine": machine()}
 
     hello, port = start_server("hello")
@@ -144,27 +208,10 @@ def main() -> None:
         stop(hello)
     print("hello-world:", results["hello"], flush=True)
 
-    server, port = start_server("photoshare", dataset.DATA_DIR)
-    try:
-        url = f"http://{HOST}:{port}/api/v1/feed?limit=20"
-        results["cold_light"] = wrk(url, LIGHT_CONNECTIONS, COLD_RUN_SECONDS, cold_light)
-        print("cold feed, 4 connections:", results["cold_light"], flush=True)
-        results["cold"] = wrk(url, CONNECTIONS, COLD_RUN_SECONDS, cold_busy)
-        print("cold feed, 50 connections:", results["cold"], flush=True)
-        started = time.monotonic()
-        results["warm_up"] = asyncio.run(warm_up(port, warm_tokens))
-        results["warm_up"]["seconds"] = round(time.monotonic() - started, 1)
-        print("warm-up:", results["warm_up"], flush=True)
-        results["warm"] = wrk(url, CONNECTIONS, RUN_SECONDS, warm_tokens)
-        print("warm feed, 50 connections:", results["warm"], flush=True)
-        results["warm_light"] = wrk(url, LIGHT_CONNECTIONS, RUN_SECONDS, warm_tokens)
-        print("warm feed, 4 connections:", results["warm_light"], flush=True)
-    finally:
-        stop(server)
-
-    results["ratio_warm_to_hello"] = round(results["warm"]["requests_per_second"] / results["hello"]["requests_per_second"], 3)
-    results["fanout"] = asyncio.run(measure_fanout(dataset.DATA_DIR))
-    print("fanout:", results["fanout"], flush=True)
+    for name in chosen:
+        backend = measure_backend(name, BACKENDS[name], groups)
+        backend["ratio_warm_to_hello"] = round(backend["warm"]["requests_per_second"] / results["hello"]["requests_per_second"], 3)
+        results[name] = backend
     (dataset.DATA_DIR / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
