@@ -8,6 +8,7 @@ A server that cannot be reached raises ``OfflineError``: callers treat it as "tr
 from __future__ import annotations
 
 import asyncio
+import json
 import mimetypes
 import time
 import uuid
@@ -17,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .api_types import Comment, Hashtag, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
 
 API_PREFIX = "/api/v1"
 MEDIA_PREFIX = "/media/"
@@ -30,6 +31,10 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 # 64 KiB chunks keep progress reports smooth without many tiny writes.
 UPLOAD_CHUNK_BYTES = 64 * 1024
 NETWORK_ERRORS = (httpx.TransportError,)
+LIVE_PATH = "/notifications/live"
+# The live stream carries a heartbeat every 15 s: three missed in a row mean the connection is dead,
+# even when no TCP error says so (a laptop that slept, a proxy that dropped it silently).
+LIVE_READ_TIMEOUT_SECONDS = 45.0
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -228,6 +233,24 @@ class ApiClient:
     async def notifications(self, cursor: str | None = None, limit: int | None = None) -> Page[Notification]:
         return await self._page("/notifications", "notifications", Notification.from_json, cursor, limit)
 
+    async def live_events(self) -> AsyncIterator[LiveEvent]:
+        """The live stream (Server-Sent Events) as events, until the server closes it.
+
+        Refusals (401, 429 too many streams, 404 on a server without it) raise ``ApiError`` before the
+        first event; a dropped or silent connection raises ``OfflineError``.
+        """
+        timeout = httpx.Timeout(LIVE_READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        try:
+            async with self._http.stream("GET", API_PREFIX + LIVE_PATH, timeout=timeout,
+                                         headers=self._headers({"Accept": "text/event-stream"})) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise _error_from(response)
+                async for event in read_sse(response.aiter_lines()):
+                    yield event
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+
     async def mark_notifications_read(self, ids: Sequence[str] | None = None) -> int:
         body = {"ids": list(ids)} if ids is not None else None
         return int((await self._request("POST", "/notifications/read", json=body)).get("unread_count") or 0)
@@ -347,6 +370,31 @@ class MultipartBody:
         ahead = sent / self.max_bytes_per_second - (time.monotonic() - started)
         if ahead > 0:
             await asyncio.sleep(ahead)
+
+
+async def read_sse(lines: AsyncIterator[str]) -> AsyncIterator[LiveEvent]:
+    """Server-Sent Events framing: ``event:`` and ``data:`` lines, a blank line ends an event, lines
+    starting with ``:`` are comments (the server's heartbeats). Data that is not a JSON object is skipped."""
+    name, data = "message", []
+    async for line in lines:
+        if not line:
+            if data:
+                try:
+                    payload = json.loads("\n".join(data))
+                except ValueError:
+                    payload = None
+                if isinstance(payload, dict):
+                    yield LiveEvent(name, payload)
+            name, data = "message", []
+            continue
+        if line.startswith(":"):
+            continue
+        field, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field == "event":
+            name = value or "message"
+        elif field == "data":
+            data.append(value)
 
 
 def _error_from(response: httpx.Response) -> ApiError:

@@ -187,3 +187,11 @@ class Session:
 
     user: User
     token: str
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """One event of the live stream: ``unread`` carries ``{"unread_count": n}``."""
+
+    name: str
+    data: dict

@@ -52,15 +52,21 @@ def decode(blurhash: str, width: int = DECODE_SIDE, height: int = DECODE_SIDE) -
         value = _decode83(blurhash[4 + i * 2: 6 + i * 2])
         colors.append(tuple(_sign_pow((q - 9) / 9, 2.0) * max_ac
                             for q in (value // (19 * 19), (value // 19) % 19, value % 19)))
+    # The basis is separable (cos along x times cos along y), so each row first folds the vertical
+    # components into one colour per horizontal component: ~10× fewer multiplications than the
+    # textbook double loop, which matters when a cached feed of a dozen posts is drawn at start.
+    cos_x = [[math.cos(math.pi * x * i / width) for i in range(cx)] for x in range(width)]
+    cos_y = [[math.cos(math.pi * y * j / height) for j in range(cy)] for y in range(height)]
     pixels = bytearray()
     for y in range(height):
+        weights = cos_y[y]
+        row = [tuple(sum(colors[i + j * cx][c] * weights[j] for j in range(cy)) for c in range(3)) for i in range(cx)]
         for x in range(width):
+            basis = cos_x[x]
             r = g = b = 0.0
-            for j in range(cy):
-                for i in range(cx):
-                    basis = math.cos(math.pi * x * i / width) * math.cos(math.pi * y * j / height)
-                    color = colors[i + j * cx]
-                    r, g, b = r + color[0] * basis, g + color[1] * basis, b + color[2] * basis
+            for i in range(cx):
+                color, weight = row[i], basis[i]
+                r, g, b = r + color[0] * weight, g + color[1] * weight, b + color[2] * weight
             pixels += bytes((_to_srgb(r), _to_srgb(g), _to_srgb(b)))
     return Image.frombytes("RGB", (width, height), bytes(pixels))
 

@@ -1,90 +1,75 @@
-"""The app shell and the two ways to run it: a desktop window, or the same UI served to a browser."""
+"""The two ways to run the app: a desktop window, or the same UI served to browsers.
+
+Both are arranged around the first frame. Flet's front end (the Flutter engine in a browser tab, or
+the desktop window's process) takes about a second to load before it asks for a page; in that second
+a thread imports the UI, opens the client folder and reads the cached feed, so the page is built the
+moment it is asked for. Photos reach the front end by URL from this process (``app.media_server``),
+never inside the page's own connection. In a browser, the engine is also spared the fonts PhotoShare
+never draws (``_font_manifest``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
-
-import flet as ft
+import tempfile
+import threading
+from concurrent.futures import Future
 
 from app.resources import assets_dir
-
-from . import flet_compat, theme
-from .components.chrome import BottomTabs, OfflineBanner, QueueStrip
-from .context import ControllerContext, bind_controller
-from .controller import Controller
-from .core import ClientCore
-from .models import AppState
-from .routes import resolve
 
 log = logging.getLogger(__name__)
 
 ASSETS_DIR = assets_dir()  # beside the sources, or unpacked from the one-file binary
 DEBUG_ENV = "PHOTOSHARE_UI_DEBUG"
-# How long a toast stays up: long enough to read a server's sentence.
-TOAST_MILLISECONDS = 4000
+FONT_MANIFEST_PATH = "/assets/FontManifest.json"
+UNUSED_FONT_PACKAGES = ("packages/flutter_math_fork/",)
+# On shutdown, open browser connections get this long to close before the process exits anyway.
+SHUTDOWN_GRACE_SECONDS = 5
 
 
-@ft.component
-def Shell(state: AppState):
-    route, params = resolve(state.route)
-    if route.needs_account and not state.signed_in:
-        return ft.Column([OfflineBanner(state), route_view_placeholder()], expand=True)
-    body = route.view(state, **params, key=state.route)
-    if not route.needs_account:
-        return ft.Column([OfflineBanner(state), ft.Container(body, expand=True)], expand=True, spacing=0)
-    return ft.Column(expand=True, spacing=0, controls=[
-        OfflineBanner(state),
-        QueueStrip(state.queue),
-        # A key per screen on the frame itself: without it Flet 0.82 patches the old screen's controls
-        # in place and the new screen never appears.
-        ft.Container(body, expand=True, key=f"screen:{state.route}"),
-        BottomTabs(state, route.tab),
-    ])
+class Preparation:
+    """The UI's imports and the client core, made on a thread once asked for (``start``); pages wait
+    for it (``core``). A thread, so the event loop keeps serving the front end's files meanwhile."""
+
+    def __init__(self, server_url: str | None) -> None:
+        self.server_url = server_url
+        self._done: Future = Future()
+        self._started = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        with self._started:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, name="photoshare-prepare", daemon=True)
+                self._thread.start()
+
+    async def core(self):
+        self.start()
+        return await asyncio.wrap_future(self._done)
+
+    def _work(self) -> None:
+        try:
+            from . import shell  # noqa: F401 — the import itself is the work (views, components, Flet controls)
+            from .core import ClientCore
+
+            core = ClientCore(server_url=self.server_url)
+            core.warm()
+            self._done.set_result(core)
+        except BaseException as error:  # the page reports it; the process must not hang waiting
+            self._done.set_exception(error)
 
 
-def route_view_placeholder() -> ft.Control:
-    return ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER, expand=True)
+def _page_main(prepared: Preparation, *, loopback_media: bool):
+    async def main(page) -> None:
+        core = await prepared.core()
+        if loopback_media:  # the desktop window fetches photos from this process over loopback
+            await core.media.serve_loopback()
+        from .shell import open_page
 
-
-@ft.component
-def App(core: ClientCore):
-    page = ft.context.page
-    state, _ = ft.use_state(lambda: AppState(route=page.route or "/", server_url=core.session.server_url))
-
-    async def navigate(route: str) -> None:
-        state.route = route
-        if page.route != route:
-            await page.push_route(route)
-
-    controller = ft.use_memo(lambda: Controller(core, state, navigate), [])
-    bind_controller(page, controller)
-    page.on_route_change = lambda e: setattr(state, "route", e.route)
-
-    async def started():
-        page.run_task(controller.background)
-        await controller.start()
-
-    ft.on_mounted(started)
-
-    def show_toast():
-        if state.toast:
-            page.show_dialog(ft.SnackBar(ft.Text(state.toast), duration=TOAST_MILLISECONDS))
-            state.toast = None
-
-    ft.on_updated(show_toast, [state.toast])
-    return ControllerContext(controller, lambda: ft.SafeArea(expand=True, content=ft.Column([Shell(state)], expand=True)))
-
-
-def _main_for(core_factory):
-    core_holder: dict = {}
-
-    async def main(page: ft.Page) -> None:
-        flet_compat.install()
-        theme.apply(page)
-        if "core" not in core_holder:  # one per process, shared by every browser tab
-            core_holder["core"] = core_factory()
-        page.render(App, core_holder["core"])
+        open_page(page, core)
 
     return main
 
@@ -100,12 +85,70 @@ def _logging() -> None:
 
 def run_desktop(server_url: str | None = None) -> None:
     _logging()
-    ft.run(_main_for(lambda: ClientCore(server_url=server_url)), assets_dir=str(ASSETS_DIR))
+    prepared = Preparation(server_url)
+    prepared.start()  # the window's own process takes a while to start: prepare meanwhile
+    import flet as ft
+
+    ft.run(_page_main(prepared, loopback_media=True), assets_dir=str(ASSETS_DIR))
 
 
 def run_web(host: str, port: int, server_url: str | None = None) -> None:
-    # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
+    """Serve the UI (and the photos it shows, on the same origin) with uvicorn, as Flet's own web mode
+    does, plus the local media path in front of it."""
     _logging()
-    os.environ["FLET_FORCE_WEB_SERVER"] = "true"  # serve only: never try to open a window or a browser
-    ft.run(_main_for(lambda: ClientCore(server_url=server_url)), view=None, host=host, port=port,
-           assets_dir=str(ASSETS_DIR), no_cdn=True)
+    prepared = Preparation(server_url)
+    import uvicorn
+    from flet_web.fastapi import app as flet_web_app
+
+    from app.media_server import PATH_PREFIX
+
+    # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
+    flet_asgi = flet_web_app(_page_main(prepared, loopback_media=False), assets_dir=str(ASSETS_DIR), no_cdn=True)
+
+    fonts = _font_manifest()
+
+    async def asgi(scope, receive, send):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if path.startswith(PATH_PREFIX):
+            core = await prepared.core()
+            return await core.media.asgi(scope, receive, send)
+        if path == FONT_MANIFEST_PATH:
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]})
+            return await send({"type": "http.response.body", "body": fonts})
+        return await flet_asgi(scope, receive, send)
+
+    server = uvicorn.Server(uvicorn.Config(asgi, host=host, port=port, ws="websockets-sansio", log_level="warning",
+                                           timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS))
+    asyncio.run(_serve(server, prepared))
+
+
+def _font_manifest() -> bytes:
+    """Flet's font manifest without the fonts PhotoShare never draws.
+
+    The Flutter engine fetches and parses every font in this manifest before the app's first frame. Flet's
+    web build lists twelve KaTeX families (maths in Markdown, which PhotoShare does not use); left out,
+    the first frame comes about 0.3 s sooner on two busy cores. The rest of the manifest is Flet's own,
+    read from the installed package and given Flet's no-CDN Roboto entry, so it follows Flet's version.
+    """
+    from flet_web import get_package_web_dir, patch_font_manifest_json
+
+    with open(os.path.join(get_package_web_dir(), *FONT_MANIFEST_PATH.strip("/").split("/")), encoding="utf-8") as f:
+        families = [family for family in json.load(f) if not family["family"].startswith(UNUSED_FONT_PACKAGES)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "FontManifest.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(families, f)
+        patch_font_manifest_json(manifest_path=path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+async def _serve(server, prepared: Preparation) -> None:
+    """Answer first, prepare second: the thread's imports would otherwise hold the interpreter while
+    the server is still starting, and the browser then spends a second loading the Flutter engine."""
+    serving = asyncio.ensure_future(server.serve())
+    while not server.started and not serving.done():
+        await asyncio.sleep(0.005)
+    prepared.start()
+    await serving

@@ -13,7 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.api_client import ApiError, OfflineError
-from app.editing import EditSpec, preview_copy, preview_jpeg, render_for_upload
+from app.api_types import LiveEvent
+from app.editing import EditSpec, crop_to_ratio, fit_within, open_photo, preview_copy, preview_jpeg, render_for_upload, to_jpeg
 from app.session import SessionData, normalise_server_url
 
 from .core import ClientCore
@@ -28,8 +29,9 @@ QUEUE_REFRESH_SECONDS = 1.0
 OFFLINE_PROBE_SECONDS = 5.0
 # Posts still processing are looked up again on each refresh, a few at a time.
 PROCESSING_CHECKS_PER_ROUND = 4
-# How often to look for newer posts for the "new posts" pill while the feed is open.
-NEW_POSTS_POLL_SECONDS = 20.0
+# A profile photo is shown at most a few hundred pixels wide: no need to send the camera's 12 MP.
+AVATAR_SIDE = 640
+AVATAR_JPEG_QUALITY = 90
 
 
 class Controller:
@@ -71,34 +73,65 @@ class Controller:
         self.state.toast = message
 
     async def background(self) -> None:
-        """Per page: keep the queue list fresh, notice coming back online, look for new posts."""
-        while True:
-            try:
-                await self._background_loop()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep the screen live whatever one refresh hit
-                log.exception("background refresh failed")
-                await asyncio.sleep(QUEUE_REFRESH_SECONDS)
+        """Per page: keep the queue list fresh, notice coming back online, and act on live news
+        (the unread badge, the "new posts" pill) the moment the process's live connection hears it."""
+        events: asyncio.Queue[LiveEvent] = asyncio.Queue()
+        unsubscribe = self.core.live.subscribe(events.put_nowait)
+        if self.core.live.unread_count is not None:  # heard before this page opened
+            self.state.notifications.unread = self.core.live.unread_count
+        try:
+            while True:
+                try:
+                    await self._background_loop(events)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # keep the screen live whatever one refresh hit
+                    log.exception("background refresh failed")
+                    await asyncio.sleep(QUEUE_REFRESH_SECONDS)
+        finally:
+            unsubscribe()
 
-    async def _background_loop(self) -> None:
-        last_probe = last_poll = 0.0
+    async def _background_loop(self, events: asyncio.Queue) -> None:
+        last_probe = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            self.state.queue.refresh(self.core.queue.items(), self.core.queue.paused_all)
-            folders = [str(p) for p in self.core.watcher.folders()]
-            if folders != list(self.state.watched_folders):
-                self.state.watched_folders = folders
+            if self.state.signed_in:
+                self.state.queue.refresh(self.core.queue.items(), self.core.queue.paused_all)
+                folders = [str(p) for p in self.core.watcher.folders()]
+                if folders != list(self.state.watched_folders):
+                    self.state.watched_folders = folders
             now = loop.time()
             if not self.state.online and now - last_probe >= OFFLINE_PROBE_SECONDS:
                 last_probe = now
                 await self._probe()
-            elif self.state.signed_in and self.state.route == "/" and now - last_poll >= NEW_POSTS_POLL_SECONDS:
-                last_poll = now
-                await self.check_new_posts()
             if self.state.online and self.state.signed_in:
                 await self.refresh_processing()
-            await asyncio.sleep(QUEUE_REFRESH_SECONDS)
+            try:
+                first = await asyncio.wait_for(events.get(), QUEUE_REFRESH_SECONDS)
+            except asyncio.TimeoutError:
+                continue
+            news = [first]
+            while not events.empty():
+                news.append(events.get_nowait())
+            for event in _coalesced(news):
+                await self.on_live_event(event)
+
+    async def on_live_event(self, event: LiveEvent) -> None:
+        if event.name == "unread":
+            count = int(event.data.get("unread_count") or 0)
+            self.state.notifications.unread = count
+            if count and self.state.route == "/notifications":  # the list on screen grows as news arrives
+                await self.load_notifications()
+        elif event.name == "feed":
+            if self.state.signed_in and self.state.route == "/":
+                await self.check_new_posts()
+        elif event.name == "mode":
+            self.state.live_mode = event.data.get("mode", "")
+            if self.state.live_mode == "live" and not self.state.online:
+                await self._probe()  # the stream is back, so is the server: do not wait for the next knock
+        elif event.name == "unauthorized" and self.state.signed_in:
+            await self.sign_out(local_only=True)
+            self.toast("Your session ended. Please sign in again.")
 
     async def _probe(self) -> None:
         try:
@@ -112,26 +145,31 @@ class Controller:
 
     # ---- session -------------------------------------------------------------------------------
     async def start(self) -> None:
+        """The first frame already shows the cached account and feed (``ui.shell.first_state``);
+        now ask the server for both at once."""
         session = self.core.session
         self.state.server_url = session.server_url
         if not session.signed_in:
             await self.navigate("/welcome")
             return
-        cached = self.core.cache.load_user(session.username or "")
-        if cached is not None:
-            self.state.me = cached
-        me = await self.call(self.api.me, quiet=True)
+        if self.state.me is None:
+            self.state.me = self.core.cache.load_user(session.username or "")
+        known = self.state.me is not None
+        me, _ = await asyncio.gather(self.call(self.api.me, quiet=True),
+                                     self.load_feed() if known else asyncio.sleep(0))
+        if not self.core.session.signed_in:  # the server refused the token (call() signed out)
+            return
         if me is not None:
             self.state.me = me
             self.core.cache.save_user(me)
-        elif self.state.me is None:
-            if self.state.online:  # the server answered but refused the token
-                await self.navigate("/welcome")
-                return
+        elif not known and self.state.online:  # the server answered but refused the token
+            await self.navigate("/welcome")
+            return
         self.core.start_background()
         if self.state.route in ("/welcome", ""):
             await self.navigate("/")
-        await self.load_feed()
+        if not known:
+            await self.load_feed()
 
     async def sign_in(self, server_url: str, username: str, password: str, *, register: bool) -> bool:
         url = normalise_server_url(server_url)
@@ -147,6 +185,7 @@ class Controller:
         self.state.me = session.user
         self.core.cache.save_user(session.user)
         self.core.queue.resume_after_sign_in()
+        self.core.stop_live()  # a stream opened for an earlier account (or none) must not carry on
         self.core.start_background()
         await self.navigate("/")
         await self.load_feed()
@@ -156,6 +195,7 @@ class Controller:
         if not local_only:
             await self.call(self.api.logout, quiet=True)
         self.core.save_session(self.core.sessions.sign_out())
+        self.core.stop_live()
         self.core.cache.forget_account()
         self.state.signed_out()
         await self.navigate("/welcome")
@@ -181,9 +221,12 @@ class Controller:
         else:
             posts.replace_all(list(page.items), page.next_cursor)
         if cache_key:
-            self.core.cache.save_posts(cache_key, [m.post for m in posts.posts], posts.next_cursor)
+            self.core.cache.save_posts(cache_key, posts.all_posts, posts.next_cursor)
 
     async def load_feed(self, more: bool = False) -> None:
+        if more and self.state.feed.held_back:  # the cached posts the first frame left out: no network needed
+            self.state.feed.show_held_back()
+            return
         await self._fill(self.state.feed, self.api.feed, more=more, cache_key="feed")
 
     async def check_new_posts(self) -> None:
@@ -336,6 +379,40 @@ class Controller:
                 lst.remove(post_id)
             await self.navigate("/")
 
+    # ---- profile -------------------------------------------------------------------------------
+    async def save_profile(self, display_name: str, bio: str, is_private: bool) -> bool:
+        user = await self.call(lambda: self.api.update_me(display_name=display_name.strip(), bio=bio.strip(),
+                                                          is_private=is_private))
+        if user is None:
+            return False
+        self._now_me(user)
+        self.toast("Profile saved.")
+        return True
+
+    async def set_avatar(self, name: str, data: bytes | None = None, path: str | None = None) -> bool:
+        """A photo from the picker (bytes in a browser, a path on desktop), squared and downsized here."""
+        try:
+            source = data if data is not None else Path(path).expanduser().read_bytes()
+            jpeg = await asyncio.to_thread(_avatar_jpeg, source)
+        except (OSError, ValueError) as error:
+            self.toast(f"{name} cannot be opened as a photo ({error.__class__.__name__}).")
+            return False
+        user = await self.call(lambda: self.api.set_avatar(jpeg))
+        if user is None:
+            return False
+        self._now_me(user)
+        return True
+
+    def _now_me(self, user) -> None:
+        """The account changed: every place it shows (profile, the header of its posts) follows."""
+        self.state.me = user
+        self.core.cache.save_user(user)
+        if user.username in self.state.profiles:
+            self.state.profiles[user.username].user = user
+        for model in self.state.all_post_models():
+            if model.post.user.user_id == user.user_id and model.post.user.avatar_url != user.avatar_url:
+                model.post = replace(model.post, user=replace(model.post.user, avatar_url=user.avatar_url))
+
     # ---- discovery -----------------------------------------------------------------------------
     async def search(self, query: str) -> None:
         query = query.strip()
@@ -355,8 +432,8 @@ class Controller:
         if page is not None:
             model.items = list(page.items)
             model.unread = page.unread_count or 0
-            if model.unread:
-                await self.call(self.api.mark_notifications_read, quiet=True)
+            if model.unread and await self.call(self.api.mark_notifications_read, quiet=True) is not None:
+                model.unread = 0
         requests = await self.call(lambda: self.api.follow_requests(None, 50), quiet=True)
         if requests is not None:
             model.follow_requests = list(requests.items)
@@ -457,3 +534,17 @@ class Controller:
     def remove_watched_folder(self, folder: str) -> None:
         self.core.watcher.remove_folder(Path(folder))
         self.state.watched_folders = [str(p) for p in self.core.watcher.folders()]
+
+
+def _avatar_jpeg(source: bytes) -> bytes:
+    img = fit_within(crop_to_ratio(open_photo(source, draft_side=AVATAR_SIDE * 2), "1:1"), AVATAR_SIDE)
+    return to_jpeg(img, AVATAR_JPEG_QUALITY)
+
+
+def _coalesced(events: list[LiveEvent]) -> list[LiveEvent]:
+    """A burst of news is acted on once per kind: the newest count, one look for new posts."""
+    latest: dict[str, LiveEvent] = {}
+    for event in events:
+        latest.pop(event.name, None)
+        latest[event.name] = event
+    return list(latest.values())

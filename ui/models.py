@@ -64,18 +64,31 @@ class PostList:
     from_cache: bool = False
     error: str | None = None
     new_posts: list[Post] = field(default_factory=list)  # arrived while the user was reading: shown as a pill
+    held_back: list[Post] = field(default_factory=list)  # cached, not drawn yet (see ``show_first``)
 
     @property
     def can_load_more(self) -> bool:
-        return self.next_cursor is not None and not self.loading
+        return (self.next_cursor is not None or bool(self.held_back)) and not self.loading
 
-    def replace_all(self, posts: list[Post], next_cursor: str | None, *, from_cache: bool = False) -> None:
-        self.posts = [PostModel(p) for p in posts]
+    def replace_all(self, posts: list[Post], next_cursor: str | None, *, from_cache: bool = False,
+                    show_first: int | None = None) -> None:
+        """``show_first`` draws only that many now and keeps the rest for ``show_held_back``."""
+        self.posts = [PostModel(p) for p in posts[:show_first]]
+        self.held_back = list(posts[show_first:]) if show_first is not None else []
         self.next_cursor = next_cursor
         self.loaded = True
         self.from_cache = from_cache
         self.error = None
         self.new_posts = []
+
+    def show_held_back(self) -> None:
+        self.posts.extend(PostModel(p) for p in self.held_back)
+        self.held_back = []
+
+    @property
+    def all_posts(self) -> list[Post]:
+        """Everything this list holds, drawn or held back (what the offline cache keeps)."""
+        return [m.post for m in self.posts] + list(self.held_back)
 
     def append(self, posts: list[Post], next_cursor: str | None) -> None:
         known = {m.post_id for m in self.posts}
@@ -180,6 +193,7 @@ class AppState:
     server_url: str = ""
     me: User | None = None
     online: bool = True
+    live_mode: str = "connecting"  # live | polling | offline: how news reaches this process (app.live)
     toast: str | None = None
     feed: PostList = field(default_factory=lambda: PostList("feed"))
     saved: PostList = field(default_factory=lambda: PostList("saved"))
@@ -219,6 +233,10 @@ class AppState:
         if post_id in self.posts:
             found.append(self.posts[post_id])
         return found
+
+    def all_post_models(self) -> list[PostModel]:
+        lists = [self.feed, self.saved, *self.tags.values(), *(p.posts for p in self.profiles.values() if p.posts)]
+        return [m for lst in lists for m in lst.posts] + list(self.posts.values())
 
     def signed_out(self) -> None:
         self.me = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import create, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+from .views import create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ ROUTES = (
     Route("/create", create.CreateView, "New post", tab="/create"),
     Route("/notifications", notifications.NotificationsView, "Activity", tab="/notifications"),
     Route("/profile/:username", profile.ProfileView, "Profile", tab="/me"),
+    Route("/edit-profile", edit_profile.EditProfileView, "Edit profile", tab="/me"),
     Route("/post/:post_id", post_detail.PostDetailView, "Post"),
     Route("/tags/:tag", tag.TagView, "Hashtag", tab="/search"),
     Route("/saved", saved.SavedView, "Saved", tab="/me"),

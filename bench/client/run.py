@@ -56,9 +56,15 @@ def seed_offline_client(folder: Path) -> None:
     cache.close()
 
 
-def cold_start_in_browser(runs: int) -> list[tuple[float, float, float]] | None:
+def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float]] | None:
     """``photoshare web`` from process start to the first cached post painted in Chromium, as
-    (server answering, Flutter engine up, first post painted) seconds from process start."""
+    (server answering, Flutter engine up, first card drawn, its photo delivered) seconds from process start.
+
+    The browser tab is opened before the clock starts (opening a tab is the browser's cost, not the
+    app's); the clock starts when the process is launched. The first post counts as painted when its
+    card is in Flutter's accessibility tree *and* the browser holds its photo's bytes (the response
+    for the photo's URL has finished), whichever comes last: a card drawn around an empty frame is
+    not a painted post."""
     if not Path("/usr/bin/chromium").exists():
         return None
     from playwright.sync_api import sync_playwright
@@ -72,6 +78,11 @@ def cold_start_in_browser(runs: int) -> list[tuple[float, float, float]] | None:
             folder = Path(tempfile.mkdtemp(prefix="photoshare-bench-"))
             seed_offline_client(folder)
             port = free_port()
+            page = browser.new_page(viewport={"width": 480, "height": 960})
+            first_photo = first_photo_path(folder)
+            photo_done: list[float] = []
+            page.on("requestfinished", lambda request: photo_done.append(time.perf_counter())
+                    if request.url.endswith(first_photo) else None)
             started = time.perf_counter()
             app = subprocess.Popen([sys.executable, "-m", "app", "web", "--port", str(port)], cwd=REPO,
                                    env={**os.environ, "PHOTOSHARE_CLIENT_DIR": str(folder)},
@@ -79,20 +90,41 @@ def cold_start_in_browser(runs: int) -> list[tuple[float, float, float]] | None:
             try:
                 _wait_http(f"http://127.0.0.1:{port}")
                 serving = time.perf_counter() - started
-                page = browser.new_page(viewport={"width": 480, "height": 960})
                 page.goto(f"http://127.0.0.1:{port}/")
                 page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=BROWSER_TIMEOUT_MS)
                 engine = time.perf_counter() - started
                 page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
                 page.locator("flt-semantics-host").get_by_label(FIRST_POST_LABEL).first.wait_for(timeout=BROWSER_TIMEOUT_MS)
-                timings.append((serving, engine, time.perf_counter() - started))
-                page.close()
+                card = time.perf_counter() - started
+                deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
+                while not photo_done and time.monotonic() < deadline:
+                    page.wait_for_timeout(10)
+                if not photo_done:
+                    raise RuntimeError("the first post's photo never reached the browser")
+                timings.append((serving, engine, card, max(card, photo_done[0] - started)))
             finally:
+                page.close()
                 app.terminate()
                 app.wait(15)
                 shutil.rmtree(folder, ignore_errors=True)
         browser.close()
     return timings
+
+
+def first_photo_path(folder: Path) -> str:
+    """The path at which the web app serves the first cached post's photo to the browser."""
+    from app.media_server import PATH_PREFIX, TOKEN_SUFFIX, token_for
+
+    posts, _ = _cached_feed(folder)
+    return PATH_PREFIX + token_for(posts[0].first_media.variants["640"]) + TOKEN_SUFFIX
+
+
+def _cached_feed(folder: Path):
+    cache = ClientCache(folder / "cache")
+    try:
+        return cache.load_posts("feed")
+    finally:
+        cache.close()
 
 
 def _wait_http(url: str) -> None:
@@ -166,12 +198,13 @@ def main() -> None:
         if browser is None:
             print("cold start to first feed paint (web, Chromium): skipped — /usr/bin/chromium not installed")
         else:
-            serving, engine, painted = (statistics.median(column) for column in zip(*browser))
+            serving, engine, card, painted = (statistics.median(column) for column in zip(*browser))
             verdict = "meets" if painted <= TARGET_SECONDS else "misses"
             print(f"cold start to first feed paint from cache, offline (photoshare web + Chromium): median {painted:.2f} s "
-                  f"({verdict} the {TARGET_SECONDS:.0f} s target)")
+                  f"({verdict} the {TARGET_SECONDS:.0f} s target); runs: "
+                  + ", ".join(f"{run[3]:.2f}" for run in browser))
             print(f"  of which: web server answering {serving:.2f} s, Flutter engine up {engine:.2f} s, "
-                  f"first post painted {painted:.2f} s")
+                  f"first card drawn {card:.2f} s, its photo delivered {painted:.2f} s")
     print()
     per_filter, share = filter_timings(args.runs)
     print(f"filters at full size on a {TWELVE_MP[0]}×{TWELVE_MP[1]} (12 MP) photo, median of {args.runs}:")

@@ -6,29 +6,63 @@ Screenshots of the main screens are written to docs/screenshots/ (shown in docs/
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.request
 import uuid
 
 from app.api_client import ApiClient
+from app.media_server import PATH_PREFIX, token_for
 from tests.client.photos import write_photo
 
 PASSWORD = "correct horse battery"
+# News on the live stream reaches the screen in well under this; polling would take up to 20 s.
+LIVE_MS = 10_000
 
 
-async def make_friend_with_a_post(server_url: str, tmp_path) -> None:
-    async with ApiClient(server_url) as friend:
-        await friend.register("bob", PASSWORD)
-        post = await friend.create_post([write_photo(tmp_path / "bob.jpg", seed=11)], "Bob's garden #flowers",
-                                        idempotency_key=str(uuid.uuid4()))
-        for _ in range(100):  # others see a post once its media are processed
-            if (await friend.post(post.post_id)).first_media.status == "ready":
-                return
-            await asyncio.sleep(0.1)
+async def make_friend_with_a_carousel(friend: ApiClient, tmp_path) -> None:
+    await friend.register("bob", PASSWORD)
+    photos = [write_photo(tmp_path / "bob-1.jpg", seed=11), write_photo(tmp_path / "bob-2.jpg", size=(480, 640), seed=12)]
+    post = await friend.create_post(photos, "Bob's garden #flowers", idempotency_key=str(uuid.uuid4()))
+    for _ in range(200):  # others see a post once its media are processed
+        if all(m.status == "ready" for m in (await friend.post(post.post_id)).media):
+            return
+        await asyncio.sleep(0.1)
+
+
+class PhotoRequests:
+    """What the browser fetched from the web app's local media path (photos go by URL, not in the websocket)."""
+
+    def __init__(self, page) -> None:
+        self.ok: set[str] = set()
+        page.on("response", self._seen)
+
+    def _seen(self, response) -> None:
+        if PATH_PREFIX in response.url and response.status == 200 and response.headers.get("content-type") == "image/jpeg":
+            self.ok.add(response.url.rsplit("/", 1)[-1].split(".")[0])
+
+    def fetched(self, media_url: str) -> bool:
+        return token_for(media_url) in self.ok
 
 
 async def test_register_post_with_filter_like_comment_and_follow(browser_page, web_app, ui_server, tmp_path):
     ui = browser_page
-    await make_friend_with_a_post(ui_server.url, tmp_path)
+    bob = ApiClient(ui_server.url)
+    try:
+        await make_friend_with_a_carousel(bob, tmp_path)
+        await everyday_flows(ui, web_app, bob, tmp_path)
+    except BaseException:
+        # The fixtures stop the app before the browser's own last screenshot: keep the screen as it failed.
+        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
+        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
+        raise
+    finally:
+        await bob.aclose()
+
+
+async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     photo = write_photo(tmp_path / "holiday.jpg", size=(1200, 900), seed=5)
+    portrait = write_photo(tmp_path / "me.jpg", size=(700, 900), seed=8)
+    photos = PhotoRequests(ui.page)
 
     # Register, and see an empty feed.
     await ui.open(web_app.url)
@@ -40,6 +74,19 @@ async def test_register_post_with_filter_like_comment_and_follow(browser_page, w
     await ui.see("Your feed is empty")
     await ui.screenshot("feed-empty")
 
+    # A profile photo: picked on the edit screen, sent at once, shown there and fetched by URL.
+    await ui.tab("Profile")
+    await ui.click("Edit profile")
+    async with ui.page.expect_file_chooser(timeout=30_000) as chooser:
+        await ui.click("Change profile photo")
+    await (await chooser.value).set_files(str(portrait))
+    await ui.host.get_by_label("Profile photo of alice").first.wait_for(timeout=45_000)
+    avatar_url = (await bob.user("alice")).avatar_url
+    assert avatar_url, "the server has no profile photo for alice"
+    await _eventually(lambda: photos.fetched(avatar_url), "the profile photo was never fetched by the browser")
+    await ui.screenshot("edit-profile")
+    await ui.tab("Home")
+
     # Create a post from a file, with a filter.
     await ui.tab("New post")
     async with ui.page.expect_file_chooser(timeout=30_000) as chooser:
@@ -50,15 +97,27 @@ async def test_register_post_with_filter_like_comment_and_follow(browser_page, w
     await asyncio.sleep(1)  # the preview is re-rendered after each choice
     await ui.screenshot("create-filter")
     await ui.click("Next")
-    await ui.fill("Write a caption…", "Holiday at the lake 🌊 湖 #summer")
+    await fill_multiline(ui, "Write a caption…", "Holiday at the lake 🌊 湖 #summer")
     await ui.click("Share")
 
     # It shows in the feed, then on the profile.
     await ui.host.get_by_label("Photo by alice. Double tap to like.").first.wait_for(timeout=90_000)
     await ui.see("Holiday at the lake")
+    await ui.host.get_by_label("Profile photo of alice").first.wait_for(timeout=30_000)  # on the post's header
+    own_post = (await bob.user_posts("alice")).items[0]
+    await _eventually(lambda: photos.fetched(own_post.first_media.variants["640"]),
+                      "the feed photo did not reach the browser by URL")
     await ui.screenshot("feed-post")
+
+    # News arrives live: bob follows alice, and the Activity tab shows it without a refresh.
+    await bob.follow("alice")
+    await ui.host.get_by_label("1 new").first.wait_for(timeout=LIVE_MS)
+    await ui.tab("Activity")
+    await ui.see("started following you")
+    await ui.tab("Home")
     await ui.tab("Profile")
     await ui.host.get_by_label("Post 1").first.wait_for(timeout=45_000)
+    await ui.host.get_by_label("Profile photo of alice").first.wait_for(timeout=30_000)  # in the profile's header
     await ui.screenshot("profile")
 
     # Like it by double tap, then comment.
@@ -83,3 +142,56 @@ async def test_register_post_with_filter_like_comment_and_follow(browser_page, w
     await ui.tab("Home")
     await ui.see("Bob's garden")
     await ui.screenshot("feed")
+
+    # Bob's post has two photos: arrows and dots in the feed, and on the post's own screen.
+    await ui.host.get_by_label("Photo 1 of 2 by bob").first.wait_for(timeout=30_000)
+    await ui.see("Showing photo 1 of 2")
+    await ui.click("Next photo")
+    await ui.see("Showing photo 2 of 2")
+    await ui.host.get_by_label("Photo 2 of 2 by bob").first.wait_for(timeout=30_000)
+    bobs_post = (await bob.user_posts("bob")).items[0]
+    await _eventually(lambda: photos.fetched(bobs_post.media[1].variants["640"]), "the second photo was never fetched")
+    await ui.page.goto(f"{web_app.url}/post/{bobs_post.post_id}")
+    await ui.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=45_000)
+    await ui.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    await ui.see("Showing photo 1 of 2")
+    await ui.click("Next photo")
+    await ui.see("Showing photo 2 of 2")
+    await ui.host.get_by_label("Photo 2 of 2 by bob").first.wait_for(timeout=30_000)
+    await asyncio.sleep(0.5)  # the page slides over
+    await ui.screenshot("post-carousel")
+
+    # The account's stream stayed open the whole time: news came live, not by polling.
+    await ui.page.goto(f"{web_app.url}/settings")
+    await ui.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=45_000)
+    await ui.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
+    await ui.see("News arrives live.")
+
+
+async def fill_multiline(ui, label: str, text: str) -> None:
+    """A multi-line field does not mirror its text into the page, so typing cannot be checked afterwards:
+    type only once the browser's editing element has the focus (keys sent before that are lost)."""
+    field = ui.host.get_by_label(label).first
+    await field.wait_for(timeout=45_000)
+    await field.click()
+    await ui.page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'",
+                                    timeout=15_000)
+    await ui.page.wait_for_timeout(300)  # Flutter attaches its key listeners just after focusing
+    await ui.page.keyboard.type(text)
+
+
+async def _eventually(check, message: str, seconds: float = 15.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if check():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(message)
+
+
+def test_the_engine_is_not_made_to_load_fonts_photoshare_never_draws(web_app):
+    """The Flutter engine loads every font in its manifest before the first frame: the maths fonts of
+    Flet's Markdown are left out, Flet's own icons and its offline Roboto stay."""
+    with urllib.request.urlopen(f"{web_app.url}/assets/FontManifest.json", timeout=10) as response:
+        families = [entry["family"] for entry in json.load(response)]
+    assert not [f for f in families if "KaTeX" in f]
+    assert {"MaterialIcons", "Roboto"} <= set(families)

@@ -8,7 +8,7 @@ from app.upload_queue import ItemState
 
 from .post_card import action_icon
 from ..context import act, use_controller
-from ..models import AppState, QueueModel
+from ..models import AppState, NotificationsModel, QueueModel
 from ..routes import TABS
 
 _TAB_ICONS = (
@@ -60,7 +60,8 @@ def QueueStrip(queue: QueueModel):
 
 
 @ft.component
-def BottomTabs(state: AppState, tab: str | None):
+def BottomTabs(state: AppState, tab: str | None, notifications: NotificationsModel):
+    """``notifications`` is passed on its own so a change of the unread count redraws the tabs."""
     controller = use_controller()
 
     async def changed(e):
@@ -70,10 +71,14 @@ def BottomTabs(state: AppState, tab: str | None):
         await controller.navigate(target)
 
     selected = TABS.index(tab) if tab in TABS else 0
-    return ft.NavigationBar(
-        key="tabs",
-        selected_index=selected,
-        on_change=changed,
-        destinations=[ft.NavigationBarDestination(icon=icon, selected_icon=lit, label=label)
-                      for icon, lit, label in _TAB_ICONS],
-    )
+    unread = notifications.unread
+    destinations = []
+    for route, (icon, lit, label) in zip(TABS, _TAB_ICONS):
+        if route == "/notifications" and unread:
+            # The count rides on the icon's label too: screen readers (and the UI tests) hear it.
+            # Only the unselected icon carries it: Flet 0.82.2 reads ``selected_icon`` as an icon name and
+            # fails on a control there (and on the Activity screen the news is on show anyway).
+            icon = ft.Icon(icon, badge=ft.Badge(label=str(unread) if unread < 100 else "99+"),
+                           semantics_label=f"{unread} new")
+        destinations.append(ft.NavigationBarDestination(icon=icon, selected_icon=lit, label=label))
+    return ft.NavigationBar(key="tabs", selected_index=selected, on_change=changed, destinations=destinations)

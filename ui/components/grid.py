@@ -23,7 +23,11 @@ def PhotoGrid(posts: PostList, empty_text: str):
             key=f"grid-{index}",
             aspect_ratio=1.0,
             on_click=go(controller, f"/post/{model.post_id}"),
-            content=Photo(url, media.placeholder if media else None, 1.0, f"Post {index + 1}"),
+            content=ft.Stack([
+                Photo(url, media.placeholder if media else None, 1.0, f"Post {index + 1}"),
+                *([ft.Icon(ft.Icons.COLLECTIONS, color=ft.Colors.WHITE, size=18, top=6, right=6,
+                           semantics_label=f"{len(model.post.media)} photos")] if len(model.post.media) > 1 else []),
+            ]),
         ))
     rows = [ft.Row(tiles[i:i + GRID_COLUMNS] + [ft.Container(expand=1)] * (GRID_COLUMNS - len(tiles[i:i + GRID_COLUMNS])),
                    spacing=2) for i in range(0, len(tiles), GRID_COLUMNS)]

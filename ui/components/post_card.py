@@ -7,7 +7,8 @@ import flet as ft
 from ..context import go, use_controller
 from ..models import PostModel
 from ..theme import LIKED, SPACING
-from .photo import Photo
+from .carousel import Carousel, processing_tile, variant_url
+from .photo import Avatar, Photo
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -28,25 +29,19 @@ def action_icon(icon: str, label: str, color=None) -> ft.Icon:
 
 
 @ft.component
-def Avatar(username: str, size: int = 32):
-    return ft.CircleAvatar(content=ft.Text(username[:1].upper()), radius=size / 2)
-
-
-@ft.component
 def PostCard(model: PostModel, index: int = 0):
     controller = use_controller()
     post = model.post
     media = post.first_media
     ratio = min(max(media.aspect_ratio if media else 1.0, TALLEST_RATIO), WIDEST_RATIO)
-    # The feed column is CONTENT_MAX_WIDTH (560) px wide: the 640 variant fills it at a third of the 1080's bytes,
-    # and photos travel to the browser inside the page's websocket, so bytes are paint time.
-    url = (media.variants.get(FEED_VARIANT) or media.variants.get("1080")) if media else None
-    if media is None or media.status == "processing":
-        photo = ft.Container(aspect_ratio=ratio, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-                             content=ft.Text("Processing…"), alignment=ft.Alignment.CENTER)
+    # The feed column is CONTENT_MAX_WIDTH (560) px wide: the 640 variant fills it at a third of the 1080's bytes.
+    if len(post.media) > 1:
+        photo = Carousel(post.media, post.user.username, ratio, FEED_VARIANT, key=f"carousel-{post.post_id}")
+    elif media is None or media.status == "processing":
+        photo = processing_tile(ratio)
     else:
         label = f"{media.alt_text + '. ' if media.alt_text else ''}Photo by {post.user.username}. Double tap to like."
-        photo = Photo(url, media.placeholder, ratio, label)
+        photo = Photo(variant_url(media, FEED_VARIANT), media.placeholder, ratio, label)
 
     async def like_by_double_tap(_):
         await controller.like(model)
@@ -66,7 +61,8 @@ def PostCard(model: PostModel, index: int = 0):
             ft.Container(
                 padding=ft.Padding.symmetric(horizontal=SPACING, vertical=6),
                 on_click=go(controller, f"/profile/{post.user.username}"),
-                content=ft.Row([Avatar(post.user.username), ft.Text(post.user.username, weight=ft.FontWeight.BOLD)]),
+                content=ft.Row([Avatar(post.user.username, post.user.avatar_url),
+                                ft.Text(post.user.username, weight=ft.FontWeight.BOLD)]),
             ),
             ft.GestureDetector(
                 key=f"photo-{index}",

@@ -28,7 +28,7 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
     elif posts.loaded and not posts.posts:
         controls.append(ft.Container(ft.Text(empty_text, key="empty", text_align=ft.TextAlign.CENTER), padding=32,
                                      alignment=ft.Alignment.CENTER))
-    elif posts.next_cursor:
+    elif posts.next_cursor or posts.held_back:
         controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
     return ft.ListView(controls=controls, expand=True, spacing=16, on_scroll=scrolled, scroll_interval=200,
                        key=f"list-{posts.key}", padding=ft.Padding.only(bottom=24))

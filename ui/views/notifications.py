@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.post_card import Avatar, byline
+from ..components.photo import Avatar
+from ..components.post_card import byline
 from ..context import act, go, use_controller
 from ..models import AppState, NotificationsModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -25,7 +26,8 @@ def Activity(model: NotificationsModel):
     rows = []
     for user in model.follow_requests:
         rows.append(ft.ListTile(
-            key=f"request-{user.username}", leading=Avatar(user.username), title=ft.Text(f"{user.username} wants to follow you"),
+            key=f"request-{user.username}", leading=Avatar(user.username, user.avatar_url),
+            title=ft.Text(f"{user.username} wants to follow you"),
             trailing=ft.Row(tight=True, controls=[
                 ft.FilledButton("Approve", key=f"approve-{user.username}",
                                 on_click=act(controller.answer_follow_request, user.user_id, True)),
@@ -33,9 +35,10 @@ def Activity(model: NotificationsModel):
             ])))
     for note in model.items:
         actor = note.actor.username if note.actor else "Someone"
+        avatar = note.actor.avatar_url if note.actor else None
         target = f"/post/{note.post_id}" if note.post_id else f"/profile/{actor}"
         rows.append(ft.ListTile(
-            key=f"note-{note.id}", leading=Avatar(actor), on_click=go(controller, target),
+            key=f"note-{note.id}", leading=Avatar(actor, avatar), on_click=go(controller, target),
             title=byline(actor, WHAT.get(note.type, note.type)),
             subtitle=ft.Text(note.created_at[:16].replace("T", " ")),
         ))

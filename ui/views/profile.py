@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from ..components.grid import PhotoGrid
-from ..components.post_card import Avatar
+from ..components.photo import Avatar
 from ..context import act, go, use_controller
 from ..models import AppState, ProfileModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -23,7 +23,8 @@ def ProfileHeader(profile: ProfileModel, is_me: bool):
     if user is None:
         return ft.Text(profile.error or "Loading…")
     if is_me:
-        action = ft.Row([
+        action = ft.Row(wrap=True, controls=[
+            ft.OutlinedButton("Edit profile", key="edit-profile", icon=ft.Icons.EDIT, on_click=go(controller, "/edit-profile")),
             ft.OutlinedButton("Saved", key="open-saved", icon=ft.Icons.BOOKMARK_BORDER, on_click=go(controller, "/saved")),
             ft.OutlinedButton("Settings", key="open-settings", icon=ft.Icons.SETTINGS, on_click=go(controller, "/settings")),
         ])
@@ -35,7 +36,7 @@ def ProfileHeader(profile: ProfileModel, is_me: bool):
                         on_click=act(controller.toggle_follow, user.username))
     return ft.Column(spacing=SPACING, controls=[
         ft.Row([
-            Avatar(user.username, 72),
+            Avatar(user.username, user.avatar_url, 72),
             ft.Row([_count(user.post_count, "posts", "post-count"), _count(user.follower_count, "followers", "follower-count"),
                     _count(user.following_count, "following", "following-count")],
                    expand=True, alignment=ft.MainAxisAlignment.SPACE_EVENLY),

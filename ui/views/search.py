@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.post_card import Avatar, action_icon
+from ..components.photo import Avatar
+from ..components.post_card import action_icon
 from ..context import go, typed_into, use_controller
 from ..models import AppState, SearchModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -23,7 +24,7 @@ def SearchScreen(search: SearchModel):
     async def run(_=None):
         await controller.search(text.current)
 
-    results = [ft.ListTile(key=f"user-{u.username}", leading=Avatar(u.username), title=ft.Text(u.username),
+    results = [ft.ListTile(key=f"user-{u.username}", leading=Avatar(u.username, u.avatar_url), title=ft.Text(u.username),
                            on_click=go(controller, f"/profile/{u.username}")) for u in search.users]
     results += [ft.ListTile(key=f"tag-{h.tag}", leading=ft.Icon(ft.Icons.TAG), title=ft.Text(f"#{h.tag}"),
                             subtitle=ft.Text(f"{h.post_count} posts"), on_click=go(controller, f"/tags/{h.tag}"))

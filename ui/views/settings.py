@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.live import POLL_SECONDS
 from app.upload_queue import ItemState, QueueItem
 
 from ..components.post_card import action_icon
 from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
+
+
+LIVE_MODES = {"live": "News arrives live.",
+              "polling": f"News is checked every {POLL_SECONDS:.0f} seconds (no live connection).",
+              "offline": "Offline: news will arrive when the server can be reached.",
+              "connecting": "Connecting for live news…"}
 
 
 def _status(item: QueueItem) -> str:
@@ -84,6 +91,7 @@ def SettingsView(state: AppState):
             ft.Column([
                 ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
+                ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"),
                 ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.sign_out)),
             ]),
         ]))
