@@ -559,7 +559,9 @@ def app_command(server_url, embedded) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to serve the web app on.")
 @click.option("--port", type=int, default=8550, show_default=True, help="Port to serve the web app on.")
 @click.option("--server", "server_url", default=None, help="PhotoShare server address (default: the last one used).")
-def web_command(host, port, server_url) -> None:
+@click.option("--per-browser", is_flag=True,
+              help="Every browser signs in on its own (always so when started by `serve` or served beyond this machine).")
+def web_command(host, port, server_url, per_browser) -> None:
     """Serve the PhotoShare app to a browser (the same UI as the desktop window).
 
     `photoshare serve` already does this at its own address; this runs the app on its own.
@@ -573,7 +575,9 @@ def web_command(host, port, server_url) -> None:
         _exit_with_parent(int(parent))
     else:
         click.echo(f"PhotoShare web app on http://{host}:{port}")
-    run_web(host, port, server_url)
+    # Anyone who can reach the app must sign in themselves: one shared sign-in is only for this machine's user.
+    per_browser = per_browser or bool(parent) or host not in ("127.0.0.1", "localhost", "::1")
+    run_web(host, port, server_url, per_browser=per_browser)
 
 
 PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT_PID_ENV, without importing the server

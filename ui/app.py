@@ -14,6 +14,8 @@ import asyncio
 import json
 import logging
 import os
+import secrets
+import shutil
 import tempfile
 import threading
 from concurrent.futures import Future
@@ -28,6 +30,71 @@ FONT_MANIFEST_PATH = "/assets/FontManifest.json"
 UNUSED_FONT_PACKAGES = ("packages/flutter_math_fork/",)
 # On shutdown, open browser connections get this long to close before the process exits anyway.
 SHUTDOWN_GRACE_SECONDS = 5
+
+
+class BrowserSessions:
+    """The web app served to a network: every browser session signs in on its own.
+
+    Each session gets a client core of its own (sign-in, feed cache, upload queue) in a folder of its own,
+    removed when Flet ends the session, and its photos under its own path, so nobody who opens the same
+    address sees another person's account, feed or photos. Watched folders are off: they would read the
+    disk of the machine serving the app, not the visitor's.
+    """
+
+    def __init__(self, prepared: "Preparation", server_url: str | None) -> None:
+        from app.session import client_dir
+
+        self.prepared = prepared
+        self.server_url = server_url
+        self.folder = client_dir() / "browser-sessions"
+        shutil.rmtree(self.folder, ignore_errors=True)  # sessions of an earlier run ended with it
+        self.cores: dict = {}
+
+    async def open(self):
+        await self.prepared.core()  # the UI's imports, made once
+        from app.media_server import PATH_PREFIX
+
+        from .core import ClientCore
+
+        session_id = secrets.token_hex(16)
+        folder = self.folder / session_id
+        core = await asyncio.to_thread(ClientCore, folder, self.server_url)
+        core.per_browser = True
+        core.media.base_url = f"{PATH_PREFIX}{session_id}/"
+        self.cores[session_id] = core
+        return session_id, core
+
+    async def close(self, session_id: str) -> None:
+        core = self.cores.pop(session_id, None)
+        if core is not None:
+            await core.close()
+            await asyncio.to_thread(shutil.rmtree, core.folder, True)
+
+    async def media(self, scope, receive, send) -> None:
+        from app.media_server import PATH_PREFIX
+
+        session_id = scope["path"][len(PATH_PREFIX):].split("/", 1)[0]
+        core = self.cores.get(session_id)
+        if core is None:  # an ended session, or a path nobody was given
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await core.media.asgi(scope, receive, send)
+
+
+def _browser_page_main(sessions: BrowserSessions):
+    async def main(page) -> None:
+        session_id, core = await sessions.open()
+
+        async def ended(_=None) -> None:
+            await sessions.close(session_id)
+
+        page.on_close = ended  # Flet ends a session some time after its browser went away
+        from .shell import open_page
+
+        open_page(page, core)
+
+    return main
 
 
 class Preparation:
@@ -92,24 +159,32 @@ def run_desktop(server_url: str | None = None) -> None:
     ft.run(_page_main(prepared, loopback_media=True), assets_dir=str(ASSETS_DIR))
 
 
-def run_web(host: str, port: int, server_url: str | None = None) -> None:
+def run_web(host: str, port: int, server_url: str | None = None, *, per_browser: bool = False) -> None:
     """Serve the UI (and the photos it shows, on the same origin) with uvicorn, as Flet's own web mode
-    does, plus the local media path in front of it."""
+    does, plus the local media path in front of it.
+
+    ``per_browser``: every browser session signs in on its own (``BrowserSessions``); otherwise the app is
+    one person's client, sharing this machine's sign-in, queue and watched folders with the desktop app.
+    """
     _logging()
     prepared = Preparation(server_url)
+    sessions = BrowserSessions(prepared, server_url) if per_browser else None
     import uvicorn
     from flet_web.fastapi import app as flet_web_app
 
     from app.media_server import PATH_PREFIX
 
     # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
-    flet_asgi = flet_web_app(_page_main(prepared, loopback_media=False), assets_dir=str(ASSETS_DIR), no_cdn=True)
+    page_main = _browser_page_main(sessions) if sessions is not None else _page_main(prepared, loopback_media=False)
+    flet_asgi = flet_web_app(page_main, assets_dir=str(ASSETS_DIR), no_cdn=True)
 
     fonts = _font_manifest()
 
     async def asgi(scope, receive, send):
         path = scope["path"] if scope["type"] == "http" else ""
         if path.startswith(PATH_PREFIX):
+            if sessions is not None:
+                return await sessions.media(scope, receive, send)
             core = await prepared.core()
             return await core.media.asgi(scope, receive, send)
         if path == FONT_MANIFEST_PATH:

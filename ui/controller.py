@@ -523,6 +523,9 @@ class Controller:
         self.state.queue.refresh(queue.items(), queue.paused_all)
 
     def add_watched_folder(self, folder: str) -> bool:
+        if self.core.per_browser:
+            self.toast("Watched folders belong to the desktop app: in a browser they would watch the server's disk.")
+            return False
         try:
             self.core.watcher.add_folder(Path(folder))
         except OSError as error:

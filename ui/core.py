@@ -37,6 +37,9 @@ def _report_crash(what: str):
 class ClientCore:
     def __init__(self, folder: Path | None = None, server_url: str | None = None) -> None:
         self.folder = folder or client_dir()
+        # The web app served to a network gives every browser its own core (ui/app.py BrowserSessions):
+        # there, nothing may touch this machine's own folders.
+        self.per_browser = False
         self.sessions = SessionStore(self.folder)
         session = self.sessions.load()
         if server_url and normalise_server_url(server_url) != session.server_url:
@@ -91,6 +94,8 @@ class ClientCore:
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self.queue.run(self._stop), context=contextvars.Context())
         self._worker.add_done_callback(_report_crash("the upload queue"))
+        if self.per_browser:
+            return
         try:
             self.watcher.start()
         except OSError:

@@ -75,9 +75,6 @@ async def test_a_phone_sets_up_the_server_and_posts_from_its_browser(served, bro
     assert any(url.startswith(base + "/photoshare-media/") for url in photos_seen), photos_seen
 
 
-@pytest.mark.xfail(strict=True, reason="the web app keeps one sign-in per process (ui/core.py ClientCore), shared by "
-                                       "every browser that opens it; it needs a session per browser before it is "
-                                       "served to a network")
 async def test_another_browser_is_not_signed_in_as_someone_else(served, browser_page, tmp_path):
     base = f"http://127.0.0.1:{served.port}"
     code = SETUP_CODE.search(served.log_path.read_text()).group(1)

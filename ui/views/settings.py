@@ -87,7 +87,7 @@ def SettingsView(state: AppState):
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=24, controls=[
             QueueSection(state.queue),
-            FoldersSection(list(state.watched_folders)),
+            *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
             ft.Column([
                 ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
