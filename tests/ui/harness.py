@@ -112,6 +112,12 @@ class FlutterPage:
             await field.wait_for(timeout=UI_TIMEOUT_MS)
             try:
                 await field.click(timeout=10_000)
+                # Keys go wherever the focus is: wait until Flutter's text editor holds it, or the first
+                # characters land nowhere (seen with multi-line fields, whose text cannot be checked below).
+                await self.page.wait_for_function(
+                    "() => ['INPUT', 'TEXTAREA'].includes(document.activeElement && document.activeElement.tagName)",
+                    timeout=5_000)
+                await self.page.wait_for_timeout(200)
                 await self.page.keyboard.press("Control+A")
                 await self.page.keyboard.type(text)
                 await self.page.wait_for_timeout(300)
