@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
 from . import flet_compat, theme
@@ -17,6 +19,8 @@ TOAST_MILLISECONDS = 4000
 # The first frame carries only the cached posts a screen can show (two cards and a bit): the browser
 # builds it measurably sooner than a dozen; the rest follow on the first scroll or the network's answer.
 FIRST_FRAME_POSTS = 3
+# Long enough for the first frame to be drawn, short enough to be in place before anyone types an emoji.
+FALLBACK_FONTS_AFTER_SECONDS = 1.5
 
 
 @ft.component
@@ -56,9 +60,20 @@ def App(core: ClientCore, initial: AppState):
     page.on_route_change = lambda e: setattr(state, "route", e.route)
 
     async def started():
+        page.run_task(_fallback_fonts_soon, page)
         background = page.run_task(controller.background)
-        # Flet leaves a page's tasks running after its session ends: stop listening with the page.
-        page.on_close = lambda _: background.cancel()
+        # Flet leaves a page's tasks running after its session ends: stop listening with the page (and
+        # still run whatever the page's opener asked for then, such as ending a browser's own session).
+        opener_on_close = page.on_close
+
+        async def closed(event) -> None:
+            background.cancel()
+            if opener_on_close is not None:
+                result = opener_on_close(event)
+                if hasattr(result, "__await__"):
+                    await result
+
+        page.on_close = closed
         await controller.start()
 
     ft.on_mounted(started)
@@ -70,6 +85,12 @@ def App(core: ClientCore, initial: AppState):
 
     ft.on_updated(show_toast, [state.toast])
     return ControllerContext(controller, lambda: ft.SafeArea(expand=True, content=ft.Column([Shell(state)], expand=True)))
+
+
+async def _fallback_fonts_soon(page: ft.Page) -> None:
+    """CJK and emoji fonts, once the first frame is on screen (at once if that frame needed them)."""
+    await asyncio.sleep(FALLBACK_FONTS_AFTER_SECONDS)
+    theme.add_fallback_fonts(page)
 
 
 def first_state(core: ClientCore, route: str) -> AppState:
@@ -86,5 +107,7 @@ def first_state(core: ClientCore, route: str) -> AppState:
 
 def open_page(page: ft.Page, core: ClientCore) -> None:
     flet_compat.install()
-    theme.apply(page)
-    page.render(App, core, first_state(core, page.route))
+    state = first_state(core, page.route)
+    shown = [text for m in state.feed.posts for text in (m.post.caption, m.post.user.username)]
+    theme.apply(page, fallback_fonts=theme.needs_fallback_fonts(shown))
+    page.render(App, core, state)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import io
 import os
 import platform
 import shutil
@@ -34,6 +35,10 @@ CACHED_POSTS = 12
 # The feed's first card is painted when its photo's label is in the accessibility tree.
 FIRST_POST_LABEL = "Photo by bench. Double tap to like."
 TARGET_SECONDS = 2.0
+# A strip across the first card's photo (480 px wide window: the photo spans y 48–528); the seeded photo
+# has thousands of colours there, an empty frame or a flat placeholder a handful.
+FIRST_PHOTO_AREA = {"x": 0, "y": 150, "width": 480, "height": 200}
+PHOTO_COLOURS = 2000
 BROWSER_TIMEOUT_MS = 120_000
 
 
@@ -56,15 +61,17 @@ def seed_offline_client(folder: Path) -> None:
     cache.close()
 
 
-def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float]] | None:
-    """``photoshare web`` from process start to the first cached post painted in Chromium, as
-    (server answering, Flutter engine up, first card drawn, its photo delivered) seconds from process start.
+def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float, float]] | None:
+    """``photoshare web`` from process start to the first cached post painted in Chromium, as (server
+    answering, Flutter engine up, first card in the accessibility tree, its photo's bytes in the browser,
+    its photo's pixels on screen) seconds from process start.
 
     The browser tab is opened before the clock starts (opening a tab is the browser's cost, not the
-    app's); the clock starts when the process is launched. The first post counts as painted when its
-    card is in Flutter's accessibility tree *and* the browser holds its photo's bytes (the response
-    for the photo's URL has finished), whichever comes last: a card drawn around an empty frame is
-    not a painted post."""
+    app's); the clock starts when the process is launched. Flutter publishes its accessibility tree
+    before it rasterises a frame, and the app hands photos over by URL, so neither the card's label nor
+    the photo's bytes mean the photo is visible: the last figure polls screenshots of the photo's area
+    until it shows the photo (thousands of colours; an empty frame or a placeholder has a few), and
+    counts the end of the screenshot that first shows it — an upper bound, about 0.1 s coarse."""
     if not Path("/usr/bin/chromium").exists():
         return None
     from playwright.sync_api import sync_playwright
@@ -101,7 +108,8 @@ def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float]] 
                     page.wait_for_timeout(10)
                 if not photo_done:
                     raise RuntimeError("the first post's photo never reached the browser")
-                timings.append((serving, engine, card, max(card, photo_done[0] - started)))
+                on_screen = _photo_on_screen(page, deadline) - started
+                timings.append((serving, engine, card, max(card, photo_done[0] - started), on_screen))
             finally:
                 page.close()
                 app.terminate()
@@ -109,6 +117,18 @@ def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float]] 
                 shutil.rmtree(folder, ignore_errors=True)
         browser.close()
     return timings
+
+
+def _photo_on_screen(page, deadline: float) -> float:
+    """When the first card's photo is visibly drawn (see ``cold_start_in_browser``)."""
+    from PIL import Image
+
+    while time.monotonic() < deadline:
+        shot = page.screenshot(clip=FIRST_PHOTO_AREA, type="jpeg", quality=60)
+        seen = time.perf_counter()
+        if len(Image.open(io.BytesIO(shot)).convert("RGB").getcolors(maxcolors=1 << 16) or ()) > PHOTO_COLOURS:
+            return seen
+    raise RuntimeError("the first post's photo was never drawn")
 
 
 def first_photo_path(folder: Path) -> str:
@@ -198,13 +218,13 @@ def main() -> None:
         if browser is None:
             print("cold start to first feed paint (web, Chromium): skipped — /usr/bin/chromium not installed")
         else:
-            serving, engine, card, painted = (statistics.median(column) for column in zip(*browser))
+            serving, engine, card, delivered, painted = (statistics.median(column) for column in zip(*browser))
             verdict = "meets" if painted <= TARGET_SECONDS else "misses"
             print(f"cold start to first feed paint from cache, offline (photoshare web + Chromium): median {painted:.2f} s "
-                  f"({verdict} the {TARGET_SECONDS:.0f} s target); runs: "
-                  + ", ".join(f"{run[3]:.2f}" for run in browser))
-            print(f"  of which: web server answering {serving:.2f} s, Flutter engine up {engine:.2f} s, "
-                  f"first card drawn {card:.2f} s, its photo delivered {painted:.2f} s")
+                  f"to the first post's photo on screen ({verdict} the {TARGET_SECONDS:.0f} s target); runs: "
+                  + ", ".join(f"{run[4]:.2f}" for run in browser))
+            print(f"  of which: web server answering {serving:.2f} s, Flutter engine up {engine:.2f} s, first card in "
+                  f"the accessibility tree {card:.2f} s, its photo in the browser {delivered:.2f} s, on screen {painted:.2f} s")
     print()
     per_filter, share = filter_timings(args.runs)
     print(f"filters at full size on a {TWELVE_MP[0]}×{TWELVE_MP[1]} (12 MP) photo, median of {args.runs}:")

@@ -17,6 +17,8 @@ from tests.client.photos import write_photo
 PASSWORD = "correct horse battery"
 # News on the live stream reaches the screen in well under this; polling would take up to 20 s.
 LIVE_MS = 10_000
+# How far the drawn frame may trail the accessibility tree on two busy cores.
+SETTLE_MS = 800
 
 
 async def make_friend_with_a_carousel(friend: ApiClient, tmp_path) -> None:
@@ -34,9 +36,12 @@ class PhotoRequests:
 
     def __init__(self, page) -> None:
         self.ok: set[str] = set()
+        self.fonts: set[str] = set()
         page.on("response", self._seen)
 
     def _seen(self, response) -> None:
+        if "/fonts/" in response.url and response.status == 200:
+            self.fonts.add(response.url.rsplit("/", 1)[-1])
         if PATH_PREFIX in response.url and response.status == 200 and response.headers.get("content-type") == "image/jpeg":
             self.ok.add(response.url.rsplit("/", 1)[-1].split(".")[0])
 
@@ -67,12 +72,12 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     # Register, and see an empty feed.
     await ui.open(web_app.url)
     await ui.button("Create account")
-    await ui.screenshot("sign-in")
+    await snapshot(ui, "sign-in")
     await ui.fill("Username", "alice")
     await ui.fill("Password", PASSWORD)
     await ui.click("Create account")
     await ui.see("Your feed is empty")
-    await ui.screenshot("feed-empty")
+    await snapshot(ui, "feed-empty")
 
     # A profile photo: picked on the edit screen, sent at once, shown there and fetched by URL.
     await ui.tab("Profile")
@@ -84,7 +89,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     avatar_url = (await bob.user("alice")).avatar_url
     assert avatar_url, "the server has no profile photo for alice"
     await _eventually(lambda: photos.fetched(avatar_url), "the profile photo was never fetched by the browser")
-    await ui.screenshot("edit-profile")
+    await snapshot(ui, "edit-profile")
     await ui.tab("Home")
 
     # Create a post from a file, with a filter.
@@ -95,7 +100,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.choose("Juno")
     await ui.click("Square")
     await asyncio.sleep(1)  # the preview is re-rendered after each choice
-    await ui.screenshot("create-filter")
+    await snapshot(ui, "create-filter")
     await ui.click("Next")
     await fill_multiline(ui, "Write a caption…", "Holiday at the lake 🌊 湖 #summer")
     await ui.click("Share")
@@ -107,7 +112,10 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     own_post = (await bob.user_posts("alice")).items[0]
     await _eventually(lambda: photos.fetched(own_post.first_media.variants["640"]),
                       "the feed photo did not reach the browser by URL")
-    await ui.screenshot("feed-post")
+    await snapshot(ui, "feed-post")
+    # The CJK and emoji fonts come just after the first frame, so the caption above can be drawn.
+    await _eventually(lambda: {"DroidSansFallbackFull.ttf", "NotoColorEmoji.ttf"} <= photos.fonts,
+                      "the fallback fonts were never loaded")
 
     # News arrives live: bob follows alice, and the Activity tab shows it without a refresh.
     await bob.follow("alice")
@@ -118,7 +126,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.tab("Profile")
     await ui.host.get_by_label("Post 1").first.wait_for(timeout=45_000)
     await ui.host.get_by_label("Profile photo of alice").first.wait_for(timeout=30_000)  # in the profile's header
-    await ui.screenshot("profile")
+    await snapshot(ui, "profile")
 
     # Like it by double tap, then comment.
     await ui.tab("Home")
@@ -129,7 +137,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.click("Post comment")
     await ui.see("View 1 comment")  # the count went up, so the comment is stored, not just typed
     await ui.see("What a view!")
-    await ui.screenshot("post-detail")
+    await snapshot(ui, "post-detail")
 
     # Follow another user and see their post in the feed.
     await ui.tab("Search")
@@ -138,10 +146,10 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.click("bob")
     await ui.click("Follow", exact=True)
     await ui.button("Following", exact=True)
-    await ui.screenshot("profile-other")
+    await snapshot(ui, "profile-other")
     await ui.tab("Home")
     await ui.see("Bob's garden")
-    await ui.screenshot("feed")
+    await snapshot(ui, "feed")
 
     # Bob's post has two photos: arrows and dots in the feed, and on the post's own screen.
     await ui.host.get_by_label("Photo 1 of 2 by bob").first.wait_for(timeout=30_000)
@@ -158,14 +166,20 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.click("Next photo")
     await ui.see("Showing photo 2 of 2")
     await ui.host.get_by_label("Photo 2 of 2 by bob").first.wait_for(timeout=30_000)
-    await asyncio.sleep(0.5)  # the page slides over
-    await ui.screenshot("post-carousel")
+    await snapshot(ui, "post-carousel")
 
     # The account's stream stayed open the whole time: news came live, not by polling.
     await ui.page.goto(f"{web_app.url}/settings")
     await ui.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=45_000)
     await ui.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
     await ui.see("News arrives live.")
+
+
+async def snapshot(ui, name: str) -> None:
+    """A screenshot for the docs. Flutter updates its accessibility tree (what the steps wait for) before its
+    renderer draws the frame, so give the pixels a moment to catch up with what was just seen."""
+    await ui.page.wait_for_timeout(SETTLE_MS)
+    await ui.screenshot(name)
 
 
 async def fill_multiline(ui, label: str, text: str) -> None:
