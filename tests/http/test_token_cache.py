@@ -6,6 +6,8 @@ import asyncio
 import time
 import types
 
+import pytest
+
 from server.repos import users as users_repo
 from server.services import accounts as accounts_module
 
@@ -18,6 +20,16 @@ class Clock:
         return self.now
 
 
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The clock the token cache reads, moved by the test."""
+    clock = Clock()
+    fake_time = types.SimpleNamespace(monotonic=clock.monotonic, time=time.time)
+    monkeypatch.setattr(accounts_module, "time", fake_time)
+    monkeypatch.setattr("server.caches.time", fake_time)
+    return clock
+
+
 async def me(api, token) -> int:
     return (await api.call("GET", "/api/v1/me", token))[0]
 
@@ -27,11 +39,7 @@ def revoke_elsewhere(api, user_id: str):
     return api.ctx.db.write(lambda conn: users_repo.delete_tokens_of(conn, int(user_id)))
 
 
-async def test_a_token_in_use_is_rechecked_in_the_background_and_a_revoked_one_stops(api, monkeypatch):
-    clock = Clock()
-    fake_time = types.SimpleNamespace(monotonic=clock.monotonic, time=time.time)
-    monkeypatch.setattr(accounts_module, "time", fake_time)
-    monkeypatch.setattr("server.caches.time", fake_time)
+async def test_a_token_in_use_is_rechecked_in_the_background_and_a_revoked_one_stops(api, clock):
     user, token = await api.register()
     assert await me(api, token) == 200  # checked and cached
 
@@ -46,11 +54,7 @@ async def test_a_token_in_use_is_rechecked_in_the_background_and_a_revoked_one_s
     assert await me(api, token) == 401
 
 
-async def test_a_token_unused_past_the_hard_limit_is_checked_before_it_is_honoured(api, monkeypatch):
-    clock = Clock()
-    fake_time = types.SimpleNamespace(monotonic=clock.monotonic, time=time.time)
-    monkeypatch.setattr(accounts_module, "time", fake_time)
-    monkeypatch.setattr("server.caches.time", fake_time)
+async def test_a_token_unused_past_the_hard_limit_is_checked_before_it_is_honoured(api, clock):
     user, token = await api.register()
     assert await me(api, token) == 200
     await revoke_elsewhere(api, user["user_id"])
