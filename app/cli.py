@@ -87,6 +87,9 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
         attach_web_ui(app, web_ui.upstream, web_ui)
     click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
     _banner(settings, setup)
+    from server.runtime import tune_for_serving
+
+    tune_for_serving()
     web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=10)
 
 
@@ -151,6 +154,9 @@ def worker(data_dir, config) -> None:
         await stop.wait()
         await close_context(ctx)
 
+    from server.runtime import tune_for_serving
+
+    tune_for_serving()
     asyncio.run(run())
 
 

@@ -57,6 +57,9 @@ def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None) -
         from .webui import attach_web_ui
 
         attach_web_ui(app, web_ui_upstream)
+    from .runtime import tune_for_serving
+
+    tune_for_serving()
     web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,
                 print=None, access_log=None, shutdown_timeout=10)
 

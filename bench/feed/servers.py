@@ -36,7 +36,13 @@ def photoshare_app(data_dir: str, redis_url: str = "") -> web.Application:
 
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
-    app = hello_app() if kind == "hello" else photoshare_app(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
+    if kind == "hello":
+        app = hello_app()
+    else:
+        from server.runtime import tune_for_serving
+
+        tune_for_serving()  # as `photoshare serve` does
+        app = photoshare_app(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
     web.run_app(app, host=HOST, port=port, print=None, access_log=None)
 
 
