@@ -25,6 +25,8 @@ from urllib.request import pathname2url
 
 from . import __version__
 from .config import Settings
+from .fsutil import fsync_dir
+from .restore import quick_check
 
 MANIFEST_NAME = "photoshare-backup.json"
 DATABASE_NAME = "photoshare.db"
@@ -87,14 +89,6 @@ def _media_files(root: Path) -> Iterator[Path]:
                 yield (Path(folder) / name).relative_to(root)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _copy_file(source: Path, target: Path, on_bytes: Callable[[int], None]) -> None:
     """Copy through a temporary name, fsync, rename: a crash never leaves a half-written file under the real name."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +132,7 @@ def _copy_tree(source_root: Path, target_root: Path, progress: Progress) -> tupl
         except FileNotFoundError:
             continue
     for folder in {(target_root / relative).parent for relative, _ in todo}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
     return files, total, copied
 
 
@@ -160,11 +154,7 @@ def _counts(db_path: Path) -> tuple[int, int]:
 
 def _quick_check(db_path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            conn.close()
+        verdict = quick_check(db_path)
     except sqlite3.Error as exc:
         raise BackupError(f"{db_path} cannot be read as a database: {exc}") from None
     if verdict != "ok":
@@ -251,7 +241,7 @@ def backup(settings: Settings, destination: str | os.PathLike, progress: Progres
     temp = manifest.with_name(manifest.name + ".partial")
     temp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     os.replace(temp, manifest)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return BackupReport(folder, users, posts, files, total, copied, skipped, vanished)
 
 
@@ -312,7 +302,7 @@ def restore(settings: Settings, source: str | os.PathLike, *, force: bool = Fals
     for suffix in SIDECARS:
         Path(str(db) + suffix).unlink(missing_ok=True)
     os.replace(staging, db)
-    _fsync_dir(db.parent)
+    fsync_dir(db.parent)
     shutil.rmtree(db.parent / f".{db.name}-litestream", ignore_errors=True)  # Litestream's place in the old WAL
 
     copied = 0

@@ -20,6 +20,7 @@ from typing import Callable
 from urllib.request import pathname2url
 
 from .config import Settings
+from .fsutil import fsync_dir
 from .replication import ReplicationError, child_environment, database_path, litestream_binary, write_config
 
 RESTORE_CONFIG_NAME = "litestream-restore.yml"
@@ -28,14 +29,6 @@ SIDECARS = ("-wal", "-shm")  # SQLite's files beside the database; a stale WAL w
 
 class RestoreError(RuntimeError):
     pass
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
@@ -53,13 +46,18 @@ def _count(path: Path, table: str) -> int | None:
         return None
 
 
+def quick_check(path: Path) -> str:
+    """SQLite's own verdict on a database file ("ok" when sound), read without writing to it."""
+    conn = _read_only(path)
+    try:
+        return conn.execute("PRAGMA quick_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _check(path: Path) -> None:
     try:
-        conn = _read_only(path)
-        try:
-            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        finally:
-            conn.close()
+        verdict = quick_check(path)
     except sqlite3.Error as exc:
         raise RestoreError(f"the restored database cannot be read: {exc}") from None
     if verdict != "ok":
@@ -111,7 +109,7 @@ def restore_database(settings: Settings, url: str, *, force: bool = False, progr
     for suffix in SIDECARS:
         Path(str(db) + suffix).unlink(missing_ok=True)
     os.replace(staging, db)
-    _fsync_dir(db.parent)
+    fsync_dir(db.parent)
     # Litestream's position in the old database's WAL means nothing for the restored one.
     shutil.rmtree(db.parent / f".{db.name}-litestream", ignore_errors=True)
 

@@ -10,19 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import AsyncIterator
 
+from ..fsutil import fsync_dir
 from .base import BlobInfo, BlobNotFound
 
 READ_CHUNK_BYTES = 256 * 1024  # matches the upload chunk size: large enough to keep a disk busy
 
 _SAFE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalBlobStore:
@@ -97,7 +90,7 @@ class LocalBlobStore:
         except OSError:
             self._write_atomically(target, lambda out: shutil.copyfileobj(open(source_path, "rb"), out))
             os.unlink(source_path)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     def _write_atomically(self, target: Path, fill) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,7 +107,7 @@ class LocalBlobStore:
             except OSError:
                 pass
             raise
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     async def put_file(self, key: str, source_path: str, content_type: str) -> None:
         await asyncio.to_thread(self._put_file_sync, key, source_path)
