@@ -15,6 +15,15 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def require(condition: bool, reason: str) -> None:
+    """A missing tool or resource fails the test under CI (.ci/run provides it) and skips it elsewhere."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
 def unavailable(service: str, reason: str) -> None:
     message = f"{service} is not reachable ({reason}); .ci/run starts it, or set the URL in the environment"
     if in_ci():

@@ -20,7 +20,7 @@ import pytest
 
 from server import __version__
 from tests.e2e.servers import ROOT
-from tests.services import in_ci
+from tests.services import require
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +34,6 @@ DISPLAY = ":94"  # tests/ui uses :93
 TIMING_RUNS = 5
 
 
-def require(condition: bool, reason: str) -> None:
-    """A missing tool fails the test under CI (.ci/run installs it) and skips it elsewhere, with the reason."""
-    if condition:
-        return
-    if in_ci():
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
 
 
 def newest_source() -> tuple[float, Path]:

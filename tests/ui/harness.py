@@ -14,9 +14,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 
 from tests.e2e.servers import ROOT, free_port, stop_process
+from tests.services import require  # noqa: F401  (the UI tests import it from here)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -27,13 +27,6 @@ START_TIMEOUT_SECONDS = 60
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-def require(condition: bool, reason: str) -> None:
-    """Missing browser/display: a failure in CI (where .ci/run installs them), a skip elsewhere."""
-    if condition:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 class WebApp:

@@ -14,6 +14,7 @@ import pytest
 from server.first_run import lan_address
 from tests.client.photos import write_photo
 from tests.e2e.servers import ServerProcess
+from tests.services import require
 from tests.ui.harness import FlutterPage
 
 PASSWORD = "correct horse battery"
@@ -31,8 +32,7 @@ def served(tmp_path):
 
 async def test_a_phone_sets_up_the_server_and_posts_from_its_browser(served, browser_page, tmp_path):
     address = lan_address()
-    if address is None:
-        pytest.skip("this machine has no network address besides loopback")
+    require(address is not None, "this machine has no network address besides loopback")
     base = f"http://{address}:{served.port}"
     code = SETUP_CODE.search(served.log_path.read_text()).group(1)
     page = browser_page.page
