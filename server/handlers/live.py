@@ -1,4 +1,4 @@
-"""Live notifications as Server-Sent Events: /notifications/live."""
+"""Live notifications and new-post news as Server-Sent Events: /notifications/live."""
 
 from __future__ import annotations
 
@@ -26,10 +26,13 @@ def sse_event(name: str, data: dict) -> bytes:
 
 
 @routes.get("/api/v1/notifications/live")
-@doc("Live notifications as Server-Sent Events: an `unread` event with {unread_count} at once and whenever it "
-     "changes (from any server process), and a heartbeat comment every 15 s.", tag="notifications",
-     content_type="text/event-stream",
-     responses={200: "text/event-stream of `unread` events", 401: "no or bad token",
+@doc("Live news as Server-Sent Events, from any server process: an `unread` event with {unread_count} at once "
+     "(the first one also lists the event names this stream sends: {\"events\": [\"unread\", \"feed\"]}) and "
+     "whenever the count changes; a `feed` event {post_ids: [newest first]} when posts reach the caller's home "
+     "feed (the author's own included; accounts too big to fan out announce nothing, so clients still look now "
+     "and then; after a gap in delivery `post_ids` may be empty: look anyway); a heartbeat comment every 15 s.",
+     tag="notifications", content_type="text/event-stream",
+     responses={200: "text/event-stream of `unread` and `feed` events", 401: "no or bad token",
                 429: "too_many_streams: this account already has 5 live connections", 503: "this process is full; retry"})
 async def live(request: web.Request) -> web.StreamResponse:
     user_id = require_user(request)
@@ -38,9 +41,9 @@ async def live(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers=SSE_HEADERS)
         await response.prepare(request)
         try:
-            await response.write(sse_event("unread", first))
+            await response.write(sse_event(*first))
             async for event in events:
-                await response.write(HEARTBEAT if event is None else sse_event("unread", event))
+                await response.write(HEARTBEAT if event is None else sse_event(*event))
         except ConnectionResetError:
             pass  # the client went away: the stream is closed by leaving the block
     return response

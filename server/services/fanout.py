@@ -135,10 +135,14 @@ class Fanout:
             return
         await self.ctx.timelines.push([author_id], [post_id])
         self._recent.discard(author_id)
+        live = self.ctx.live
+        live.feed_changed_for([author_id], post_id)  # the author's other devices show it too
         if self.is_celebrity(follower_count):
             return  # merged into followers' feeds at read time
         async for followers in self._follower_batches(author_id):
-            await self.ctx.timelines.push(self._still_following(author_id, followers), [post_id])
+            recipients = self._still_following(author_id, followers)
+            await self.ctx.timelines.push(recipients, [post_id])
+            live.feed_changed_for(recipients, post_id)  # their open streams say "new posts" at once
 
     async def _retract(self, payload: dict) -> None:
         post_id, author_id = int(payload["post_id"]), int(payload["author_id"])

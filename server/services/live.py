@@ -1,16 +1,23 @@
-"""Live notifications: tell a connected user, at once, that their unread count changed.
+"""Live notifications: tell a connected user, at once, that their unread count changed or that a new
+post reached their home feed.
 
 Whoever records a notification (a like, a comment, a follow…) calls ``changed_in(conn, user_id)`` inside
 its write unit; after the unit commits, a message goes out on the broker's notify channel and reaches
 every process, so the user hears it whichever process holds their connection. The message only says
 "look again": each stream then reads the unread count from the database, so a lost or repeated message
 can never show a wrong number, and a burst of notifications costs one read per connection.
+
+The fan-out calls ``feed_changed_for(user_ids, post_id)`` after each batch of timelines it pushed to: one
+message per batch on the same channel, and each of those users' streams sends a ``feed`` event (the client
+looks at its feed and offers the new posts behind a "new posts" pill). Posts of accounts too big to fan out
+are merged into feeds when read and announce nothing: clients still look now and then. After a gap in
+delivery every stream sends both events, since either kind of news may have been missed.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterable
 
 from ..broker import NOTIFY_CHANNEL
 from ..context import Context
@@ -23,18 +30,37 @@ MAX_STREAMS_PER_USER = 5
 # Each stream is an open socket and a parked coroutine (a few KB); beyond this a process sheds new ones
 # (503: the load balancer or the client tries again, maybe another process).
 MAX_STREAMS_PER_PROCESS = 10_000
+# Post ids one ``feed`` event names (newest first); more in one burst is a pile-up after a pause, and the
+# client only needs to know it should look.
+MAX_FEED_POST_IDS = 20
+# What this server's stream sends, announced in the first event so clients can stop polling for new posts.
+EVENTS = ("unread", "feed")
 # Proxies and load balancers close connections idle for 30-60 s; a comment line well within that keeps
 # the stream open and lets the server notice clients that left.
 HEARTBEAT_SECONDS = 15.0
 
 
 class LiveStream:
-    __slots__ = ("user_id", "changed", "closed")
+    __slots__ = ("user_id", "changed", "unread_due", "feed_due", "feed_posts", "closed")
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
-        self.changed = asyncio.Event()
+        self.changed = asyncio.Event()  # something is due: an unread count, a feed event, or closing
+        self.unread_due = False
+        self.feed_due = False
+        self.feed_posts: list[int] = []  # newest last; may be empty with feed_due (after a gap: "look again")
         self.closed = False
+
+    def unread_changed(self) -> None:
+        self.unread_due = True
+        self.changed.set()
+
+    def feed_changed(self, post_id: int | None) -> None:
+        self.feed_due = True
+        if post_id is not None and post_id not in self.feed_posts:
+            self.feed_posts.append(post_id)
+            del self.feed_posts[:-MAX_FEED_POST_IDS]
+        self.changed.set()
 
 
 class LiveNotifications:
@@ -51,12 +77,24 @@ class LiveNotifications:
         broker = self.ctx.broker
         conn.after_commit(lambda: broker.publish_threadsafe(NOTIFY_CHANNEL, {"user": user_id}))
 
+    def feed_changed_for(self, user_ids: Iterable[int], post_id: int) -> None:
+        """``post_id`` is now in these users' home timelines: tell their streams, in every process.
+        Called on the event loop after the timelines were written (a message is a hint to look)."""
+        users = list(user_ids)
+        if users:
+            self.ctx.broker.publish(NOTIFY_CHANNEL, {"feed": users, "post": post_id})
+
     # -- consuming (one SSE connection each) --------------------------------------------------------
-    async def events(self, user_id: int) -> AsyncIterator[dict | None]:
-        """``{"unread_count": n}`` now and after every change; None when a heartbeat is due. Ends on shutdown."""
+    async def events(self, user_id: int) -> AsyncIterator[tuple[str, dict] | None]:
+        """``(name, data)`` events; None when a heartbeat is due. Ends on shutdown.
+
+        First ``("unread", {"unread_count": n, "events": ["unread", "feed"]})``, then ``("unread",
+        {"unread_count": n})`` after every change of the count and ``("feed", {"post_ids": [...]})``
+        (newest first, decimal strings; empty after a gap) when posts reach the user's home feed.
+        """
         stream = self._open(user_id)
         try:
-            stream.changed.set()  # the first event: the count as it is
+            yield "unread", {"unread_count": await self._unread_count(user_id), "events": list(EVENTS)}
             while not stream.closed:
                 try:
                     await asyncio.wait_for(stream.changed.wait(), HEARTBEAT_SECONDS)
@@ -66,9 +104,17 @@ class LiveNotifications:
                 stream.changed.clear()
                 if stream.closed:
                     break
-                yield {"unread_count": await self.ctx.db.read(lambda conn: repo.unread_count(conn, user_id))}
+                if stream.unread_due:
+                    stream.unread_due = False
+                    yield "unread", {"unread_count": await self._unread_count(user_id)}
+                if stream.feed_due:
+                    posts, stream.feed_posts, stream.feed_due = stream.feed_posts, [], False
+                    yield "feed", {"post_ids": [str(post_id) for post_id in reversed(posts)]}
         finally:
             self._close(stream)
+
+    async def _unread_count(self, user_id: int) -> int:
+        return await self.ctx.db.read(lambda conn: repo.unread_count(conn, user_id))
 
     def close_all(self) -> None:
         """Server shutdown: end every stream so its handler returns and the process can stop."""
@@ -103,10 +149,17 @@ class LiveNotifications:
                 del self._streams[stream.user_id]
 
     def _on_message(self, message: dict) -> None:
+        if "feed" in message:
+            post_id = message.get("post")
+            for user_id in message["feed"]:
+                for stream in self._streams.get(user_id, ()):
+                    stream.feed_changed(post_id)
+            return
         for stream in self._streams.get(message.get("user"), ()):
-            stream.changed.set()
+            stream.unread_changed()
 
     def _nudge_everyone(self) -> None:
         for streams in self._streams.values():
             for stream in streams:
-                stream.changed.set()
+                stream.unread_changed()
+                stream.feed_changed(None)

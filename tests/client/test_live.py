@@ -151,14 +151,20 @@ async def test_a_refused_token_stops_and_says_so(live_server):
     assert live.mode == "offline"
 
 
-async def test_new_posts_are_looked_for_while_the_stream_is_open(api, other_api, tmp_path):
-    """The stream carries unread counts only, so the "new posts" pill is fed by a steady beat."""
-    live = LiveUpdates(lambda: api, poll_seconds=0.3)
+async def test_a_followees_new_post_is_announced_by_the_stream(api, other_api, tmp_path):
+    """The server says when a followee's post reaches the feed: the "new posts" pill needs no polling."""
+    live = LiveUpdates(lambda: api, poll_seconds=NEVER_POLL)  # any feed event within seconds came from the stream
     heard = Recorder(live)
     async with running(live):
         await heard.mode("live")
-        await heard.wait_for(lambda e: e.name == "feed")
-    assert live.mode == "live" and not live.server_sends_feed
+        await heard.unread(0)
+        assert live.server_sends_feed  # announced in the stream's first event
+        await api.follow((await other_api.me()).username)
+        post = await other_api.create_post([write_photo(tmp_path / "new.jpg")], "hello followers",
+                                           idempotency_key=str(uuid.uuid4()))
+        feed = await heard.wait_for(lambda e: e.name == "feed" and post.post_id in e.data.get("post_ids", ()))
+    assert feed.data["post_ids"][0] == post.post_id
+    assert (await api.feed(None, 5)).items[0].post_id == post.post_id  # the feed the client then reads has it
 
 
 async def test_feed_events_from_the_server_take_over_from_the_beat():

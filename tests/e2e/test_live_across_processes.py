@@ -1,6 +1,6 @@
 """Live notifications across processes: a client streaming from server A hears of a like made through
-server B. The two `serve` processes share one database file and one Redis namespace, as processes of
-one deployment behind a load balancer do.
+server B, and of a followee's post fanned out by server B. The two `serve` processes share one database
+file and one Redis namespace, as processes of one deployment behind a load balancer do.
 """
 
 from __future__ import annotations
@@ -34,6 +34,14 @@ async def call(session, method: str, url: str, token: str | None = None, **kwarg
         return response.status, await response.json()
 
 
+async def next_unread(stream):
+    """The next `unread` event: `feed` events (the owner's own post, fanned out meanwhile) may come between."""
+    while True:
+        name, data = await next_event(stream)
+        if name != "feed":
+            return name, data
+
+
 async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path, deployment_env):
     servers = []
     try:
@@ -55,13 +63,13 @@ async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path,
             async with session.get(f"{server_a.url}/api/v1/notifications/live",
                                    headers={"Authorization": f"Bearer {owner['token']}"}) as stream:
                 assert stream.status == 200
-                assert await next_event(stream) == ("unread", {"unread_count": 0})
+                assert await next_unread(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
                 status, _ = await call(session, "POST", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
                 assert status == 201
-                assert await next_event(stream) == ("unread", {"unread_count": 1})
+                assert await next_unread(stream) == ("unread", {"unread_count": 1})
                 status, _ = await call(session, "DELETE", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
                 assert status == 200
-                assert await next_event(stream) == ("unread", {"unread_count": 0})
+                assert await next_unread(stream) == ("unread", {"unread_count": 0})
 
             # The like count another process caches is dropped when the count changes elsewhere.
             status, liked = await call(session, "GET", f"{server_a.url}/api/v1/posts/{post['post_id']}", fan["token"])
@@ -73,6 +81,38 @@ async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path,
                     break
                 await asyncio.sleep(0.05)
             assert seen["post"]["like_count"] == 1, "server A kept serving a stale like count"
+    finally:
+        for server in servers:
+            server.stop()
+
+
+async def test_a_post_fanned_out_by_one_server_reaches_a_followers_stream_on_the_other(tmp_path, deployment_env):
+    """Server A runs no jobs, so the fan-out happens on B and its `feed` message must cross Redis pub/sub."""
+    servers = []
+    try:
+        server_a = ServerProcess(tmp_path / "a" / "data", env={**deployment_env, "PHOTOSHARE_JOB_WORKERS": "0"}).start()
+        servers.append(server_a)
+        server_b = ServerProcess(tmp_path / "b" / "data", env=deployment_env).start()
+        servers.append(server_b)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            _, author = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
+                                   json={"username": "author", "password": "a long password"})
+            _, fan = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
+                                json={"username": "fan", "password": "a long password"})
+            status, _ = await call(session, "POST", f"{server_b.url}/api/v1/users/@author/follow", fan["token"])
+            assert status == 200
+
+            async with session.get(f"{server_a.url}/api/v1/notifications/live",
+                                   headers={"Authorization": f"Bearer {fan['token']}"}) as stream:
+                assert stream.status == 200
+                assert await next_event(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
+                form = aiohttp.FormData()
+                form.add_field("media", jpeg_bytes(), filename="p.jpg", content_type="image/jpeg")
+                status, post = await call(session, "POST", f"{server_b.url}/api/v1/posts", author["token"], data=form)
+                assert status == 201, post
+                assert await next_event(stream, timeout=30) == ("feed", {"post_ids": [post["post"]["post_id"]]})
+            status, feed = await call(session, "GET", f"{server_a.url}/api/v1/feed", fan["token"])
+            assert status == 200 and feed["posts"][0]["post_id"] == post["post"]["post_id"]
     finally:
         for server in servers:
             server.stop()

@@ -25,7 +25,7 @@ async def test_a_like_reaches_the_authors_open_stream(api):
     post_id = await publish(api, owner_token)
     stream = await open_stream(api, owner_token)
     try:
-        assert await next_event(stream) == ("unread", {"unread_count": 0})
+        assert await next_event(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
         assert (await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token))[0] == 201
         assert await next_event(stream) == ("unread", {"unread_count": 1})
         await api.call("POST", f"{API}/posts/{post_id}/comments", fan_token, json={"text": "lovely"})
@@ -58,7 +58,7 @@ async def test_a_write_that_rolls_back_sends_nothing(api):
     await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)
     stream = await open_stream(api, owner_token)
     try:
-        assert await next_event(stream) == ("unread", {"unread_count": 1})
+        assert await next_event(stream) == ("unread", {"unread_count": 1, "events": ["unread", "feed"]})
         status, _ = await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)  # already liked: 409
         assert status == 409
         with pytest.raises(asyncio.TimeoutError):
