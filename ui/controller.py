@@ -43,6 +43,8 @@ class Controller:
         self._preview_base = None
         self._scratch = tempfile.TemporaryDirectory(prefix="photoshare-create-")
         self._preview_version = 0
+        # A `feed` event came while the feed was off screen or loading: look for new posts when it can be.
+        self._new_posts_unchecked = False
 
     @property
     def api(self):
@@ -106,6 +108,7 @@ class Controller:
                 await self._probe()
             if self.state.online and self.state.signed_in:
                 await self.refresh_processing()
+                await self._check_new_posts_if_due()
             try:
                 first = await asyncio.wait_for(events.get(), QUEUE_REFRESH_SECONDS)
             except asyncio.TimeoutError:
@@ -123,8 +126,8 @@ class Controller:
             if count and self.state.route == "/notifications":  # the list on screen grows as news arrives
                 await self.load_notifications()
         elif event.name == "feed":
-            if self.state.signed_in and self.state.route == "/":
-                await self.check_new_posts()
+            self._new_posts_unchecked = True
+            await self._check_new_posts_if_due()
         elif event.name == "mode":
             self.state.live_mode = event.data.get("mode", "")
             if self.state.live_mode == "live" and not self.state.online:
@@ -228,6 +231,15 @@ class Controller:
             self.state.feed.show_held_back()
             return
         await self._fill(self.state.feed, self.api.feed, more=more, cache_key="feed")
+
+    async def _check_new_posts_if_due(self) -> None:
+        """After a `feed` event: look now if the feed is on screen and settled, else on a later round
+        (the background loop comes by every second), so news heard elsewhere shows when the feed does."""
+        feed = self.state.feed
+        if (self._new_posts_unchecked and self.state.signed_in and self.state.route == "/"
+                and feed.loaded and not feed.loading):
+            self._new_posts_unchecked = False
+            await self.check_new_posts()
 
     async def check_new_posts(self) -> None:
         feed = self.state.feed

@@ -11,6 +11,8 @@ from ..theme import CONTENT_MAX_WIDTH
 
 # Start fetching the next page this far (in pixels) before the end, so scrolling rarely waits.
 PREFETCH_PIXELS = 1200
+# The "new posts" pill floats this far below the top of the list.
+PILL_TOP = 8
 
 
 @ft.component
@@ -51,15 +53,16 @@ def Feed(feed: PostList):
     pill = []
     if feed.new_posts:
         count = len(feed.new_posts)
-        pill = [ft.Container(alignment=ft.Alignment.CENTER, padding=8, content=ft.FilledButton(
-            f"{count} new post{'s' if count > 1 else ''}", key="new-posts", icon=ft.Icons.ARROW_UPWARD,
-            on_click=act(controller.show_new_posts)))]
+        # Floats over the list: the post being read stays exactly where it is until the pill is tapped.
+        pill = [ft.Row(top=PILL_TOP, left=0, right=0, alignment=ft.MainAxisAlignment.CENTER, controls=[
+            ft.FilledButton(f"{count} new post{'s' if count > 1 else ''}", key="new-posts", icon=ft.Icons.ARROW_UPWARD,
+                            on_click=act(controller.show_new_posts))])]
     return ft.Container(
         alignment=ft.Alignment.TOP_CENTER,
         expand=True,
-        content=ft.Column(width=CONTENT_MAX_WIDTH, expand=True, spacing=0, controls=[
-            *pill,
+        content=ft.Stack(width=CONTENT_MAX_WIDTH, expand=True, controls=[
             PostColumn(feed, lambda: controller.load_feed(more=True),
                        "Your feed is empty. Follow people or share your first photo.", key="feed-list"),
+            *pill,
         ]),
     )
