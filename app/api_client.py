@@ -133,12 +133,27 @@ class ApiClient:
             raise OfflineError(type(exc).__name__) from exc
         return response.json()
 
-    async def register(self, username: str, password: str, invite_code: str | None = None) -> Session:
+    async def register(self, username: str, password: str, invite_code: str | None = None,
+                       setup_code: str | None = None) -> Session:
+        """``invite_code`` where the server registers by invitation; ``setup_code`` for its very first
+        account (the admin), as ``photoshare serve`` printed it (see ``setup_required``)."""
         body = {"username": username, "password": password}
         if invite_code:
             body["invite_code"] = invite_code
+        if setup_code:
+            body["setup_code"] = setup_code
         # No stale token on register/login: the server refuses a request carrying a bad one.
         return self._signed_in(await self._request("POST", "/auth/register", json=body, auth=False))
+
+    async def setup_required(self) -> bool:
+        """Whether the server waits for its admin: registering then needs the setup code. A server from
+        before first-run setup has no such question (404) and never needs one."""
+        try:
+            return bool((await self._request("GET", "/setup", auth=False)).get("setup_required"))
+        except ApiError as error:
+            if error.status in (404, 405):
+                return False
+            raise
 
     async def login(self, username: str, password: str) -> Session:
         return self._signed_in(await self._request("POST", "/auth/login", json={"username": username, "password": password},

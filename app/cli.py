@@ -583,7 +583,8 @@ def web_command(host, port, server_url, per_browser) -> None:
         click.echo(f"PhotoShare web app on http://{host}:{port}")
     # Anyone who can reach the app must sign in themselves: one shared sign-in is only for this machine's user.
     per_browser = per_browser or bool(parent) or host not in ("127.0.0.1", "localhost", "::1")
-    run_web(host, port, server_url, per_browser=per_browser)
+    # Served by `serve` beside its API: the server is the one the page came from, so nobody is asked for its address.
+    run_web(host, port, server_url, per_browser=per_browser, server_fixed=bool(parent) and server_url is not None)
 
 
 PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT_PID_ENV, without importing the server

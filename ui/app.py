@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 ASSETS_DIR = assets_dir()  # beside the sources, or unpacked from the one-file binary
 DEBUG_ENV = "PHOTOSHARE_UI_DEBUG"
+APP_NAME = "PhotoShare"
+APP_DESCRIPTION = "Photos for your family and friends, on your own server."
 FONT_MANIFEST_PATH = "/assets/FontManifest.json"
 UNUSED_FONT_PACKAGES = ("packages/flutter_math_fork/",)
 # On shutdown, open browser connections get this long to close before the process exits anyway.
@@ -41,11 +43,12 @@ class BrowserSessions:
     disk of the machine serving the app, not the visitor's.
     """
 
-    def __init__(self, prepared: "Preparation", server_url: str | None) -> None:
+    def __init__(self, prepared: "Preparation", server_url: str | None, *, server_fixed: bool = False) -> None:
         from app.session import client_dir
 
         self.prepared = prepared
         self.server_url = server_url
+        self.server_fixed = server_fixed
         self.folder = client_dir() / "browser-sessions"
         shutil.rmtree(self.folder, ignore_errors=True)  # sessions of an earlier run ended with it
         self.cores: dict = {}
@@ -60,6 +63,7 @@ class BrowserSessions:
         folder = self.folder / session_id
         core = await asyncio.to_thread(ClientCore, folder, self.server_url)
         core.per_browser = True
+        core.server_fixed = self.server_fixed
         core.media.base_url = f"{PATH_PREFIX}{session_id}/"
         self.cores[session_id] = core
         return session_id, core
@@ -159,16 +163,18 @@ def run_desktop(server_url: str | None = None) -> None:
     ft.run(_page_main(prepared, loopback_media=True), assets_dir=str(ASSETS_DIR))
 
 
-def run_web(host: str, port: int, server_url: str | None = None, *, per_browser: bool = False) -> None:
+def run_web(host: str, port: int, server_url: str | None = None, *, per_browser: bool = False,
+            server_fixed: bool = False) -> None:
     """Serve the UI (and the photos it shows, on the same origin) with uvicorn, as Flet's own web mode
     does, plus the local media path in front of it.
 
     ``per_browser``: every browser session signs in on its own (``BrowserSessions``); otherwise the app is
     one person's client, sharing this machine's sign-in, queue and watched folders with the desktop app.
+    ``server_fixed``: served by ``photoshare serve`` beside its API, so the sign-in screen asks for no address.
     """
     _logging()
     prepared = Preparation(server_url)
-    sessions = BrowserSessions(prepared, server_url) if per_browser else None
+    sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
     import uvicorn
     from flet_web.fastapi import app as flet_web_app
 
@@ -176,7 +182,9 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
 
     # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
     page_main = _browser_page_main(sessions) if sessions is not None else _page_main(prepared, loopback_media=False)
-    flet_asgi = flet_web_app(page_main, assets_dir=str(ASSETS_DIR), no_cdn=True)
+    # app_name: the page's <title> (and the name a phone gives it on its home screen) from the first byte.
+    flet_asgi = flet_web_app(page_main, assets_dir=str(ASSETS_DIR), no_cdn=True, app_name=APP_NAME,
+                             app_short_name=APP_NAME, app_description=APP_DESCRIPTION)
 
     fonts = _font_manifest()
 

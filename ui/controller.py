@@ -174,15 +174,48 @@ class Controller:
         if not known:
             await self.load_feed()
 
-    async def sign_in(self, server_url: str, username: str, password: str, *, register: bool) -> bool:
+    async def check_setup(self, server_url: str | None = None) -> None:
+        """Ask the server whether it waits for its admin (then creating an account takes the setup code)."""
+        if server_url:
+            url = normalise_server_url(server_url)
+            if url != self.api.base_url:
+                self.api.use_server(url)
+        try:
+            needed = await self.call(self.api.setup_required, quiet=True)
+        except Exception:  # a half-typed address httpx cannot use: the form stays as it is
+            log.info("could not ask %s whether it needs a setup code", self.api.base_url, exc_info=True)
+            return
+        if needed is not None:
+            self.state.setup_code_needed = needed
+
+    async def sign_in(self, server_url: str, username: str, password: str, *, register: bool,
+                      invite_code: str = "", setup_code: str = "") -> bool:
         url = normalise_server_url(server_url)
         if url != self.api.base_url:
             self.api.use_server(url)
         self.state.server_url = url
-        action = self.api.register if register else self.api.login
-        session = await self.call(lambda: action(username.strip().lower(), password))
+        refusals: list[str] = []
+
+        async def attempt():
+            try:
+                if register:
+                    return await self.api.register(username.strip().lower(), password, invite_code.strip() or None,
+                                                   setup_code.strip() or None)
+                return await self.api.login(username.strip().lower(), password)
+            except ApiError as error:
+                refusals.append(error.code)
+                raise
+
+        session = await self.call(attempt)
         if session is None:
+            if register:  # the server's answer says which fields the form should show
+                if "setup_code_required" in refusals or "invalid_setup_code" in refusals:
+                    self.state.setup_code_needed = True
+                elif "setup_complete" in refusals:
+                    self.state.setup_code_needed = False
+                self.state.invite_refused = "invalid_invite" in refusals
             return False
+        self.state.setup_code_needed = self.state.invite_refused = False
         self.core.save_session(SessionData(server_url=url, token=session.token, user_id=session.user.user_id,
                                            username=session.user.username))
         self.state.me = session.user

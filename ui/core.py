@@ -40,6 +40,9 @@ class ClientCore:
         # The web app served to a network gives every browser its own core (ui/app.py BrowserSessions):
         # there, nothing may touch this machine's own folders.
         self.per_browser = False
+        # Served by `photoshare serve` beside its API (ui/app.py): the server is the page's own, so the sign-in
+        # screen asks for no address (meaningless to a phone, which knows the server by the page it opened).
+        self.server_fixed = False
         self.sessions = SessionStore(self.folder)
         session = self.sessions.load()
         if server_url and normalise_server_url(server_url) != session.server_url:

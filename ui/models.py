@@ -194,6 +194,8 @@ class AppState:
     me: User | None = None
     online: bool = True
     live_mode: str = "connecting"  # live | polling | offline: how news reaches this process (app.live)
+    setup_code_needed: bool = False  # the server waits for its admin: creating an account takes the setup code
+    invite_refused: bool = False  # the last try to create an account was refused for want of a valid invite
     toast: str | None = None
     feed: PostList = field(default_factory=lambda: PostList("feed"))
     saved: PostList = field(default_factory=lambda: PostList("saved"))
