@@ -9,7 +9,7 @@ from aiohttp import web
 from .bootstrap import build_context, close_context
 from .config import Settings
 from .context import CONTEXT
-from .middlewares import authenticate, rate_limit_writes, request_context
+from .middlewares import edge
 from .routes import add_routes
 
 # aiohttp's whole-body limit applies to request.post()/json(); uploads are streamed and bounded by
@@ -20,7 +20,7 @@ CLIENT_MAX_SIZE = 1024 * 1024
 def create_app(settings: Settings, *, run_jobs: bool = True, media_pool=None) -> web.Application:
     """The PhotoShare app. ``media_pool`` lets tests share one process pool; the app then leaves it open."""
     app = web.Application(
-        middlewares=[request_context, authenticate, rate_limit_writes],
+        middlewares=[edge],
         client_max_size=CLIENT_MAX_SIZE,
     )
 

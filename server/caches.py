@@ -29,6 +29,9 @@ class LRUCache:
         self._old: dict[Hashable, tuple[float, Any]] = {}
         self.hits = 0
         self.misses = 0
+        # Bumped whenever an entry is written or dropped (not when one is merely used): a caller that built
+        # something from entries can tell, by comparing it, that none of them changed since.
+        self.changes = 0
 
     def _rotate_if_full(self) -> None:
         if len(self._young) >= self._generation_size:
@@ -68,6 +71,7 @@ class LRUCache:
                 promoted = True
             if ttl is not None and now - entry[0] > ttl:
                 del young[key]
+                self.changes += 1
                 missing.append(key)
                 continue
             found[key] = entry[1]
@@ -78,15 +82,18 @@ class LRUCache:
         return found, missing
 
     def set(self, key: Hashable, value: Any) -> None:
+        self.changes += 1
         self._old.pop(key, None)
         self._young[key] = (time.monotonic(), value)
         self._rotate_if_full()
 
     def discard(self, key: Hashable) -> None:
+        self.changes += 1
         self._young.pop(key, None)
         self._old.pop(key, None)
 
     def clear(self) -> None:
+        self.changes += 1
         self._young.clear()
         self._old.clear()
 

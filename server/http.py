@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 
 import orjson
@@ -89,6 +90,7 @@ def page_limit(request: web.Request) -> int:
     return int(raw)
 
 
+@functools.lru_cache(maxsize=65_536)  # a feed's next cursor is the same on every reload of its top page
 def encode_cursor(*parts: int) -> str:
     text = ".".join(str(part) for part in parts)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import time
@@ -38,14 +39,33 @@ def _route_name(request: web.Request) -> str:
     return info.canonical if info is not None else "unmatched"
 
 
+# Request ids made here: a random prefix per process and a counter (one random read per request cost
+# more than the rest of the id's handling); a client's own X-Request-Id is used when it sends one.
+_ID_PREFIX = os.urandom(5).hex()
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):06x}"
+
+
+def client_address(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
 @web.middleware
-async def request_context(request: web.Request, handler):
-    request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or os.urandom(8).hex()
+async def edge(request: web.Request, handler):
+    """Every request's way in, as one layer (each middleware layer costs a call on every request):
+    a request id, bearer-token sign-in, rate limits on writes, JSON errors and the request's metrics."""
+    request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or _new_request_id()
     request["request_id"] = request_id
     started = time.perf_counter()
     status = 500
     try:
         refuse_nul([request.path, *request.query.values()], "The URL")
+        await _authenticate(request)
+        if request.method in WRITE_METHODS:
+            await _limit_writes(request)
         response = await handler(request)
         status = response.status
         response.headers[REQUEST_ID_HEADER] = request_id
@@ -72,12 +92,7 @@ async def request_context(request: web.Request, handler):
             ctx.metrics.observe_request(request.method, _route_name(request), status, time.perf_counter() - started)
 
 
-def client_address(request: web.Request) -> str:
-    return request.remote or "unknown"
-
-
-@web.middleware
-async def authenticate(request: web.Request, handler):
+async def _authenticate(request: web.Request) -> None:
     """Resolve a bearer token if one is sent; handlers that need a user call ``require_user``."""
     header = request.headers.get("Authorization", "")
     request[USER_KEY] = None
@@ -92,12 +107,10 @@ async def authenticate(request: web.Request, handler):
             if user_id is None:
                 request[AUTH_PROBLEM_KEY] = "The token is not valid (signed out or the account is gone). Sign in again."
             request[USER_KEY] = user_id
-    return await handler(request)
 
 
-@web.middleware
-async def rate_limit_writes(request: web.Request, handler):
-    if request.method in WRITE_METHODS and request.path.startswith("/api/"):
+async def _limit_writes(request: web.Request) -> None:
+    if request.path.startswith("/api/"):
         ctx = request.app[CONTEXT]
         settings = ctx.settings
         wait = await ctx.limiter.hit("ip:" + client_address(request), settings.rate_limit_ip_writes)
@@ -106,7 +119,6 @@ async def rate_limit_writes(request: web.Request, handler):
             wait = await ctx.limiter.hit(f"user:{user_id}", settings.rate_limit_user_writes)
         if wait:
             raise RateLimited(wait)
-    return await handler(request)
 
 
 def current_user(request: web.Request) -> int | None:

@@ -45,11 +45,12 @@ UNFOLLOW_GUARD_MAX_AUTHORS = 100_000
 class _Recent:
     """A celebrity's newest post ids, ascending; complete below ``floor`` only via the database."""
 
-    __slots__ = ("ids", "floor")
+    __slots__ = ("ids", "floor", "loaded_at")
 
     def __init__(self, newest_first: list[int], floor: int) -> None:
         self.ids = newest_first[::-1]
         self.floor = floor
+        self.loaded_at = time.monotonic()
 
     def below(self, before: int | None, limit: int) -> TimelineSlice:
         end = len(self.ids) if before is None else bisect_left(self.ids, before)
@@ -106,8 +107,19 @@ class Fanout:
         self._viewer_celebrities.set(viewer_id, celebrities)
         return celebrities
 
+    @property
+    def celebrity_version(self) -> int:
+        """Changes whenever any celebrity's cached recent posts are loaded, refreshed or dropped."""
+        return self._recent.changes
+
     async def celebrity_slices(self, author_ids: Sequence[int], before: int | None, limit: int) -> list[TimelineSlice]:
         """Each celebrity's recent posts below ``before``; uncached ones are loaded in one database read."""
+        return (await self.celebrity_page(author_ids, before, limit))[0]
+
+    async def celebrity_page(self, author_ids: Sequence[int], before: int | None,
+                             limit: int) -> tuple[list[TimelineSlice], float]:
+        """``celebrity_slices``, and the monotonic time until which they may be reused without asking again
+        (as long as ``celebrity_version`` is unchanged): the oldest list's load time plus the cache's limit."""
         found, missing = self._recent.get_many(author_ids)
         if missing:
             def unit(conn: Conn) -> dict[int, list[int]]:
@@ -119,7 +131,9 @@ class Fanout:
                 floor = ids[-1] if len(ids) == CELEBRITY_RECENT_POSTS else 0
                 found[author_id] = recent = _Recent(ids, floor)
                 self._recent.set(author_id, recent)
-        return [found[author_id].below(before, limit) for author_id in author_ids]
+        recents = [found[author_id] for author_id in author_ids]
+        trusted_until = min(recent.loaded_at for recent in recents) + CELEBRITY_CACHE_SECONDS if recents else float("inf")
+        return [recent.below(before, limit) for recent in recents], trusted_until
 
     # -- jobs ------------------------------------------------------------------------------------
     async def _publish(self, payload: dict) -> None:

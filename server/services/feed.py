@@ -12,13 +12,23 @@ which is also when it is fanned out); its author sees it at once, in their feed 
 from __future__ import annotations
 
 import heapq
+import time
 
+from ..caches import LRUCache
 from ..context import Context
 from ..errors import Forbidden
 from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..stores.base import Conn
-from ..timelines.base import TIMELINE_MAX_ITEMS, TimelineSlice
+from ..timelines.base import TimelineSlice
+
+# A cold timeline is rebuilt with this many of the newest posts (ten pages of 20), not the timeline's full
+# cap: the rebuild is on the first read's path after a restart, and reading the cap's 600 costs it about
+# twice as long. The timeline grows back to the cap as posts are pushed; a reader who pages below what it
+# holds is served from the database, as below any timeline's floor.
+REBUILD_ITEMS = 200
+# Viewers whose merged top page (timeline + followed celebrities) is kept; see ``Feed._top_ids``.
+TOP_PAGES_ITEMS = 50_000
 
 
 def merge_slices(slices: list[TimelineSlice], limit: int) -> tuple[list[int], int]:
@@ -48,6 +58,10 @@ def merge_slices(slices: list[TimelineSlice], limit: int) -> tuple[list[int], in
 class Feed:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # The top of the feed is what is reloaded most; merging in the followed celebrities' lists is
+        # most of its cost, so each viewer's merged top page is kept and reused while its sources are
+        # unchanged (checked on every read: no staleness).
+        self._tops = LRUCache(TOP_PAGES_ITEMS)
 
     async def home(self, viewer_id: int, before: int | None, limit: int, *, serialized: bool = False) -> tuple[list, int | None]:
         """A page of the home feed and the id to continue below (None at the end).
@@ -66,18 +80,34 @@ class Feed:
         return posts, (ids[-1] if len(ids) == limit else None)
 
     async def home_ids(self, viewer_id: int, before: int | None, limit: int) -> list[int]:
+        """The page's post ids. The list returned may be shared with a cache: callers do not change it."""
         timeline = await self.ctx.timelines.read(viewer_id, before=before, limit=limit)
         if timeline is None:
             timeline = await self._rebuild(viewer_id, before, limit)
-        slices = [timeline]
-        celebrities = await self.ctx.fanout.followed_celebrities(viewer_id)
-        if celebrities:
-            slices += await self.ctx.fanout.celebrity_slices(celebrities, before, limit)
+        fanout = self.ctx.fanout
+        celebrities = await fanout.followed_celebrities(viewer_id)
+        if not celebrities:
+            slices = [timeline]
+        else:
+            if before is None:
+                top = self._tops.get(viewer_id)
+                if (top is not None and top[0] is celebrities and top[1] == fanout.celebrity_version
+                        and top[2] == timeline.post_ids and top[3] == timeline.floor and top[4] == limit
+                        and time.monotonic() < top[5]):
+                    return top[6]
+            version = fanout.celebrity_version
+            celebrity_slices, trusted_until = await fanout.celebrity_page(celebrities, before, limit)
+            slices = [timeline, *celebrity_slices]
         ids, floor = merge_slices(slices, limit)
         if len(ids) < limit and floor > 0:
             bound = floor if before is None else min(floor, before)
             wanted = limit - len(ids)
             ids += await self.ctx.db.read(lambda conn: self._older_in(conn, viewer_id, bound, wanted))
+        elif celebrities and before is None and version == fanout.celebrity_version:
+            # The merge is a pure function of the timeline's page, the viewer's celebrity list (replaced
+            # on a follow or unfollow) and the celebrities' cached lists (any change bumps the version;
+            # each may be trusted until ``trusted_until``): while all are the same, so is the page.
+            self._tops.set(viewer_id, (celebrities, version, timeline.post_ids, timeline.floor, limit, trusted_until, ids))
         return ids
 
     async def profile(self, viewer_id: int, ref: str, before: int | None, limit: int) -> tuple[dict, list[dict], int | None]:
@@ -101,12 +131,12 @@ class Feed:
             followees = follows_repo.followees_with_counts(conn, viewer_id)
             celebrities = [user_id for user_id, count in followees if is_celebrity(count)]
             pushed = [user_id for user_id, count in followees if not is_celebrity(count)]
-            ids = feed_posts.newest_post_ids(conn, [*pushed, viewer_id], before=None, limit=TIMELINE_MAX_ITEMS, own_id=viewer_id)
+            ids = feed_posts.newest_post_ids(conn, [*pushed, viewer_id], before=None, limit=REBUILD_ITEMS, own_id=viewer_id)
             return ids, celebrities
 
         ids, celebrities = await self.ctx.db.read(unit)
         self.ctx.fanout.remember_followed_celebrities(viewer_id, celebrities)
-        floor = ids[-1] if len(ids) == TIMELINE_MAX_ITEMS else 0
+        floor = ids[-1] if len(ids) == REBUILD_ITEMS else 0
         await self.ctx.timelines.store(viewer_id, ids, floor=floor, token=token)
         page = [post_id for post_id in ids if before is None or post_id < before][:limit]
         return TimelineSlice(page, floor)

@@ -197,3 +197,41 @@ async def test_approve_all_requests_when_an_account_turns_public(ctx):
         assert await warm_feed(ctx, fan) == [post]
     counts = await ctx.db.read(lambda conn: conn.fetch_one("SELECT follower_count, following_count FROM users WHERE id = ?", (owner,)))
     assert tuple(counts) == (3, 0)
+
+
+async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchanged(ctx, monkeypatch):
+    """Each viewer's merged top page is kept between reads; every change to what it was merged from shows
+    on the next read: a celebrity's post, a followee's post, an unfollow, and (after the cache's time
+    limit) a celebrity's post published by another process, which this one was never told about."""
+    from server.services import fanout as fanout_module
+
+    star, fan, friend = await add_user(ctx, "star"), await add_user(ctx, "fan"), await add_user(ctx, "friend")
+    await add_followers(ctx, star, [await add_user(ctx, f"crowd{i}") for i in range(60)])
+    await ctx.follows.follow(fan, str(star))
+    await ctx.follows.follow(fan, str(friend))
+    first = await add_post(ctx, star, "star 1")
+    await run_jobs(ctx)
+    assert await warm_feed(ctx, fan) == [first]
+    assert await warm_feed(ctx, fan) is await warm_feed(ctx, fan)  # reused, not merged again
+
+    second = await add_post(ctx, star, "star 2")
+    await run_jobs(ctx)
+    assert await warm_feed(ctx, fan) == [second, first]
+    friends = await add_post(ctx, friend, "friend")
+    await run_jobs(ctx)
+    assert await warm_feed(ctx, fan) == [friends, second, first]
+
+    clock = [fanout_module.time.monotonic()]
+    monkeypatch.setattr(fanout_module.time, "monotonic", lambda: clock[0])
+    await ctx.fanout.forget_author(star)  # the star's list is loaded now, at the clock's start
+    assert await warm_feed(ctx, fan) == [friends, second, first]
+    elsewhere = await add_post(ctx, star, "published by another process")  # its fan-out job never runs here
+    clock[0] += fanout_module.CELEBRITY_CACHE_SECONDS / 2
+    await ctx.follows.unfollow(fan, str(friend))  # the fan's own list of celebrities is loaded again, later
+    await ctx.follows.follow(fan, str(friend))
+    assert await warm_feed(ctx, fan) == [friends, second, first]
+    clock[0] += fanout_module.CELEBRITY_CACHE_SECONDS / 2 + 1  # the star's list is past its limit; the fan's is not
+    assert await warm_feed(ctx, fan) == [elsewhere, friends, second, first]
+
+    await ctx.follows.unfollow(fan, str(star))
+    assert await warm_feed(ctx, fan) == [friends]
