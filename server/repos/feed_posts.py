@@ -104,8 +104,11 @@ def _seek(conn: Conn, author_id: int, before: int, limit: int) -> list[int]:
 def _processing(conn: Conn, post_ids: list[int]) -> set[int]:
     if not post_ids:
         return set()
+    # "+post_id" keeps the planner off the (post_id, position) index, which would read a media row per
+    # candidate: the partial index of processing media (migration 0008) is read whole instead, and it
+    # holds only the few media being processed right now.
     rows = conn.fetch_all(
-        f"SELECT DISTINCT post_id FROM media WHERE post_id IN ({placeholders(len(post_ids))}) AND status = 'processing'", post_ids)
+        f"SELECT DISTINCT post_id FROM media WHERE +post_id IN ({placeholders(len(post_ids))}) AND status = 'processing'", post_ids)
     return {row[0] for row in rows}
 
 

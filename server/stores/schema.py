@@ -237,6 +237,15 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        "0008_media_processing",
+        [
+            # Feeds show a post once none of its media is still processing; the check runs for every
+            # candidate of a timeline rebuild. A partial index holds only the few media being processed,
+            # so the check is a seek into a nearly empty index instead of a read of each media row.
+            "CREATE INDEX media_processing ON media (post_id) WHERE status = 'processing'",
+        ],
+    ),
 ]
 
 
