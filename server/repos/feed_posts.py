@@ -7,6 +7,7 @@ until then only its author sees it, in their own feed and profile.
 from __future__ import annotations
 
 import heapq
+import json
 from typing import Iterable
 
 from ..stores.base import Conn, placeholders
@@ -18,8 +19,6 @@ FIRST_SEEK_ROWS = 8
 # Merge rounds when processing posts were dropped and more are wanted; a handful of posts are ever
 # processing at once, so a second round is rare and a fourth is never needed in practice.
 MAX_MERGE_ROUNDS = 4
-# Seeks batched into one statement; SQLite allows 500 terms in a compound SELECT and 32,766 parameters.
-SEEKS_PER_STATEMENT = 150
 
 _NEWEST = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? AND " + PUBLISHED + " ORDER BY p.id DESC LIMIT ?"
 _NEWEST_ALL = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?"
@@ -75,25 +74,31 @@ def _merge(conn: Conn, authors: set[int], bound: int, limit: int) -> list[tuple[
     return out
 
 
-def _first_seeks(conn: Conn, authors: list[int], before: int, limit: int) -> dict[int, list[int]]:
-    """Every author's first chunk, many authors per statement.
+# Every author's first chunk comes back from one statement as one row: the authors go in as one array and
+# each author's newest ids come out joined in a string ("author:id,id;author:id"). A cold rebuild seeks
+# ~200 authors; returning their ~1,600 ids as rows cost the driver a step per row, each handing Python's
+# interpreter lock to the database thread and back, which took longer than the seeks themselves.
+_FIRST_SEEKS_SQL = {
+    "sqlite": (
+        "SELECT group_concat(author.value || ':' || ifnull((SELECT group_concat(newest.id) FROM (SELECT id FROM posts"
+        " WHERE user_id = author.value AND id < ? ORDER BY id DESC LIMIT ?) AS newest), ''), ';') FROM json_each(?) AS author"),
+    "postgresql": (
+        "SELECT string_agg(author.id || ':' || coalesce((SELECT string_agg(newest.id::text, ',') FROM (SELECT id FROM posts"
+        " WHERE user_id = author.id AND id < ? ORDER BY id DESC LIMIT ?) AS newest), ''), ';') FROM unnest(?::bigint[]) AS author(id)"),
+}
 
-    One statement of UNION ALL'd index seeks costs a fraction of a statement per author: the per-call
-    overhead, not the seek, dominates a cold rebuild over a few hundred followees.
-    """
+
+def _first_seeks(conn: Conn, authors: list[int], before: int, limit: int) -> dict[int, list[int]]:
+    """Every author's newest ``limit`` ids below ``before`` (newest first), authors without any left out."""
+    if not authors:
+        return {}
+    listed = json.dumps(authors) if conn.dialect == "sqlite" else authors
+    joined = conn.fetch_val(_FIRST_SEEKS_SQL[conn.dialect], (before, limit, listed)) or ""
     found: dict[int, list[int]] = {}
-    for start in range(0, len(authors), SEEKS_PER_STATEMENT):
-        chunk = authors[start:start + SEEKS_PER_STATEMENT]
-        sql = " UNION ALL ".join(
-            f"SELECT id, user_id FROM (SELECT id, user_id FROM posts WHERE user_id = ? AND id < ? ORDER BY id DESC LIMIT ?) AS seek{index}"
-            for index in range(len(chunk)))
-        params: list[int] = []
-        for author_id in chunk:
-            params += (author_id, before, limit)
-        for post_id, author_id in conn.fetch_all(sql, params):
-            found.setdefault(author_id, []).append(post_id)
-    for ids in found.values():
-        ids.sort(reverse=True)
+    for part in joined.split(";"):
+        author, _, ids = part.partition(":")
+        if ids:
+            found[int(author)] = sorted(map(int, ids.split(",")), reverse=True)
     return found
 
 
