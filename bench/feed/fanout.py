@@ -23,9 +23,10 @@ WARM_CONCURRENCY = 4  # the database has four reader threads
 TRIAL_TIMEOUT_SECONDS = 30
 
 
-async def measure_fanout(data_dir: Path, redis_url: str = "") -> dict:
-    settings = load(overrides={"data_dir": str(data_dir), "job_workers": 2, "log_level": "warning", "redis_url": redis_url},
-                    environ={}, config_file=None)
+async def measure_fanout(data_dir: Path, backend_env: dict[str, str] | None = None) -> dict:
+    """``backend_env``: PHOTOSHARE_REDIS_URL and/or PHOTOSHARE_DATABASE_URL, as the measured server had them."""
+    settings = load(overrides={"data_dir": str(data_dir), "job_workers": 2, "log_level": "warning"},
+                    environ=dict(backend_env or {}), config_file=None)
     probe = await build_context(settings, run_jobs=False)
     try:
         author, count = await probe.db.read(lambda conn: tuple(conn.fetch_one(

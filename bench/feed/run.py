@@ -1,8 +1,9 @@
 """Feed benchmark: home-feed throughput and latency (warm and cold) against an aiohttp hello-world,
 and the time for one post to reach 10,000 followers' timelines.
 
-Example: .venv/bin/python -m bench.feed.run                      (every backend; builds the dataset on first use)
+Example: .venv/bin/python -m bench.feed.run                      (every backend; builds the datasets on first use)
          .venv/bin/python -m bench.feed.run --backends memory     (the embedded default only)
+         .venv/bin/python -m bench.feed.run --backends redis,redis+postgres
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.feed import dataset
+from bench.feed import dataset, pg_dataset
 from bench.feed.fanout import measure_fanout
 
 HERE = Path(__file__).parent
@@ -47,10 +48,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(kind: str, data_dir: Path | None = None, redis_url: str = "") -> tuple[subprocess.Popen, int]:
+def start_server(kind: str, data_dir: Path | None = None, backend_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """``backend_env``: the PHOTOSHARE_* variables that choose the backends, as a deployment sets them."""
     port = free_port()
-    args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir), redis_url] if data_dir else [])
-    process = subprocess.Popen(args, cwd=HERE.parent.parent)
+    args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir)] if data_dir else [])
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PHOTOSHARE_")}
+    process = subprocess.Popen(args, cwd=HERE.parent.parent, env={**env, **(backend_env or {})})
     path = "/" if kind == "hello" else "/healthz"
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -130,10 +133,15 @@ def machine() -> dict:
             "date": dt.date.today().isoformat(), "sqlite": __import__("sqlite3").sqlite_version}
 
 
-# Each backend the benchmark can run the same measurements on: the embedded default and Redis timelines
-# (metadata stays in the benchmark's SQLite database in both).
+# Each backend the benchmark can run the same measurements on, as the environment a deployment would set:
+# the embedded default (memory timelines, SQLite), Redis timelines with the same SQLite database, and Redis
+# with the PostgreSQL copy of the same dataset (``pg_dataset.py``).
 REDIS_URL = os.environ.get("PHOTOSHARE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0?prefix=photoshare-bench:")
-BACKENDS = {"memory": "", "redis": REDIS_URL}
+BACKENDS = {
+    "memory": {},
+    "redis": {"PHOTOSHARE_REDIS_URL": REDIS_URL},
+    "redis+postgres": {"PHOTOSHARE_REDIS_URL": REDIS_URL, "PHOTOSHARE_DATABASE_URL": pg_dataset.DATABASE_URL},
+}
 
 
 def forget_redis_keys(redis_url: str) -> None:
@@ -152,12 +160,13 @@ def forget_redis_keys(redis_url: str) -> None:
         client.close()
 
 
-def measure_backend(name: str, redis_url: str, tokens: tuple[list[str], list[str], list[str]]) -> dict:
+def measure_backend(name: str, backend_env: dict[str, str], tokens: tuple[list[str], list[str], list[str]]) -> dict:
     warm_tokens, cold_light, cold_busy = tokens
+    redis_url = backend_env.get("PHOTOSHARE_REDIS_URL", "")
     if redis_url:
         forget_redis_keys(redis_url)
     results: dict = {}
-    server, port = start_server("photoshare", dataset.DATA_DIR, redis_url)
+    server, port = start_server("photoshare", dataset.DATA_DIR, backend_env)
     try:
         url = f"http://{HOST}:{port}/api/v1/feed?limit=20"
         results["cold_light"] = wrk(url, LIGHT_CONNECTIONS, COLD_RUN_SECONDS, cold_light)
@@ -176,7 +185,7 @@ def measure_backend(name: str, redis_url: str, tokens: tuple[list[str], list[str
         stop(server)
     if redis_url:
         forget_redis_keys(redis_url)  # the fan-out below rebuilds its own followers' timelines
-    results["fanout"] = asyncio.run(measure_fanout(dataset.DATA_DIR, redis_url))
+    results["fanout"] = asyncio.run(measure_fanout(dataset.DATA_DIR, backend_env))
     print(f"[{name}] fanout:", results["fanout"], flush=True)
     if redis_url:
         forget_redis_keys(redis_url)
@@ -194,6 +203,8 @@ def main() -> None:
         parser.error(f"unknown backend(s): {', '.join(unknown)}")
 
     print("dataset:", json.dumps(dataset.build()), flush=True)
+    if any("PHOTOSHARE_DATABASE_URL" in BACKENDS[name] for name in chosen):
+        print("PostgreSQL copy:", json.dumps(pg_dataset.build()), flush=True)
     info = json.loads((dataset.DATA_DIR / dataset.DONE_MARKER).read_text())
     rng = random.Random(7)
     viewers = rng.sample(range(info["users"]), WARM_VIEWERS + 2 * COLD_VIEWERS)

@@ -1,11 +1,13 @@
 """The two server processes the feed benchmark measures: PhotoShare itself and an aiohttp hello-world.
 
-Each runs as ``python -m bench.feed.servers photoshare|hello PORT [DATA_DIR [REDIS_URL]]`` on loopback, with no
-access log (as ``photoshare serve`` runs), so the ratio compares like with like.
+Each runs as ``python -m bench.feed.servers photoshare|hello PORT [DATA_DIR]`` on loopback, with no access log
+(as ``photoshare serve`` runs), so the ratio compares like with like. The backends come from the environment,
+as in a deployment: ``PHOTOSHARE_REDIS_URL`` and ``PHOTOSHARE_DATABASE_URL`` (unset: the embedded ones).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from aiohttp import web
@@ -24,13 +26,20 @@ def hello_app() -> web.Application:
     return app
 
 
-def photoshare_app(data_dir: str, redis_url: str = "") -> web.Application:
+# The settings a deployment picks its backends with; nothing else is taken from the environment.
+BACKEND_VARIABLES = ("PHOTOSHARE_DATABASE_URL", "PHOTOSHARE_REDIS_URL")
+
+
+def backend_environment() -> dict[str, str]:
+    return {name: os.environ[name] for name in BACKEND_VARIABLES if os.environ.get(name)}
+
+
+def photoshare_app(data_dir: str) -> web.Application:
     from server.app import create_app
     from server.config import load
 
-    settings = load(overrides={"data_dir": data_dir, "host": HOST, "job_workers": 1, "log_level": "warning",
-                               "redis_url": redis_url, "web_ui": False},
-                    environ={}, config_file=None)
+    settings = load(overrides={"data_dir": data_dir, "host": HOST, "job_workers": 1, "log_level": "warning", "web_ui": False},
+                    environ=backend_environment(), config_file=None)
     return create_app(settings)
 
 
@@ -42,7 +51,7 @@ def main() -> None:
         from server.runtime import tune_for_serving
 
         tune_for_serving()  # as `photoshare serve` does
-        app = photoshare_app(sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else "")
+        app = photoshare_app(sys.argv[3])
     web.run_app(app, host=HOST, port=port, print=None, access_log=None)
 
 

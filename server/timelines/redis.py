@@ -27,7 +27,7 @@ import secrets
 import struct
 from typing import Sequence
 
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 
 from ..ids import TIME_SHIFT
 from ..redislink import RedisLink, RedisUnavailable
@@ -38,6 +38,10 @@ log = logging.getLogger(__name__)
 # A user who opens the app weekly keeps a warm timeline; anyone idle longer costs one database query on
 # return, and their memory is free meanwhile. Reads renew it; pushes do not (pushing is not using).
 TIMELINE_IDLE_TTL_MS = 7 * 24 * 3600 * 1000
+# Renewing on every read would make every feed read a write (an expiry change Redis must propagate to
+# replicas and the AOF). A read renews only once less than the idle TTL is left, and then to the idle TTL
+# plus this step: at most one renewal a day per timeline, and always at least the idle TTL after a read.
+TTL_RENEW_STEP_MS = 24 * 3600 * 1000
 # A rebuild is one database query; a reader that died in the middle leaves a marker that expires.
 REBUILD_MARKER_TTL_MS = 60_000
 # Listpack limit deployments should configure: the cap plus the head, rounded up to Redis's customary power of two.
@@ -109,6 +113,26 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """ % (2 * ZADD_ARGS_PER_CALL, 2 * ZADD_ARGS_PER_CALL - 1)
 
+# KEYS: timeline, generation. ARGV: renew-below ms, renew-to ms, limit, then for a page below a post the
+# score (millisecond) of that post. One command a read: a warm timeline's head, then the page's members
+# concatenated in one string (8 bytes each, newest first), which the caller splits without parsing a reply
+# per post. For a page below a post, the members in that post's own millisecond come first (the caller
+# keeps those below it), then strictly older ones. Nil when cold or built in an older generation.
+_READ = """
+local head = redis.call('ZRANGEBYSCORE', KEYS[1], -1, -1)[1]
+if not head then return false end
+if string.sub(head, 10) ~= (redis.call('GET', KEYS[2]) or '0') then return false end
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+local page
+if ARGV[4] then
+  page = table.concat(redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[4], ARGV[4]))
+    .. table.concat(redis.call('ZREVRANGEBYSCORE', KEYS[1], '(' .. ARGV[4], 0, 'LIMIT', 0, ARGV[3]))
+else
+  page = table.concat(redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', 0, 'LIMIT', 0, ARGV[3]))
+end
+return {head, page}
+"""
+
 
 def _member(post_id: int) -> bytes:
     return _ID.pack(post_id)
@@ -120,6 +144,11 @@ def _score(post_id: int) -> int:
 
 def _post_id(member: bytes) -> int:
     return _ID.unpack(member)[0]
+
+
+def _post_ids(members: bytes) -> list[int]:
+    """Concatenated 8-byte members, in order (struct caches the compiled format per length)."""
+    return list(struct.unpack(f">{len(members) >> 3}Q", members))
 
 
 def _pairs(post_ids: Sequence[int]) -> list:
@@ -137,6 +166,8 @@ class RedisTimelines:
         self._generation_key = link.key("tl", "gen")
         self._push = link.client.register_script(_PUSH)
         self._store = link.client.register_script(_STORE)
+        self._read = link.client.register_script(_READ)
+        self._renew_args = (TIMELINE_IDLE_TTL_MS, TIMELINE_IDLE_TTL_MS + TTL_RENEW_STEP_MS)
         link.on_recovery(self._new_generation)
 
     def _keys(self, user_id: int) -> list[str]:
@@ -158,34 +189,25 @@ class RedisTimelines:
 
     # -- reads ------------------------------------------------------------------------------------
     async def read(self, user_id: int, *, before: int | None, limit: int) -> TimelineSlice | None:
-        key, _, generation_key = self._keys(user_id)
-
-        async def fetch(client):
-            pipe = client.pipeline(transaction=False)
-            pipe.get(generation_key)
-            pipe.zrangebyscore(key, HEAD_SCORE, HEAD_SCORE)
-            if before is None:
-                pipe.zrevrangebyscore(key, "+inf", 0, start=0, num=limit)
-            else:
-                # Ids in before's own millisecond come first (only those below it), then strictly older ones.
-                pipe.zrevrangebyscore(key, _score(before), _score(before))
-                pipe.zrevrangebyscore(key, f"({_score(before)}", 0, start=0, num=limit)
-            pipe.pexpire(key, TIMELINE_IDLE_TTL_MS)
-            return await pipe.execute()
-
+        keys = (self.link.key("tl", user_id), self._generation_key)
+        args = (*self._renew_args, limit) if before is None else (*self._renew_args, limit, _score(before))
         try:
-            generation, head, *pages, _ = await self.link.run(fetch)
+            try:  # batched with other requests' reads (RedisLink.call)
+                reply = await self.link.call("EVALSHA", self._read.sha, 2, *keys, *args)
+            except NoScriptError:  # a restarted or flushed Redis: load the script and run it
+                reply = await self.link.run(lambda client: self._read(keys=keys, args=args))
         except RedisUnavailable:
             self._count("unavailable")
             return None
-        if not head or head[0][9:] != (generation or b"0"):
+        if not reply:  # nil, or false where the connection speaks RESP3
             self._count("cold")
             return None
-        ids = [_post_id(member) for page in pages for member in page]
+        head, page = reply
+        ids = _post_ids(page)
         if before is not None:
-            ids = [post_id for post_id in ids if post_id < before]
+            ids = [post_id for post_id in ids if post_id < before][:limit]
         self._count("redis")
-        return TimelineSlice(ids[:limit], _post_id(head[0][1:9]))
+        return TimelineSlice(ids, _post_id(head[1:9]))
 
     # -- rebuilds ---------------------------------------------------------------------------------
     async def begin_rebuild(self, user_id: int) -> int:
@@ -202,7 +224,7 @@ class RedisTimelines:
         if len(ids) > self.max_items:
             ids = ids[-self.max_items:]
             floor = ids[0]
-        args = [token, TIMELINE_IDLE_TTL_MS, _member(floor), *_pairs(ids)]
+        args = [token, TIMELINE_IDLE_TTL_MS + TTL_RENEW_STEP_MS, _member(floor), *_pairs(ids)]
         try:
             return bool(await self.link.run(lambda client: self._store(keys=self._keys(user_id), args=args)))
         except RedisUnavailable:

@@ -102,3 +102,29 @@ async def test_a_full_timeline_stays_a_compact_listpack(server, timelines, caplo
     await timelines.open()
     assert "zset-max-listpack-entries is 128" in caplog.text
     client.close()
+
+
+async def test_reads_renew_the_expiry_at_most_once_a_day_and_never_below_the_idle_ttl(server, timelines):
+    from server.timelines.redis import TTL_RENEW_STEP_MS
+
+    await warm(timelines, 1, [ids.next_id()])
+    client = server.client()
+    key = timelines.link.key("tl", 1)
+    assert client.pttl(key) > TIMELINE_IDLE_TTL_MS  # stored with the step on top
+    client.pexpire(key, TIMELINE_IDLE_TTL_MS + 1_000_000)
+    await timelines.read(1, before=None, limit=1)
+    assert TIMELINE_IDLE_TTL_MS < client.pttl(key) <= TIMELINE_IDLE_TTL_MS + 1_000_000  # not renewed: no write
+    client.pexpire(key, TIMELINE_IDLE_TTL_MS - 1_000)
+    await timelines.read(1, before=None, limit=1)
+    assert client.pttl(key) > TIMELINE_IDLE_TTL_MS + TTL_RENEW_STEP_MS - 60_000
+    client.close()
+
+
+async def test_reads_work_after_redis_forgot_its_scripts(server, timelines):
+    first, second = ids.next_id(), ids.next_id()
+    await warm(timelines, 1, [first, second])
+    client = server.client()
+    client.script_flush()
+    assert (await timelines.read(1, before=None, limit=10)).post_ids == [second, first]
+    assert (await timelines.read(1, before=second, limit=10)).post_ids == [first]
+    client.close()

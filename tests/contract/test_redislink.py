@@ -82,3 +82,40 @@ async def test_a_server_that_starts_while_redis_is_down_still_starts(server):
         assert not link.healthy
     finally:
         await link.close()
+
+
+async def test_calls_in_one_loop_turn_share_one_pipeline_and_keep_their_own_replies_and_errors(server):
+    import asyncio
+
+    from redis.exceptions import ResponseError
+
+    link = RedisLink(server.url, timeout_seconds=0.5)
+    try:
+        await link.run(lambda client: client.set(link.key("a"), "1"))
+        before = (await link.run(lambda client: client.info("stats")))["total_connections_received"]
+        calls = [link.call("GET", link.key("a")), link.call("INCR", link.key("n")), link.call("LPUSH", link.key("a"), "x"),
+                 link.call("GET", link.key("missing"))]
+        replies = await asyncio.gather(*calls, return_exceptions=True)
+        assert replies[0] == b"1" and replies[1] == 1 and replies[3] is None
+        assert isinstance(replies[2], ResponseError)  # WRONGTYPE, for that caller only
+        # One batch: the four commands went down one pooled connection, no new one was opened for them.
+        assert (await link.run(lambda client: client.info("stats")))["total_connections_received"] == before
+    finally:
+        await link.close()
+
+
+async def test_calls_fail_fast_while_redis_is_away_and_work_again_after(server):
+    clock = FrozenClock()
+    link = RedisLink(server.url, timeout_seconds=0.5, clock=clock)
+    try:
+        assert await link.call("PING") in (True, b"PONG")
+        server.stop()
+        for _ in range(2):  # the first finds it down; the second is refused at once by the open circuit
+            with pytest.raises(RedisUnavailable):
+                await link.call("GET", link.key("k"))
+        server.start()
+        clock.now += BACKOFF_FIRST_SECONDS + 0.01
+        assert await link.call("SET", link.key("k"), "v") in (True, b"OK")
+        assert link.healthy
+    finally:
+        await link.close()
