@@ -181,11 +181,13 @@ class Controller:
             if url != self.api.base_url:
                 self.api.use_server(url)
         try:
-            needed = await self.call(self.api.setup_required, quiet=True)
-        except Exception:  # a half-typed address httpx cannot use: the form stays as it is
+            needed = await self.api.setup_required()
+        except ApiError:  # offline, or refused: the form stays as it is (and is not redrawn)
+            return
+        except Exception:  # a half-typed address httpx cannot use
             log.info("could not ask %s whether it needs a setup code", self.api.base_url, exc_info=True)
             return
-        if needed is not None:
+        if needed != self.state.setup_code_needed:  # redraw only for news: the visitor may be typing
             self.state.setup_code_needed = needed
 
     async def sign_in(self, server_url: str, username: str, password: str, *, register: bool,

@@ -21,6 +21,7 @@ TOAST_MILLISECONDS = 4000
 FIRST_FRAME_POSTS = 3
 # Long enough for the first frame to be drawn, short enough to be in place before anyone types an emoji.
 FALLBACK_FONTS_AFTER_SECONDS = 1.5
+SIGNED_IN_POLL_SECONDS = 0.25  # on the sign-in screen, how often to look whether the fonts are due yet
 
 
 @ft.component
@@ -60,7 +61,7 @@ def App(core: ClientCore, initial: AppState):
     page.on_route_change = lambda e: setattr(state, "route", e.route)
 
     async def started():
-        page.run_task(_fallback_fonts_soon, page)
+        page.run_task(_fallback_fonts_soon, page, state)
         background = page.run_task(controller.background)
         # Flet leaves a page's tasks running after its session ends: stop listening with the page (and
         # still run whatever the page's opener asked for then, such as ending a browser's own session).
@@ -87,9 +88,15 @@ def App(core: ClientCore, initial: AppState):
     return ControllerContext(controller, lambda: ft.SafeArea(expand=True, content=ft.Column([Shell(state)], expand=True)))
 
 
-async def _fallback_fonts_soon(page: ft.Page) -> None:
-    """CJK and emoji fonts, once the first frame is on screen (at once if that frame needed them)."""
+async def _fallback_fonts_soon(page: ft.Page, state: AppState) -> None:
+    """CJK and emoji fonts, once the first frame is on screen (at once if that frame needed them).
+
+    The sign-in screen draws nothing that needs them (usernames, addresses and codes are ASCII, a password
+    is dots), and the browser parses 15 MB of fonts on the thread that draws, so the screen would stall
+    under someone's typing: there they come once an account is signed in."""
     await asyncio.sleep(FALLBACK_FONTS_AFTER_SECONDS)
+    while not state.signed_in:
+        await asyncio.sleep(SIGNED_IN_POLL_SECONDS)
     theme.add_fallback_fonts(page)
 
 
