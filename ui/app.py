@@ -16,7 +16,6 @@ import logging
 import os
 import secrets
 import shutil
-import tempfile
 import threading
 from concurrent.futures import Future
 
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 ASSETS_DIR = assets_dir()  # beside the sources, or unpacked from the one-file binary
 DEBUG_ENV = "PHOTOSHARE_UI_DEBUG"
 APP_NAME = "PhotoShare"
-APP_DESCRIPTION = "Photos for your family and friends, on your own server."
+APP_DESCRIPTION = "Photo sharing for your family and friends, on your own server"  # as in assets/manifest.json
 FONT_MANIFEST_PATH = "/assets/FontManifest.json"
 UNUSED_FONT_PACKAGES = ("packages/flutter_math_fork/",)
 # On shutdown, open browser connections get this long to close before the process exits anyway.
@@ -103,10 +102,15 @@ def _browser_page_main(sessions: BrowserSessions):
 
 class Preparation:
     """The UI's imports and the client core, made on a thread once asked for (``start``); pages wait
-    for it (``core``). A thread, so the event loop keeps serving the front end's files meanwhile."""
+    for it (``core``). A thread, so the event loop keeps serving the front end's files meanwhile.
 
-    def __init__(self, server_url: str | None) -> None:
+    In a browser, Flet's web app itself (``web_app``: Flet, FastAPI and Starlette imported, about 0.4 s)
+    is made first on the same thread, while ``ui.web_front`` serves the engine's files."""
+
+    def __init__(self, server_url: str | None, make_web_app=None) -> None:
         self.server_url = server_url
+        self._make_web_app = make_web_app
+        self._web_app: Future = Future()
         self._done: Future = Future()
         self._started = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -121,7 +125,23 @@ class Preparation:
         self.start()
         return await asyncio.wrap_future(self._done)
 
+    async def web_app(self):
+        self.start()
+        return await asyncio.wrap_future(self._web_app)
+
+    @property
+    def web_app_ready(self):
+        """Flet's web app once made, else None."""
+        return self._web_app.result() if self._web_app.done() and not self._web_app.exception() else None
+
     def _work(self) -> None:
+        if self._make_web_app is not None:
+            try:
+                self._web_app.set_result(self._make_web_app())
+            except BaseException as error:
+                self._web_app.set_exception(error)
+                self._done.set_exception(error)
+                return
         try:
             from . import shell  # noqa: F401 — the import itself is the work (views, components, Flet controls)
             from .core import ClientCore
@@ -171,25 +191,43 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     ``per_browser``: every browser session signs in on its own (``BrowserSessions``); otherwise the app is
     one person's client, sharing this machine's sign-in, queue and watched folders with the desktop app.
     ``server_fixed``: served by ``photoshare serve`` beside its API, so the sign-in screen asks for no address.
+
+    The port answers before Flet is imported: ``ui.web_front`` serves the engine's files while a thread
+    makes Flet's app and then the UI (``Preparation``); the websocket and anything else wait for them.
     """
     _logging()
-    prepared = Preparation(server_url)
-    sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
-    import uvicorn
-    from flet_web.fastapi import app as flet_web_app
-
     from app.media_server import PATH_PREFIX
 
-    # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
-    page_main = _browser_page_main(sessions) if sessions is not None else _page_main(prepared, loopback_media=False)
-    # app_name: the page's <title> (and the name a phone gives it on its home screen) from the first byte.
-    flet_asgi = flet_web_app(page_main, assets_dir=str(ASSETS_DIR), no_cdn=True, app_name=APP_NAME,
-                             app_short_name=APP_NAME, app_description=APP_DESCRIPTION)
+    from .web_front import EarlyFront
 
+    def make_flet_app():
+        from flet_web.fastapi import app as flet_web_app
+
+        # no_cdn: the client must work on a LAN with no internet (CanvasKit and fonts come from this process).
+        # app_name: the page's <title> (and the name a phone gives it on its home screen) from the first byte.
+        page_main = _browser_page_main(sessions) if sessions is not None else _page_main(prepared, loopback_media=False)
+        return flet_web_app(page_main, assets_dir=str(ASSETS_DIR), no_cdn=True, app_name=APP_NAME,
+                            app_short_name=APP_NAME, app_description=APP_DESCRIPTION)
+
+    prepared = Preparation(server_url, make_flet_app)
+    sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
+    early = EarlyFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION) if EarlyFront.usable() else None
     fonts = _font_manifest()
+    flet_started: list = []  # Flet's app manager, once started (what Flet's own lifespan would do)
+
+    async def flet_app():
+        app = prepared.web_app_ready or await prepared.web_app()
+        if not flet_started:
+            from flet_web.fastapi import app_manager
+
+            flet_started.append(app_manager)
+            await app_manager.start()
+        return app
 
     async def asgi(scope, receive, send):
-        path = scope["path"] if scope["type"] == "http" else ""
+        if scope["type"] == "lifespan":
+            return await _lifespan(receive, send, flet_started)
+        path = scope["path"]
         if path.startswith(PATH_PREFIX):
             if sessions is not None:
                 return await sessions.media(scope, receive, send)
@@ -199,11 +237,29 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]})
             return await send({"type": "http.response.body", "body": fonts})
-        return await flet_asgi(scope, receive, send)
+        if not flet_started and early is not None and await early.serve(scope, send):
+            return None
+        return await (await flet_app())(scope, receive, send)
+
+    import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(asgi, host=host, port=port, ws="websockets-sansio", log_level="warning",
-                                           timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS))
+                                           lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS))
     asyncio.run(_serve(server, prepared))
+
+
+async def _lifespan(receive, send, flet_started: list) -> None:
+    """Flet's own lifespan starts its app manager at startup: here that happens when Flet's app is first
+    used (``run_web``), so that startup does not wait for Flet's import; shutdown stops it."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            for app_manager in flet_started:
+                await app_manager.shutdown()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _font_manifest() -> bytes:
@@ -212,19 +268,16 @@ def _font_manifest() -> bytes:
     The Flutter engine fetches and parses every font in this manifest before the app's first frame. Flet's
     web build lists twelve KaTeX families (maths in Markdown, which PhotoShare does not use); left out,
     the first frame comes about 0.3 s sooner on two busy cores. The rest of the manifest is Flet's own,
-    read from the installed package and given Flet's no-CDN Roboto entry, so it follows Flet's version.
+    read from the installed package (without importing Flet) and given Flet's no-CDN Roboto entry
+    (``flet_web.patch_font_manifest_json``), so it follows Flet's version.
     """
-    from flet_web import get_package_web_dir, patch_font_manifest_json
+    from .web_front import flet_web_dir
 
-    with open(os.path.join(get_package_web_dir(), *FONT_MANIFEST_PATH.strip("/").split("/")), encoding="utf-8") as f:
-        families = [family for family in json.load(f) if not family["family"].startswith(UNUSED_FONT_PACKAGES)]
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "FontManifest.json")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(families, f)
-        patch_font_manifest_json(manifest_path=path)
-        with open(path, "rb") as f:
-            return f.read()
+    path = flet_web_dir().joinpath(*FONT_MANIFEST_PATH.strip("/").split("/"))
+    families = [family for family in json.loads(path.read_text(encoding="utf-8"))
+                if not family["family"].startswith(UNUSED_FONT_PACKAGES)]
+    families.append({"family": "Roboto", "fonts": [{"asset": "fonts/roboto.woff2"}]})
+    return json.dumps(families, indent=2).encode()
 
 
 async def _serve(server, prepared: Preparation) -> None:
