@@ -55,7 +55,9 @@ async def test_after_an_outage_every_timeline_is_rebuilt_once(server, timelines)
     first, second = ids.next_id(), ids.next_id()
     await warm(timelines, 1, [first])
     blocked = server.client()
-    blocked.client_pause(1_000, all=True)  # Redis keeps its data but does not answer for a second
+    # Redis keeps its data but does not answer: longer than the timeout and its one retry together (2 × 0.5 s),
+    # with room to spare on a loaded machine, so the push is surely lost.
+    blocked.client_pause(3_000, all=True)
     try:
         assert await timelines.push([1], [second]) == 0  # timed out: lost
     finally:
