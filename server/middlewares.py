@@ -63,7 +63,9 @@ async def edge(request: web.Request, handler):
     status = 500
     try:
         refuse_nul([request.path, *request.query.values()], "The URL")
-        await _authenticate(request)
+        unchecked = _authenticate(request)
+        if unchecked is not None:
+            await _authenticate_checked(request, unchecked)
         if request.method in WRITE_METHODS:
             await _limit_writes(request)
         response = await handler(request)
@@ -92,21 +94,35 @@ async def edge(request: web.Request, handler):
             ctx.metrics.observe_request(request.method, _route_name(request), status, time.perf_counter() - started)
 
 
-async def _authenticate(request: web.Request) -> None:
-    """Resolve a bearer token if one is sent; handlers that need a user call ``require_user``."""
+def _authenticate(request: web.Request) -> str | None:
+    """Resolve a bearer token if one is sent; handlers that need a user call ``require_user``.
+
+    Answers at once for a token checked recently (most requests); returns the token when it must be
+    checked against the database first (``_authenticate_checked``).
+    """
     header = request.headers.get("Authorization", "")
     request[USER_KEY] = None
-    if header:
-        # A bad token is refused only where a user is needed (``require_user``): signing in or
-        # registering with a stale token still left in a client must work.
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            request[AUTH_PROBLEM_KEY] = "The Authorization header must be 'Bearer <token>'."
-        else:
-            user_id = await request.app[CONTEXT].accounts.user_for_token(token.strip())
-            if user_id is None:
-                request[AUTH_PROBLEM_KEY] = "The token is not valid (signed out or the account is gone). Sign in again."
-            request[USER_KEY] = user_id
+    if not header:
+        return None
+    # A bad token is refused only where a user is needed (``require_user``): signing in or
+    # registering with a stale token still left in a client must work.
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        request[AUTH_PROBLEM_KEY] = "The Authorization header must be 'Bearer <token>'."
+        return None
+    user_id = request.app[CONTEXT].accounts.recent_user_for_token(token)
+    if user_id is None:
+        return token
+    request[USER_KEY] = user_id
+    return None
+
+
+async def _authenticate_checked(request: web.Request, token: str) -> None:
+    user_id = await request.app[CONTEXT].accounts.user_for_token(token)
+    if user_id is None:
+        request[AUTH_PROBLEM_KEY] = "The token is not valid (signed out or the account is gone). Sign in again."
+    request[USER_KEY] = user_id
 
 
 async def _limit_writes(request: web.Request) -> None:

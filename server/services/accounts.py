@@ -183,10 +183,17 @@ class Accounts:
         clients never wait for the database; one not re-checked within TOKEN_CACHE_SECONDS is checked again
         before it is honoured, which bounds how long a sign-out in another process goes unnoticed.
         """
+        user_id = self.recent_user_for_token(token)
+        if user_id is not None:
+            return user_id
+        return await self._check_token(auth.token_hash(token))
+
+    def recent_user_for_token(self, token: str) -> int | None:
+        """``user_for_token`` without waiting, for a token checked recently; None when it must be checked now."""
         digest = auth.token_hash(token)
         cached = self._tokens.get(digest)
         if cached is None:
-            return await self._check_token(digest)
+            return None
         user_id, checked_at = cached
         if time.monotonic() - checked_at > TOKEN_REFRESH_SECONDS and digest not in self._rechecking:
             self._rechecking.add(digest)

@@ -267,10 +267,12 @@ class PostHydrator:
         entry = self.pages.get(key)
         if entry is not None:
             built_at, flags, page = entry
-            changed = self._post_changed
-            if (self._users_changed <= built_at and flags is self.flags.get(viewer_id)
-                    and all(changed.get(post_id, -1) <= built_at for post_id in post_ids)):
-                return page
+            if flags is self.flags.get(viewer_id):
+                if self._forgets == built_at:  # nothing at all was forgotten since it was built
+                    return page
+                changed = self._post_changed
+                if self._users_changed <= built_at and all(changed.get(post_id, -1) <= built_at for post_id in post_ids):
+                    return page
         built_at = self._forgets
         page = orjson.Fragment(orjson.dumps(await self.hydrate_json(post_ids, viewer_id)))
         flags = self.flags.get(viewer_id)

@@ -15,16 +15,14 @@ the Redis implementation is a straight translation.
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Protocol, Sequence
+from typing import NamedTuple, Protocol, Sequence
 
 # A page is 20 posts, so 600 ids are 30 pages: more than anyone scrolls in a session, while a full
 # timeline stays at 4.8 KB of ids. Readers who go further are served from the database.
 TIMELINE_MAX_ITEMS = 600
 
 
-@dataclasses.dataclass(frozen=True)
-class TimelineSlice:
+class TimelineSlice(NamedTuple):  # a tuple: made on every feed read, and a tuple is the cheapest to make
     post_ids: list[int]  # newest first, each below the ``before`` asked for
     floor: int  # every feed post with an id >= floor is in the timeline; 0: the whole feed is
 
