@@ -27,6 +27,11 @@ def json_response(data: Any, status: int = 200, headers: dict | None = None) -> 
     )
 
 
+def json_body_response(body: bytes) -> web.Response:
+    """A 200 answer whose JSON body is already serialized."""
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
+
+
 def no_content() -> web.Response:
     return web.Response(status=204)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import decode_cursor, encode_cursor, json_response, page_limit
+from ..http import decode_cursor, encode_cursor, json_body_response, json_response, page_limit
 from ..middlewares import require_user
 from ..routing import doc
 
@@ -25,7 +25,10 @@ def _before(request: web.Request) -> int | None:
 async def home(request: web.Request) -> web.Response:
     viewer_id = require_user(request)
     before, limit = _before(request), page_limit(request)
-    posts, next_before = await request.app[CONTEXT].feed.home(viewer_id, before, limit, serialized=True)
+    feed = request.app[CONTEXT].feed
+    if before is None:  # the page reloaded most, kept as a whole body
+        return json_body_response(await feed.top_page_body(viewer_id, limit))
+    posts, next_before = await feed.home(viewer_id, before, limit, serialized=True)
     return json_response({"posts": posts, "next_cursor": encode_cursor(next_before) if next_before else None})
 
 

@@ -17,6 +17,7 @@ import time
 from ..caches import LRUCache
 from ..context import Context
 from ..errors import Forbidden
+from ..http import encode_cursor
 from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..stores.base import Conn
@@ -66,18 +67,25 @@ class Feed:
     async def home(self, viewer_id: int, before: int | None, limit: int, *, serialized: bool = False) -> tuple[list, int | None]:
         """A page of the home feed and the id to continue below (None at the end).
 
-        ``serialized`` returns the posts as ready JSON (the HTTP hot path: fragments, or for the first page one
-        fragment holding the whole array) instead of dicts.
+        ``serialized`` returns the posts as ready JSON fragments (the HTTP path) instead of dicts.
         """
         ids = await self.home_ids(viewer_id, before, limit)
         hydrator = self.ctx.hydrator
-        if not serialized:
-            posts = await hydrator.hydrate(ids, viewer_id)
-        elif before is None:  # the top of the feed, reloaded most: whole pages are cached
-            posts = await hydrator.page_json(ids, viewer_id)
-        else:
+        if serialized:
             posts = await hydrator.hydrate_json(ids, viewer_id)
+        else:
+            posts = await hydrator.hydrate(ids, viewer_id)
         return posts, (ids[-1] if len(ids) == limit else None)
+
+    async def top_page_body(self, viewer_id: int, limit: int) -> bytes:
+        """The top of the home feed as a ready response body, ``{"posts":[…],"next_cursor":…}``.
+
+        The page reloaded most: the body is kept whole and reused while nothing on it changed (see
+        ``PostHydrator.page_body``), so a warm reload copies no JSON at all.
+        """
+        ids = await self.home_ids(viewer_id, None, limit)
+        next_cursor = encode_cursor(ids[-1]) if len(ids) == limit else None
+        return await self.ctx.hydrator.page_body(ids, viewer_id, next_cursor)
 
     async def home_ids(self, viewer_id: int, before: int | None, limit: int) -> list[int]:
         """The page's post ids. The list returned may be shared with a cache: callers do not change it."""

@@ -32,7 +32,7 @@ VIEWER_FLAG_ITEMS = 20_000
 MAX_FLAGS_PER_VIEWER = 2_000
 # Whole first pages of home feeds, serialized, for the viewers reading right now (~15 KB for 20 posts, so at
 # most ~150 MB, reached only with that many viewers active at once). A page is reused only while none of its
-# posts, no author and not the viewer's flags changed since it was built (see ``page_json``).
+# posts, no author and not the viewer's flags changed since it was built (see ``page_body``).
 PAGE_CACHE_ITEMS = 10_000
 # Posts changed since the pages were built are remembered up to this many; beyond, every page is dropped.
 CHANGED_POSTS_MAX = 200_000
@@ -255,30 +255,30 @@ class PostHydrator:
             out.append(fragment(memo[1] + _FLAGS[(post_id in liked) * 2 + (post_id in saved)]))
         return out
 
-    async def page_json(self, post_ids: list[int], viewer_id: int) -> orjson.Fragment:
-        """``hydrate_json`` of a whole feed page as one JSON array, reused while it is still right.
+    async def page_body(self, post_ids: list[int], viewer_id: int, next_cursor: str | None) -> bytes:
+        """A whole feed page as the response body ``{"posts":[…],"next_cursor":…}``, reused while it is still right.
 
         The page a viewer reloads most is the top of their feed; when its ids are the same as last time, nothing
         on it changed (no forget of its posts or of any author since it was built) and the viewer's flags are
         the same object (a like or save replaces them), the bytes built last time are exactly what a rebuild
         would produce.
         """
-        key = (viewer_id, tuple(post_ids))
+        key = (viewer_id, next_cursor, tuple(post_ids))
         entry = self.pages.get(key)
         if entry is not None:
-            built_at, flags, page = entry
+            built_at, flags, body = entry
             if flags is self.flags.get(viewer_id):
                 if self._forgets == built_at:  # nothing at all was forgotten since it was built
-                    return page
+                    return body
                 changed = self._post_changed
                 if self._users_changed <= built_at and all(changed.get(post_id, -1) <= built_at for post_id in post_ids):
-                    return page
+                    return body
         built_at = self._forgets
-        page = orjson.Fragment(orjson.dumps(await self.hydrate_json(post_ids, viewer_id)))
+        body = orjson.dumps({"posts": await self.hydrate_json(post_ids, viewer_id), "next_cursor": next_cursor})
         flags = self.flags.get(viewer_id)
         if self._forgets == built_at and flags is not None:  # nothing changed while it was being read
-            self.pages.set(key, (built_at, flags, page))
-        return page
+            self.pages.set(key, (built_at, flags, body))
+        return body
 
     def _head_json(self, body: dict, author: dict) -> bytes:
         """``{…post fields…,"username":…,"user":{…}`` (the flags and the closing brace follow per viewer)."""
