@@ -56,3 +56,61 @@ async def test_a_followees_new_post_shows_a_pill_without_moving_the_list(browser
         await pill.click()
         await ui.see("Fresh from the hills")
         await ui.host.get_by_role("button", name="1 new post").wait_for(state="detached", timeout=10_000)
+
+
+# Enough older posts (a card is about 500 px tall in the 960 px window) that scrolling puts the top one far out
+# of sight: Flutter then drops it from the semantics tree as well as from the screen.
+OLDER_POSTS = 6
+SCROLL_PIXELS = 1800
+
+
+async def box_when(locator, settled, timeout_ms: int = 10_000) -> dict | None:
+    """The locator's bounding box (None while it is not in the semantics tree) once ``settled(box)`` holds
+    (a scroll animates), or the last one seen."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        box = await locator.bounding_box() if await locator.count() else None
+        if settled(box) or time.monotonic() > deadline:
+            return box
+        await asyncio.sleep(0.1)
+
+
+async def test_tapping_the_pill_far_down_the_feed_scrolls_to_the_new_post(browser_page, web_app, ui_server, tmp_path):
+    ui = browser_page
+    async with ApiClient(ui_server.url) as alice, ApiClient(ui_server.url) as bob:
+        await alice.register("alice", PASSWORD)
+        await bob.register("bob", PASSWORD)
+        await alice.follow("bob")
+        for n in range(1, OLDER_POSTS + 1):
+            await post_and_wait_until_ready(bob, write_photo(tmp_path / f"old{n}.jpg", seed=50 + n), f"Older walk {n}")
+
+        await ui.open(web_app.url)
+        await ui.fill("Username", "alice")
+        await ui.fill("Password", PASSWORD)
+        await ui.click("Sign in", exact=True)
+        newest = f"Older walk {OLDER_POSTS}"
+        top = await ui.see(newest)
+        await ui.page.wait_for_timeout(1500)  # the live stream opens just after sign-in
+        # Where the top post's caption sits with the list scrolled to its very top.
+        at_top = await top.bounding_box()
+
+        viewport = ui.page.viewport_size
+        await ui.page.mouse.move(viewport["width"] / 2, viewport["height"] / 2)
+        await ui.page.mouse.wheel(0, SCROLL_PIXELS)
+        gone = await box_when(top, lambda box: box is None or box["y"] + box["height"] < 0)
+        assert gone is None or gone["y"] + gone["height"] < 0, f"the feed did not scroll: {newest!r} still at {gone}"
+
+        await post_and_wait_until_ready(bob, write_photo(tmp_path / "new.jpg", seed=60), "Fresh from the hills")
+        pill = await ui.button("1 new post")
+        await pill.click()
+
+        # Like Instagram: the new post is loaded at the top and the list scrolls up to it (animated).
+        fresh = ui.host.get_by_text("Fresh from the hills").or_(ui.host.get_by_label("Fresh from the hills")).first
+        box = await box_when(fresh, lambda b: b is not None and abs(b["y"] - at_top["y"]) < 2)
+        await ui.page.screenshot(path=str(tmp_path / "after-pill.png"))  # to look at when it fails
+        assert box is not None, "the new post is not on screen after tapping the pill"
+        assert abs(box["y"] - at_top["y"]) < 2, f"the new post is not at the top: caption at {box}, the top is {at_top}"
+        assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"]
+        previous_top = await box_when(top, lambda b: b is not None and b["y"] > box["y"] + box["height"])
+        assert previous_top is not None and previous_top["y"] > box["y"], "the older posts should follow the new one"
+        await ui.host.get_by_role("button", name="1 new post").wait_for(state="detached", timeout=10_000)

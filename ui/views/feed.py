@@ -13,11 +13,13 @@ from ..theme import CONTENT_MAX_WIDTH
 PREFETCH_PIXELS = 1200
 # The "new posts" pill floats this far below the top of the list.
 PILL_TOP = 8
+# Tapping the pill scrolls the list back to the top this fast (milliseconds).
+NEW_POSTS_SCROLL_MS = 300
 
 
 @ft.component
-def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None):
-    """A scrolling list of post cards that asks for more near its end."""
+def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None, list_ref=None):
+    """A scrolling list of post cards that asks for more near its end; ``list_ref`` gets the ListView."""
 
     async def scrolled(e: ft.OnScrollEvent):
         if posts.can_load_more and e.max_scroll_extent - e.pixels < PREFETCH_PIXELS:
@@ -33,7 +35,7 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
     elif posts.next_cursor or posts.held_back:
         controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
     return ft.ListView(controls=controls, expand=True, spacing=16, on_scroll=scrolled, scroll_interval=200,
-                       key=f"list-{posts.key}", padding=ft.Padding.only(bottom=24))
+                       key=f"list-{posts.key}", padding=ft.Padding.only(bottom=24), ref=list_ref)
 
 
 @ft.component
@@ -50,19 +52,31 @@ def Feed(feed: PostList):
             await controller.load_feed()
 
     ft.on_mounted(ensure_loaded)
+    # The ListView on screen. Flet builds a new ListView object on every render, but its reconciler hands it
+    # the on-screen control's id, so the latest one built is the one to call. ``use_ref`` keeps one holder
+    # for the component's lifetime (an ``ft.Ref`` made per render, and weak, would go stale).
+    list_ref = ft.use_ref(None)
+
+    async def show_new_posts():
+        """As Instagram does: the new posts go on top and the list scrolls up to them (from wherever it was)."""
+        await controller.show_new_posts()
+        if list_ref.current is not None:
+            await list_ref.current.scroll_to(offset=0, duration=NEW_POSTS_SCROLL_MS)
+
     pill = []
     if feed.new_posts:
         count = len(feed.new_posts)
         # Floats over the list: the post being read stays exactly where it is until the pill is tapped.
         pill = [ft.Row(top=PILL_TOP, left=0, right=0, alignment=ft.MainAxisAlignment.CENTER, controls=[
             ft.FilledButton(f"{count} new post{'s' if count > 1 else ''}", key="new-posts", icon=ft.Icons.ARROW_UPWARD,
-                            on_click=act(controller.show_new_posts))])]
+                            on_click=act(show_new_posts))])]
     return ft.Container(
         alignment=ft.Alignment.TOP_CENTER,
         expand=True,
         content=ft.Stack(width=CONTENT_MAX_WIDTH, expand=True, controls=[
             PostColumn(feed, lambda: controller.load_feed(more=True),
-                       "Your feed is empty. Follow people or share your first photo.", key="feed-list"),
+                       "Your feed is empty. Follow people or share your first photo.", list_ref=list_ref,
+                       key="feed-list"),
             *pill,
         ]),
     )
