@@ -21,6 +21,7 @@ import pytest
 from server import __version__
 from tests.e2e.servers import ROOT
 from tests.services import require
+from tests.xvfb import virtual_screen
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,6 @@ BUILD_INFO = ROOT / "dist" / "photoshare.build.txt"
 SOURCES = ["server", "app", "ui", "assets", "packaging", "photoshare.spec", "pyproject.toml"]
 BUILD_TIMEOUT_SECONDS = 1800  # a clean build on two busy cores takes a few minutes
 SCENARIO_TIMEOUT_SECONDS = 420
-DISPLAY = ":94"  # tests/ui uses :93
 TIMING_RUNS = 5
 
 
@@ -146,15 +146,9 @@ def test_web_serves_the_client_offline(binary, netless, work):
 
 @pytest.fixture
 def xvfb():
-    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (apt-get install xvfb)")
     require(shutil.which("xdotool") is not None, "xdotool is not installed (apt-get install xdotool)")
-    process = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1100x900x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1)
-    require(process.poll() is None, f"Xvfb could not start on {DISPLAY}")
-    yield DISPLAY
-    process.terminate()
-    process.wait(10)
+    with virtual_screen(1100, 900) as display:
+        yield display
 
 
 def test_app_opens_its_window_offline(binary, netless, work, xvfb):

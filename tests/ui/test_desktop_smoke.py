@@ -16,9 +16,9 @@ from app.api_client import ApiClient
 from tests.client.photos import write_photo
 from tests.e2e.servers import ROOT
 from tests.ui.harness import SCREENSHOTS, require
+from tests.xvfb import virtual_screen
 
 PASSWORD = "correct horse battery"
-DISPLAY = ":93"
 SCREEN = (1100, 900)
 # A cold Flutter desktop start on two busy cores takes a while; every wait below is bounded.
 WINDOW_TIMEOUT_SECONDS = 90
@@ -33,16 +33,9 @@ PHOTO_COLOURS = 3000
 
 @pytest.fixture
 def xvfb():
-    require(shutil.which("Xvfb") is not None, "Xvfb is not installed (apt-get install xvfb)")
     require(shutil.which("xdotool") is not None, "xdotool is not installed (apt-get install xdotool)")
-    process = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1)
-    if process.poll() is not None:
-        require(False, "Xvfb could not start")
-    yield DISPLAY
-    process.terminate()
-    process.wait(10)
+    with virtual_screen(*SCREEN) as display:
+        yield display
 
 
 def xdotool(display: str, *args: str) -> str:
