@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import shutil
+import signal
 import threading
 from concurrent.futures import Future
 
@@ -153,8 +154,31 @@ class Preparation:
             self._done.set_exception(error)
 
 
+def _close_window_on_termination(page) -> None:
+    """End the desktop app on SIGTERM or Ctrl-C as a click on the window's close button would.
+
+    Flet's desktop mode only notes such a request and goes on waiting for its window process, so a service
+    manager or a session logout could not stop the app. Flet's own handler still runs (it notes the request
+    and restores the default, so a second signal ends the process at once); then the window is destroyed,
+    which ends the app.
+    """
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum, frame) -> None:
+        previous = flet_handlers.get(signum)
+        if callable(previous):
+            previous(signum, frame)
+        loop.call_soon_threadsafe(lambda: loop.create_task(page.window.destroy()))
+
+    flet_handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for sig in flet_handlers:
+        signal.signal(sig, on_signal)
+
+
 def _page_main(prepared: Preparation, *, loopback_media: bool):
     async def main(page) -> None:
+        if loopback_media and threading.current_thread() is threading.main_thread():  # the desktop window
+            _close_window_on_termination(page)
         core = await prepared.core()
         if loopback_media:  # the desktop window fetches photos from this process over loopback
             await core.media.serve_loopback()

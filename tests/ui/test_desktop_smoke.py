@@ -24,6 +24,7 @@ SCREEN = (1100, 900)
 WINDOW_TIMEOUT_SECONDS = 90
 FEED_TIMEOUT_SECONDS = 45
 SIGN_IN_ATTEMPTS = 3
+TERMINATE_TIMEOUT_SECONDS = 15
 # Where the sign-in form puts its fields (ui/views/sign_in.py: a centred column, 24 px from the top).
 USERNAME_FIELD_Y = 215
 PASSWORD_FIELD_Y = 279
@@ -128,6 +129,12 @@ def test_window_opens_signs_in_and_paints_the_feed(xvfb, ui_server, tmp_path):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         painted.save(SCREENSHOTS / "desktop-feed.png")
         assert distinct_colours(painted) > blank
+        app.terminate()  # as a service manager or a logout stops it: the app must end, window and all
+        try:
+            app.wait(TERMINATE_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the app was still running {TERMINATE_TIMEOUT_SECONDS} s after SIGTERM") from None
+        assert wait_for(lambda: not xdotool(xvfb, "search", "--name", "PhotoShare"), 10, "the window to close")
     finally:
         app.terminate()
         try:
