@@ -21,6 +21,7 @@ Subscriber = Callable[[dict], None]
 
 CACHE_CHANNEL = "cache"  # {"post": id} or {"user": id}: drop it from in-process caches
 NOTIFY_CHANNEL = "notify"  # {"user": id}: this user's notifications changed
+CELEBRITY_CHANNEL = "celebrity"  # {"author": id, "post": id or absent}: a celebrity's recent posts changed
 
 
 class Broker(Protocol):

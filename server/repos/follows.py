@@ -8,6 +8,8 @@ from ..stores.base import Conn, placeholders
 from .users import USER_COLUMNS
 
 # Newest first, keyset on (created_at, user id): stable when people follow between page loads.
+# Users per IN list when asking which of them follow someone; well under every store's parameter limit.
+IN_LIST_CHUNK = 500
 _AFTER = "(f.created_at < ? OR (f.created_at = ? AND {column} < ?))"
 
 
@@ -98,6 +100,18 @@ def followees_with_counts(conn: Conn, user_id: int) -> list[tuple[int, int]]:
         (user_id,),
     )
     return [(row[0], row[1]) for row in rows]
+
+
+def followers_among(conn: Conn, followee_id: int, user_ids: list[int]) -> list[int]:
+    """Which of these users follow ``followee_id`` (a seek each on the followee index)."""
+    found: list[int] = []
+    for start in range(0, len(user_ids), IN_LIST_CHUNK):
+        chunk = user_ids[start:start + IN_LIST_CHUNK]
+        rows = conn.fetch_all(
+            f"SELECT follower_id FROM follows WHERE followee_id = ? AND follower_id IN ({placeholders(len(chunk))})",
+            [followee_id, *chunk])
+        found += [row[0] for row in rows]
+    return found
 
 
 def follower_ids_after(conn: Conn, followee_id: int, after: int, limit: int) -> list[int]:

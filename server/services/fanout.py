@@ -9,10 +9,13 @@ which a timeline already holds.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from bisect import bisect_left
 from typing import Sequence
 
+from ..broker import CELEBRITY_CHANNEL
 from ..caches import LRUCache
 from ..context import Context
 from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_FANOUT
@@ -21,6 +24,8 @@ from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..stores.base import Conn
 from ..timelines.base import TimelineSlice
+
+log = logging.getLogger(__name__)
 
 # Followers read and pushed per step: a 10,000-follower fan-out is ten short index reads, and the
 # event loop serves requests between them.
@@ -65,6 +70,9 @@ class Fanout:
         self._recent = LRUCache(CELEBRITY_CACHE_AUTHORS, ttl=CELEBRITY_CACHE_SECONDS)
         self._viewer_celebrities = LRUCache(VIEWER_CELEBRITIES_ITEMS, ttl=VIEWER_CELEBRITIES_SECONDS)
         self._unfollowed: dict[int, dict[int, float]] = {}  # author -> follower -> guard expiry
+        self._background: set[asyncio.Task] = set()
+        ctx.broker.subscribe(CELEBRITY_CHANNEL, self._celebrity_changed)
+        ctx.broker.on_reconnect(self._recent.clear)  # messages may have been missed: reload every list
 
     def job_handlers(self) -> dict:
         return {"fanout_publish": self._publish, "fanout_retract": self._retract}
@@ -135,6 +143,28 @@ class Fanout:
         trusted_until = min(recent.loaded_at for recent in recents) + CELEBRITY_CACHE_SECONDS if recents else float("inf")
         return [recent.below(before, limit) for recent in recents], trusted_until
 
+    def _celebrity_changed(self, message: dict) -> None:
+        """A celebrity posted or deleted a post (in this process or another): drop the cached list; for a new
+        post, tell the open streams here of users who follow them."""
+        author_id = message.get("author")
+        if author_id is None:
+            return
+        self._recent.discard(author_id)
+        listening = self.ctx.live.listening_users()
+        if message.get("post") is not None and listening:
+            task = asyncio.get_running_loop().create_task(self._tell_listening_followers(author_id, message["post"], listening))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _tell_listening_followers(self, author_id: int, post_id: int, user_ids: list[int]) -> None:
+        # A celebrity has too many followers to name in a message; each process asks which of its listeners follow.
+        try:
+            followers = await self.ctx.db.read(lambda conn: follows_repo.followers_among(conn, author_id, user_ids))
+        except Exception:  # a hint only: the client still looks every few minutes
+            log.exception("could not tell listening followers of %s about post %s", author_id, post_id)
+            return
+        self.ctx.live.feed_changed_here(followers, post_id)
+
     # -- jobs ------------------------------------------------------------------------------------
     async def _publish(self, payload: dict) -> None:
         post_id, author_id = int(payload["post_id"]), int(payload["author_id"])
@@ -152,7 +182,10 @@ class Fanout:
         live = self.ctx.live
         live.feed_changed_for([author_id], post_id)  # the author's other devices show it too
         if self.is_celebrity(follower_count):
-            return  # merged into followers' feeds at read time
+            # Not pushed (merged into followers' feeds at read time): every process drops its copy of the
+            # author's recent posts, so the post is in every feed at once, and tells its own open streams.
+            self.ctx.broker.publish(CELEBRITY_CHANNEL, {"author": author_id, "post": post_id})
+            return
         async for followers in self._follower_batches(author_id):
             recipients = self._still_following(author_id, followers)
             await self.ctx.timelines.push(recipients, [post_id])
@@ -161,6 +194,7 @@ class Fanout:
     async def _retract(self, payload: dict) -> None:
         post_id, author_id = int(payload["post_id"]), int(payload["author_id"])
         self._recent.discard(author_id)
+        self.ctx.broker.publish(CELEBRITY_CHANNEL, {"author": author_id})  # other processes' copies too
         await self.ctx.timelines.remove_posts(author_id, [post_id])
         follower_count = await self.ctx.db.read(
             lambda conn: conn.fetch_val("SELECT follower_count FROM users WHERE id = ?", (author_id,)))

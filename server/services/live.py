@@ -148,12 +148,19 @@ class LiveNotifications:
             if not mine:
                 del self._streams[stream.user_id]
 
+    def listening_users(self) -> list[int]:
+        """The users with a stream open in this process."""
+        return list(self._streams)
+
+    def feed_changed_here(self, user_ids: Iterable[int], post_id: int | None) -> None:
+        """Tell this process's own streams of these users (``feed_changed_for`` tells every process's)."""
+        for user_id in user_ids:
+            for stream in self._streams.get(user_id, ()):
+                stream.feed_changed(post_id)
+
     def _on_message(self, message: dict) -> None:
         if "feed" in message:
-            post_id = message.get("post")
-            for user_id in message["feed"]:
-                for stream in self._streams.get(user_id, ()):
-                    stream.feed_changed(post_id)
+            self.feed_changed_here(message["feed"], message.get("post"))
             return
         for stream in self._streams.get(message.get("user"), ()):
             stream.unread_changed()

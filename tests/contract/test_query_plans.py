@@ -86,6 +86,7 @@ def _hot_paths(conn) -> None:
     notifications.page(conn, VIEWER, None, 20)
     notifications.unread_count(conn, VIEWER)
     follows.follower_ids_after(conn, followees[0], 0, 1_000)
+    follows.followers_among(conn, followees[0], [VIEWER, 2, 3])
     follows.followers_page(conn, followees[0], None, 20)
     likes.likers_page(conn, 1_500, None, 20)
     comments.page(conn, 1_500, None, 20)

@@ -86,13 +86,19 @@ async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path,
             server.stop()
 
 
-async def test_a_post_fanned_out_by_one_server_reaches_a_followers_stream_on_the_other(tmp_path, deployment_env):
-    """Server A runs no jobs, so the fan-out happens on B and its `feed` message must cross Redis pub/sub."""
+@pytest.mark.parametrize("author_kind", ["pushed", "celebrity"])
+async def test_a_post_fanned_out_by_one_server_reaches_a_followers_stream_on_the_other(tmp_path, deployment_env, author_kind):
+    """Server A runs no jobs, so the fan-out happens on B and its `feed` message must cross Redis pub/sub.
+
+    A celebrity's post is not pushed but merged at read time from each process's cached list of their recent
+    posts: B's message must also make A drop that list, or A's feed would miss the post for up to a minute.
+    """
+    env = {**deployment_env, "PHOTOSHARE_CELEBRITY_THRESHOLD": "1" if author_kind == "celebrity" else "10000"}
     servers = []
     try:
-        server_a = ServerProcess(tmp_path / "a" / "data", env={**deployment_env, "PHOTOSHARE_JOB_WORKERS": "0"}).start()
+        server_a = ServerProcess(tmp_path / "a" / "data", env={**env, "PHOTOSHARE_JOB_WORKERS": "0"}).start()
         servers.append(server_a)
-        server_b = ServerProcess(tmp_path / "b" / "data", env=deployment_env).start()
+        server_b = ServerProcess(tmp_path / "b" / "data", env=env).start()
         servers.append(server_b)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             _, author = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
@@ -101,6 +107,9 @@ async def test_a_post_fanned_out_by_one_server_reaches_a_followers_stream_on_the
                                 json={"username": "fan", "password": "a long password"})
             status, _ = await call(session, "POST", f"{server_b.url}/api/v1/users/@author/follow", fan["token"])
             assert status == 200
+
+            status, feed = await call(session, "GET", f"{server_a.url}/api/v1/feed", fan["token"])
+            assert status == 200 and feed["posts"] == []  # A now holds the fan's timeline (and the author's list)
 
             async with session.get(f"{server_a.url}/api/v1/notifications/live",
                                    headers={"Authorization": f"Bearer {fan['token']}"}) as stream:

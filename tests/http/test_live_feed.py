@@ -6,7 +6,10 @@ import asyncio
 
 import pytest
 
-from server.broker import NOTIFY_CHANNEL
+from server.app import create_app
+from server.broker import CELEBRITY_CHANNEL, NOTIFY_CHANNEL
+from tests.conftest import Api
+from tests.feed_data import add_post
 from tests.interaction_helpers import API, follow, publish
 from tests.sse import next_event
 
@@ -124,5 +127,60 @@ async def test_a_message_from_another_process_is_heard(api):
         await next_event(stream)
         api.ctx.broker.subscriptions.deliver(NOTIFY_CHANNEL, {"feed": [int(user["user_id"])], "post": 42})
         assert await next_event(stream) == ("feed", {"post_ids": ["42"]})
+    finally:
+        stream.close()
+
+
+@pytest.fixture
+async def star_api(aiohttp_client, settings):
+    """A server where an author with two followers already counts as a celebrity (posts merged at read time)."""
+    return Api(await aiohttp_client(create_app(settings.replace(celebrity_threshold=2))))
+
+
+async def test_a_celebritys_post_reaches_the_streams_of_listening_followers(star_api):
+    api = star_api
+    star, star_token = await api.register("star")
+    _, fan_token = await api.register("fan")
+    _, other_token = await api.register("other")
+    _, bystander_token = await api.register("bystander")
+    await follow(api, other_token, star["user_id"])
+    await follow(api, fan_token, star["user_id"])  # two followers: a celebrity, whose posts are not pushed
+    fan_stream = await open_stream(api, fan_token)
+    bystander_stream = await open_stream(api, bystander_token)
+    try:
+        await next_event(fan_stream)
+        await next_event(bystander_stream)
+        assert (await api.call("GET", f"{API}/feed", fan_token))[1]["posts"] == []  # the star's list is now cached
+        post_id = await publish(api, star_token, caption="from the star")
+        await api.run_jobs()
+        assert await next_event(fan_stream) == ("feed", {"post_ids": [post_id]})
+        status, feed = await api.call("GET", f"{API}/feed", fan_token)
+        assert status == 200 and [post["post_id"] for post in feed["posts"]] == [post_id]
+        with pytest.raises(asyncio.TimeoutError):
+            await next_event(bystander_stream, timeout=0.5)
+    finally:
+        fan_stream.close()
+        bystander_stream.close()
+
+
+async def test_a_celebritys_post_made_in_another_process_shows_at_once(star_api):
+    """The fan-out job ran elsewhere: its message makes this process drop its cached list of the star's posts
+    (which would otherwise hide the post for up to a minute) and tell the listening followers."""
+    api = star_api
+    star, _ = await api.register("star")
+    fan, fan_token = await api.register("fan")
+    _, other_token = await api.register("other")
+    await follow(api, other_token, star["user_id"])
+    await follow(api, fan_token, star["user_id"])
+    stream = await open_stream(api, fan_token)
+    try:
+        await next_event(stream)
+        assert (await api.call("GET", f"{API}/feed", fan_token))[1]["posts"] == []  # the star's list is now cached
+        post_id = await add_post(api.ctx, int(star["user_id"]), "made elsewhere")  # its fan-out job is not run here
+        assert (await api.call("GET", f"{API}/feed", fan_token))[1]["posts"] == []  # still the cached list
+        api.ctx.broker.subscriptions.deliver(CELEBRITY_CHANNEL, {"author": int(star["user_id"]), "post": post_id})
+        assert await next_event(stream) == ("feed", {"post_ids": [str(post_id)]})
+        status, feed = await api.call("GET", f"{API}/feed", fan_token)
+        assert status == 200 and [post["post_id"] for post in feed["posts"]] == [str(post_id)]
     finally:
         stream.close()
