@@ -26,7 +26,7 @@ from urllib.request import pathname2url
 from . import __version__
 from .config import Settings
 from .fsutil import fsync_dir
-from .restore import quick_check
+from .restore import require_sound
 
 MANIFEST_NAME = "photoshare-backup.json"
 DATABASE_NAME = "photoshare.db"
@@ -115,15 +115,7 @@ def _copy_tree(source_root: Path, target_root: Path, progress: Progress) -> tupl
         target = target_root / relative
         if not (target.exists() and target.stat().st_size == size):
             todo.append((relative, size))
-    pending = sum(size for _, size in todo)
-    done = 0
-
-    def advance(count: int) -> None:
-        nonlocal done
-        done += count
-        progress.media(done, pending)
-
-    progress.media(0, pending)
+    advance = _counter(progress.media, sum(size for _, size in todo))
     copied = 0
     for relative, _ in todo:
         try:
@@ -144,21 +136,25 @@ def _referenced_keys(db_path: Path) -> list[str]:
         conn.close()
 
 
+def _counter(report: Callable[[int, int], None], total: int) -> Callable[[int], None]:
+    """``advance(count)`` for a copy of ``total`` bytes: reports (done, total) now and after every step."""
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        report(done, total)
+
+    report(0, total)
+    return advance
+
+
 def _counts(db_path: Path) -> tuple[int, int]:
     conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
     try:
         return (conn.execute("SELECT COUNT(*) FROM users").fetchone()[0], conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0])
     finally:
         conn.close()
-
-
-def _quick_check(db_path: Path) -> None:
-    try:
-        verdict = quick_check(db_path)
-    except sqlite3.Error as exc:
-        raise BackupError(f"{db_path} cannot be read as a database: {exc}") from None
-    if verdict != "ok":
-        raise BackupError(f"{db_path} failed its integrity check: {verdict}")
 
 
 # ---- backup ---------------------------------------------------------------------------------------------
@@ -183,7 +179,7 @@ def _copy_database(source_path: Path, target_path: Path, progress: Progress) -> 
     finally:
         source.close()
         target.close()
-    _quick_check(partial)
+    require_sound(partial, str(partial), BackupError)
     with open(partial, "rb+") as handle:
         os.fsync(handle.fileno())
     os.chmod(partial, 0o600)  # password and token hashes: for the server's user only
@@ -275,22 +271,14 @@ def restore(settings: Settings, source: str | os.PathLike, *, force: bool = Fals
         raise BackupError(f"{db} already exists. Stop the server and add --force to replace it "
                           "(the current files are kept beside it, renamed).")
     backup_db = folder / manifest["database"]
-    _quick_check(backup_db)
+    require_sound(backup_db, str(backup_db), BackupError)
     db.parent.mkdir(parents=True, exist_ok=True)
 
     progress.say(f"Restoring the database from {backup_db} …")
     staging = db.with_name(db.name + ".restoring")
-    size = backup_db.stat().st_size
-    copied_bytes = 0
-
-    def advance(count: int) -> None:
-        nonlocal copied_bytes
-        copied_bytes += count
-        progress.database(copied_bytes, size)
-
-    progress.database(0, size)
+    advance = _counter(progress.database, backup_db.stat().st_size)
     _copy_file(backup_db, staging, advance)
-    _quick_check(staging)
+    require_sound(staging, str(staging), BackupError)
     if db.exists():
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for suffix in ("", *SIDECARS):

@@ -55,13 +55,14 @@ def quick_check(path: Path) -> str:
         conn.close()
 
 
-def _check(path: Path) -> None:
+def require_sound(path: Path, label: str, error: type[Exception]) -> None:
+    """Raise ``error`` naming ``label`` unless the file is a readable database that passes its integrity check."""
     try:
         verdict = quick_check(path)
     except sqlite3.Error as exc:
-        raise RestoreError(f"the restored database cannot be read: {exc}") from None
+        raise error(f"{label} cannot be read as a database: {exc}") from None
     if verdict != "ok":
-        raise RestoreError(f"the restored database failed its integrity check: {verdict}")
+        raise error(f"{label} failed its integrity check: {verdict}")
 
 
 def _move_aside(db: Path, progress: Callable[[str], None]) -> None:
@@ -103,7 +104,7 @@ def restore_database(settings: Settings, url: str, *, force: bool = False, progr
         raise RestoreError(f"Litestream could not restore from {url} (exit code {result.returncode}); is it the right replica?")
 
     progress("Checking the restored database …")
-    _check(staging)
+    require_sound(staging, "the restored file", RestoreError)
     if force:
         _move_aside(db, progress)
     for suffix in SIDECARS:
