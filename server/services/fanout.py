@@ -120,14 +120,11 @@ class Fanout:
         """Changes whenever any celebrity's cached recent posts are loaded, refreshed or dropped."""
         return self._recent.changes
 
-    async def celebrity_slices(self, author_ids: Sequence[int], before: int | None, limit: int) -> list[TimelineSlice]:
-        """Each celebrity's recent posts below ``before``; uncached ones are loaded in one database read."""
-        return (await self.celebrity_page(author_ids, before, limit))[0]
-
     async def celebrity_page(self, author_ids: Sequence[int], before: int | None,
                              limit: int) -> tuple[list[TimelineSlice], float]:
-        """``celebrity_slices``, and the monotonic time until which they may be reused without asking again
-        (as long as ``celebrity_version`` is unchanged): the oldest list's load time plus the cache's limit."""
+        """Each celebrity's recent posts below ``before`` (uncached ones loaded in one database read), and the
+        monotonic time until which they may be reused without asking again (as long as ``celebrity_version``
+        is unchanged): the oldest list's load time plus the cache's limit."""
         found, missing = self._recent.get_many(author_ids)
         if missing:
             def unit(conn: Conn) -> dict[int, list[int]]:
