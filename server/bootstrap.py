@@ -120,11 +120,13 @@ def wire_services(ctx: Context) -> None:
     from .services.posts import Posts
     from .services.saves import Saves
     from .services.search import Search
+    from .timelines.manager import TimelineManager
 
     ctx.live = LiveNotifications(ctx)
     ctx.notifications = Notifications(ctx)
     ctx.accounts = Accounts(ctx)
     ctx.media = MediaProcessing(ctx)
+    ctx.timeline_manager = TimelineManager(ctx)
     ctx.fanout = Fanout(ctx)
     ctx.posts = Posts(ctx)
     ctx.uploads = DirectUploads(ctx)

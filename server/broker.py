@@ -22,6 +22,8 @@ Subscriber = Callable[[dict], None]
 CACHE_CHANNEL = "cache"  # {"post": id} or {"user": id}: drop it from in-process caches
 NOTIFY_CHANNEL = "notify"  # {"user": id}: this user's notifications changed
 CELEBRITY_CHANNEL = "celebrity"  # {"author": id, "post": id or absent}: a celebrity's recent posts changed
+# {"viewer": id}: whom this viewer follows changed; {"celebrities": true}: an author crossed the celebrity threshold
+TIMELINE_CHANNEL = "timeline"
 
 
 class Broker(Protocol):

@@ -19,12 +19,12 @@ import secrets
 import orjson
 from redis.exceptions import RedisError
 
-from .broker import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, Subscriber, Subscriptions
+from .broker import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, TIMELINE_CHANNEL, Subscriber, Subscriptions
 from .redislink import RedisLink, RedisUnavailable
 
 log = logging.getLogger(__name__)
 
-CHANNELS = (CACHE_CHANNEL, NOTIFY_CHANNEL, CELEBRITY_CHANNEL)
+CHANNELS = (CACHE_CHANNEL, NOTIFY_CHANNEL, CELEBRITY_CHANNEL, TIMELINE_CHANNEL)
 # Unsent messages kept while Redis is slow or away; beyond this they are dropped (they are hints, and
 # subscribers recover from gaps), so an outage cannot grow memory without bound.
 MAX_UNSENT_MESSAGES = 10_000

@@ -53,6 +53,7 @@ class Context:
     follows: Any = None
     feed: Any = None
     fanout: Any = None
+    timeline_manager: Any = None  # the one writer of home timelines (server/timelines/manager.py)
     likes: Any = None
     comments: Any = None
     saves: Any = None

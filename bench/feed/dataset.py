@@ -137,12 +137,12 @@ def _insert_posts(raw, rng, user_ids, post_counts, now) -> None:
             post_id = id_for_time(created / 1000) | (index & ((1 << TIME_SHIFT) - 1))
             author = authors[index]
             post_counts[author] += 1
-            posts.append((post_id, user_ids[author], f"bench post {index} #bench", created))
+            posts.append((post_id, user_ids[author], f"bench post {index} #bench", created, created))
             variants = json.dumps({name: f"v/{post_id}/{name}" for name in ("thumb", "320", "640", "1080", "1440")})
             media.append((post_id, post_id, user_ids[author], f"o/{post_id}", hashlib.sha256(str(post_id).encode()).hexdigest(),
                           variants, created, created))
         raw.execute("BEGIN")
-        raw.executemany("INSERT INTO posts (id, user_id, caption, created_at) VALUES (?, ?, ?, ?)", posts)
+        raw.executemany("INSERT INTO posts (id, user_id, caption, created_at, published_at) VALUES (?, ?, ?, ?, ?)", posts)
         raw.executemany(
             "INSERT INTO media (id, post_id, user_id, position, kind, status, original_key, content_type, sha256, size,"
             " width, height, placeholder, variants, created_at, updated_at)"

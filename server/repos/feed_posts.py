@@ -1,7 +1,9 @@
 """Post ids for feeds and profiles, read through the (user_id, id) index: never a scan of posts.
 
-A post is *published* once none of its media is still processing (that is when it is fanned out);
-until then only its author sees it, in their own feed and profile.
+A post is *published* once the fan-out has delivered it (``posts.published_at``); until then only its
+author sees it. Timelines hold posts by authorship whether published or not, and readers hide the
+unpublished ones of others (server/timelines/manager.py, rule 1), so the feed's reads here need no
+publication check; profiles and celebrity lists shown to others do.
 """
 
 from __future__ import annotations
@@ -10,15 +12,12 @@ import heapq
 import json
 from typing import Iterable
 
-from ..stores.base import Conn, placeholders
+from ..stores.base import Conn
 
-PUBLISHED = "NOT EXISTS (SELECT 1 FROM media m WHERE m.post_id = p.id AND m.status = 'processing')"
+PUBLISHED = "p.published_at IS NOT NULL"
 # First seek per author in a merge: most authors have a few recent posts, so a small first read is
 # usually all; prolific authors are read on in doubling chunks only as far as the merge needs.
 FIRST_SEEK_ROWS = 8
-# Merge rounds when processing posts were dropped and more are wanted; a handful of posts are ever
-# processing at once, so a second round is rare and a fourth is never needed in practice.
-MAX_MERGE_ROUNDS = 4
 
 _NEWEST = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? AND " + PUBLISHED + " ORDER BY p.id DESC LIMIT ?"
 _NEWEST_ALL = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?"
@@ -30,24 +29,11 @@ def author_post_ids(conn: Conn, author_id: int, *, before: int | None, limit: in
     return [row[0] for row in conn.fetch_all(sql, (author_id, _NO_BOUND if before is None else before, limit))]
 
 
-def newest_post_ids(conn: Conn, author_ids: Iterable[int], *, before: int | None, limit: int, own_id: int | None = None) -> list[int]:
-    """The newest ``limit`` published post ids below ``before`` across these authors, newest first.
-
-    A k-way merge of per-author index seeks, then one batched check that drops posts still processing
-    (a per-row check inside every seek costs several times more); ``own_id``'s own posts are kept.
-    """
-    authors = set(author_ids)
+def newest_post_ids(conn: Conn, author_ids: Iterable[int], *, before: int | None, limit: int) -> list[int]:
+    """The newest ``limit`` post ids below ``before`` across these authors, newest first, published or not:
+    a k-way merge of per-author index seeks."""
     bound = _NO_BOUND if before is None else before
-    out: list[int] = []
-    for _ in range(MAX_MERGE_ROUNDS):
-        wanted = limit - len(out)
-        candidates = _merge(conn, authors, bound, wanted)
-        processing = _processing(conn, [post_id for post_id, author_id in candidates if author_id != own_id])
-        out += [post_id for post_id, _ in candidates if post_id not in processing]
-        if len(candidates) < wanted or len(out) >= limit:
-            break
-        bound = candidates[-1][0]
-    return out
+    return [post_id for post_id, _ in _merge(conn, set(author_ids), bound, limit)]
 
 
 def _merge(conn: Conn, authors: set[int], bound: int, limit: int) -> list[tuple[int, int]]:
@@ -106,17 +92,11 @@ def _seek(conn: Conn, author_id: int, before: int, limit: int) -> list[int]:
     return [row[0] for row in conn.fetch_all(_NEWEST_ALL, (author_id, before, limit))]
 
 
-def _processing(conn: Conn, post_ids: list[int]) -> set[int]:
-    if not post_ids:
-        return set()
-    # "+post_id" keeps the planner off the (post_id, position) index, which would read a media row per
-    # candidate: the partial index of processing media (migration 0008) is read whole instead, and it
-    # holds only the few media being processed right now.
-    rows = conn.fetch_all(
-        f"SELECT DISTINCT post_id FROM media WHERE +post_id IN ({placeholders(len(post_ids))}) AND status = 'processing'", post_ids)
-    return {row[0] for row in rows}
+def post_author(conn: Conn, post_id: int) -> int | None:
+    """The author of a post that exists (published or not); None when it does not."""
+    return conn.fetch_val("SELECT user_id FROM posts WHERE id = ?", (post_id,))
 
 
-def published_post_author(conn: Conn, post_id: int) -> int | None:
-    """The author of a post that exists and is published; None otherwise (deleted, or still processing)."""
-    return conn.fetch_val("SELECT p.user_id FROM posts p WHERE p.id = ? AND " + PUBLISHED, (post_id,))
+def mark_published(conn: Conn, post_id: int, now: int) -> bool:
+    """Publish a post that still exists; False when it is gone or was published already."""
+    return conn.execute("UPDATE posts SET published_at = ? WHERE id = ? AND published_at IS NULL", (now, post_id)) == 1

@@ -34,6 +34,11 @@ def ids_by_usernames(conn: Conn, usernames: list[str]) -> dict[str, int]:
     return {row["username"]: row["id"] for row in rows}
 
 
+def follower_count(conn: Conn, user_id: int) -> int | None:
+    """None when the account does not exist."""
+    return conn.fetch_val("SELECT follower_count FROM users WHERE id = ?", (user_id,))
+
+
 def count(conn: Conn) -> int:
     return conn.fetch_val("SELECT COUNT(*) FROM users")
 

@@ -379,8 +379,12 @@ class Accounts:
             blob_keys = self.ctx.media.release_media_in(conn, media_ids)
             if avatar_key:
                 blob_keys += self.ctx.media.avatar_keys(avatar_key)
+            # Their new counts, so the cleanup can tell who fell below the celebrity threshold.
+            followee_counts = [[r[0], r[1]] for r in conn.fetch_all(
+                "SELECT u.id, u.follower_count FROM follows f JOIN users u ON u.id = f.followee_id WHERE f.follower_id = ?", (user_id,))]
             conn.execute("DELETE FROM users WHERE id = ?", (user_id,))  # cascades to everything it owns
-            enqueue_in(conn, "account_cleanup", {"user_id": user_id, "post_ids": post_ids, "follower_ids": follower_ids}, PRIORITY_CLEANUP)
+            enqueue_in(conn, "account_cleanup", {"user_id": user_id, "post_ids": post_ids, "follower_ids": follower_ids,
+                                                 "followee_counts": followee_counts}, PRIORITY_CLEANUP)
             if blob_keys:
                 enqueue_in(conn, "delete_blobs", {"keys": blob_keys}, PRIORITY_CLEANUP)
             return post_ids
@@ -393,9 +397,7 @@ class Accounts:
         self.ctx.job_committed()
 
     async def _cleanup_after_deletion(self, payload: dict) -> None:
-        user_id, post_ids = payload["user_id"], payload["post_ids"]
-        await self.ctx.timelines.drop(user_id)
-        if post_ids:
-            for follower_id in payload["follower_ids"]:
-                await self.ctx.timelines.remove_posts(follower_id, post_ids)
-        await self.ctx.fanout.forget_author(user_id)
+        manager = self.ctx.timeline_manager
+        await manager.account_deleted(payload["user_id"], payload["post_ids"], payload["follower_ids"])
+        for followee_id, after in payload.get("followee_counts", ()):  # followees whose count it lowered
+            await manager.follower_count_changed(followee_id, after + 1, after)

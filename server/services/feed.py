@@ -1,12 +1,13 @@
 """Reading feeds: the home timeline (own posts and followees', celebrities merged in) and profiles.
 
-Home: the viewer's timeline (rebuilt from the database and written back when cold), merged with the
+Home: the viewer's timeline (from the timeline manager, which populates a cold one), merged with the
 recent posts of the celebrities they follow, deduplicated, newest first. Pages are keyed by the last
 post id, so a page never repeats or skips a post when new ones arrive. Readers who page below what
-the timeline and the celebrity lists vouch for are served from the database.
+the timeline and the celebrity lists vouch for are served from the database. This service only reads:
+every write to a timeline and every cache drop is the manager's (server/timelines/manager.py).
 
-Visibility: a post is shown to others once it is published (none of its media still processing,
-which is also when it is fanned out); its author sees it at once, in their feed and on their profile.
+Visibility: a post is shown to others once it is published (delivered by the fan-out); its author sees it
+at once, in their feed and on their profile. The hydrator leaves out what the viewer may not see.
 """
 
 from __future__ import annotations
@@ -23,11 +24,6 @@ from ..repos import follows as follows_repo
 from ..stores.base import Conn
 from ..timelines.base import TimelineSlice
 
-# A cold timeline is rebuilt with this many of the newest posts (ten pages of 20), not the timeline's full
-# cap: the rebuild is on the first read's path after a restart, and reading the cap's 600 costs it about
-# twice as long. The timeline grows back to the cap as posts are pushed; a reader who pages below what it
-# holds is served from the database, as below any timeline's floor.
-REBUILD_ITEMS = 200
 # Viewers whose merged top page (timeline + followed celebrities) is kept; see ``Feed._top_ids``.
 TOP_PAGES_ITEMS = 50_000
 
@@ -74,7 +70,7 @@ class Feed:
         if serialized:
             posts = await hydrator.hydrate_json(ids, viewer_id)
         else:
-            posts = await hydrator.hydrate(ids, viewer_id)
+            posts = await hydrator.hydrate(ids, viewer_id, feed=True)
         return posts, (ids[-1] if len(ids) == limit else None)
 
     async def top_page_body(self, viewer_id: int, limit: int) -> bytes:
@@ -89,29 +85,27 @@ class Feed:
 
     async def home_ids(self, viewer_id: int, before: int | None, limit: int) -> list[int]:
         """The page's post ids. The list returned may be shared with a cache: callers do not change it."""
-        timeline = await self.ctx.timelines.read(viewer_id, before=before, limit=limit)
-        if timeline is None:
-            timeline = await self._rebuild(viewer_id, before, limit)
-        fanout = self.ctx.fanout
-        celebrities = await fanout.followed_celebrities(viewer_id)
+        manager = self.ctx.timeline_manager
+        timeline = await manager.read(viewer_id, before, limit)
+        celebrities = await manager.followed_celebrities(viewer_id)
         if not celebrities:
             slices = [timeline]
         else:
             if before is None:
                 top = self._tops.get(viewer_id)
-                if (top is not None and top[0] is celebrities and top[1] == fanout.celebrity_version
+                if (top is not None and top[0] is celebrities and top[1] == manager.celebrity_version
                         and top[2] == timeline.post_ids and top[3] == timeline.floor and top[4] == limit
                         and time.monotonic() < top[5]):
                     return top[6]
-            version = fanout.celebrity_version
-            celebrity_slices, trusted_until = await fanout.celebrity_page(celebrities, before, limit)
+            version = manager.celebrity_version
+            celebrity_slices, trusted_until = await manager.celebrity_page(celebrities, before, limit)
             slices = [timeline, *celebrity_slices]
         ids, floor = merge_slices(slices, limit)
         if len(ids) < limit and floor > 0:
             bound = floor if before is None else min(floor, before)
             wanted = limit - len(ids)
             ids += await self.ctx.db.read(lambda conn: self._older_in(conn, viewer_id, bound, wanted))
-        elif celebrities and before is None and version == fanout.celebrity_version:
+        elif celebrities and before is None and version == manager.celebrity_version:
             # The merge is a pure function of the timeline's page, the viewer's celebrity list (replaced
             # on a follow or unfollow) and the celebrities' cached lists (any change bumps the version;
             # each may be trusted until ``trusted_until``): while all are the same, so is the page.
@@ -129,28 +123,8 @@ class Feed:
         posts = await self.ctx.hydrator.hydrate(ids[:limit], viewer_id)
         return view.user, posts, (ids[limit - 1] if len(ids) > limit else None)
 
-    async def _rebuild(self, viewer_id: int, before: int | None, limit: int) -> TimelineSlice:
-        """Build a cold timeline from the database (followees under the celebrity threshold and the
-        viewer's own posts), write it back, and return the page asked for."""
-        token = await self.ctx.timelines.begin_rebuild(viewer_id)
-        is_celebrity = self.ctx.fanout.is_celebrity
-
-        def unit(conn: Conn) -> tuple[list[int], list[int]]:
-            followees = follows_repo.followees_with_counts(conn, viewer_id)
-            celebrities = [user_id for user_id, count in followees if is_celebrity(count)]
-            pushed = [user_id for user_id, count in followees if not is_celebrity(count)]
-            ids = feed_posts.newest_post_ids(conn, [*pushed, viewer_id], before=None, limit=REBUILD_ITEMS, own_id=viewer_id)
-            return ids, celebrities
-
-        ids, celebrities = await self.ctx.db.read(unit)
-        self.ctx.fanout.remember_followed_celebrities(viewer_id, celebrities)
-        floor = ids[-1] if len(ids) == REBUILD_ITEMS else 0
-        await self.ctx.timelines.store(viewer_id, ids, floor=floor, token=token)
-        page = [post_id for post_id in ids if before is None or post_id < before][:limit]
-        return TimelineSlice(page, floor)
-
     @staticmethod
     def _older_in(conn: Conn, viewer_id: int, before: int, limit: int) -> list[int]:
         """Older feed posts straight from the database: every followee's (celebrities too) and the viewer's own."""
         authors = [user_id for user_id, _ in follows_repo.followees_with_counts(conn, viewer_id)]
-        return feed_posts.newest_post_ids(conn, [*authors, viewer_id], before=before, limit=limit, own_id=viewer_id)
+        return feed_posts.newest_post_ids(conn, [*authors, viewer_id], before=before, limit=limit)

@@ -1,9 +1,9 @@
 """Following people: follow, unfollow, follow requests for private accounts, lists, and who may see whom.
 
 Counters (``follower_count``, ``following_count``) change in the same transaction as the follow row,
-and notifications are written there too. Timelines follow the database after the commit: a follow
-backfills the followee's recent posts into the follower's warm timeline, an unfollow takes them out
-before it answers, so they are never shown after the 200.
+and notifications are written there too. Timelines follow the database after the commit, through the
+timeline manager: a follow merges the followee's recent posts into the follower's warm timeline, an
+unfollow takes them out before it answers, so they are never shown after the 200.
 """
 
 from __future__ import annotations
@@ -13,23 +13,15 @@ import time
 
 from ..context import Context
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
-from ..jobs.base import PRIORITY_FANOUT
-from ..jobs.database import enqueue_in
 from ..repos import access as access_repo
-from ..repos import feed_posts
 from ..repos import follows as follows_repo
+from ..repos import users as users_repo
 from ..repos.user_refs import user_by_ref
 from ..serialize import user_json
 from ..stores.base import Conn
-from ..timelines.base import TIMELINE_MAX_ITEMS
 
 # Requests approved per transaction when an account turns public: keeps each write short.
 APPROVE_ALL_BATCH = 500
-# With several processes, a fan-out running in another one can push the unfollowed author's new post
-# just after this process took their posts out (the fan-out's own unfollow guard lives in its process).
-# A second removal this much later, as a durable job, catches that: it outlasts the gap between a fan-out
-# batch reading its followers and pushing (milliseconds) with a wide margin.
-UNFOLLOW_SWEEP_DELAY_MS = 5_000
 # Bounds the loop however many requests exist: 2,000 batches is a million requests.
 APPROVE_ALL_MAX_BATCHES = 2_000
 
@@ -52,6 +44,8 @@ class Follows:
         self.ctx = ctx
 
     def job_handlers(self) -> dict:
+        # Queued by earlier versions a few seconds after an unfollow; the timeline manager's verification
+        # made it unnecessary, and one still queued only re-checks the pair.
         return {"unfollow_sweep": self._sweep_after_unfollow}
 
     # -- follow and unfollow ---------------------------------------------------------------------
@@ -89,18 +83,17 @@ class Follows:
             target = self._target(conn, ref)
             if follows_repo.remove_follow(conn, follower_id, target["id"]):
                 notifications.withdraw_in(conn, user_id=target["id"], type="follow", actor_id=follower_id)
-                if self.ctx.redis is not None:  # timelines shared by several processes: see UNFOLLOW_SWEEP_DELAY_MS
-                    enqueue_in(conn, "unfollow_sweep", {"follower_id": follower_id, "followee_id": target["id"]},
-                               PRIORITY_FANOUT, delay_ms=UNFOLLOW_SWEEP_DELAY_MS)
-                return target["id"], True
+                return target["id"], target["follower_count"] - 1
             if follows_repo.remove_request(conn, follower_id, target["id"]):
                 notifications.withdraw_in(conn, user_id=target["id"], type="follow_request", actor_id=follower_id)
-                return target["id"], False
+                return target["id"], None
             raise Conflict("You do not follow this account.", code="not_following")
 
-        target_id, was_following = await self.ctx.db.write(unit)
-        if was_following:
-            await self._stopped_following(follower_id, target_id)
+        target_id, follower_count = await self.ctx.db.write(unit)
+        if follower_count is not None:
+            manager = self.ctx.timeline_manager
+            await manager.follow_changed(follower_id, target_id)
+            await manager.follower_count_changed(target_id, follower_count + 1, follower_count)
         return {"following": False}
 
     # -- follow requests -------------------------------------------------------------------------
@@ -131,18 +124,20 @@ class Follows:
     async def approve_all_requests(self, user_id: int) -> int:
         """Approve every pending request (the account turned public); returns how many."""
 
-        def unit(conn: Conn) -> list[int]:
+        def unit(conn: Conn) -> tuple[list[int], int, int]:
+            before = after = users_repo.follower_count(conn, user_id) or 0
             requesters = follows_repo.requester_ids(conn, user_id, APPROVE_ALL_BATCH)
             for requester_id in requesters:
-                self._approve_in(conn, user_id, requester_id)
-            return requesters
+                after = self._approve_in(conn, user_id, requester_id)
+            return requesters, before, after
 
+        manager = self.ctx.timeline_manager
         approved = 0
         for _ in range(APPROVE_ALL_MAX_BATCHES):
-            requesters = await self.ctx.db.write(unit)
+            requesters, before, after = await self.ctx.db.write(unit)
             for requester_id in requesters:
-                self.ctx.fanout.following_changed(requester_id, user_id, following=True)
-                await self.ctx.timelines.drop(requester_id)  # rebuilt with the new followee on the next read
+                await manager.forget_timeline(requester_id)  # rebuilt with the new followee on the next read
+            await manager.follower_count_changed(user_id, before, after)
             approved += len(requesters)
             if len(requesters) < APPROVE_ALL_BATCH:
                 break
@@ -157,7 +152,7 @@ class Follows:
         if not follows_repo.is_following(conn, requester_id, user_id):
             follows_repo.add_follow(conn, requester_id, user_id, now_ms())
             notifications.add_in(conn, user_id=user_id, type="follow", actor_id=requester_id)
-        return conn.fetch_val("SELECT follower_count FROM users WHERE id = ?", (user_id,))
+        return users_repo.follower_count(conn, user_id)
 
     # -- lists and visibility --------------------------------------------------------------------
     async def followers(self, viewer_id: int, ref: str, after: tuple[int, int] | None, limit: int):
@@ -213,30 +208,9 @@ class Follows:
         return users, (last["followed_at"], last["id"])
 
     async def _started_following(self, follower_id: int, followee_id: int, follower_count: int) -> None:
-        fanout = self.ctx.fanout
-        fanout.following_changed(follower_id, followee_id, following=True)
-        if fanout.is_celebrity(follower_count):
-            return  # a celebrity's posts are merged into the feed at read time
-        # Everything of the followee's that a full timeline could hold, so the timeline keeps its promise
-        # to hold every feed post above its floor (see timelines.base).
-        recent = await self.ctx.db.read(lambda conn: feed_posts.author_post_ids(
-            conn, followee_id, before=None, limit=TIMELINE_MAX_ITEMS, include_unpublished=False))
-        await self.ctx.timelines.push([follower_id], recent)
-
-    async def _stopped_following(self, follower_id: int, followee_id: int) -> None:
-        self.ctx.fanout.following_changed(follower_id, followee_id, following=False)
-        await self._remove_followee_posts(follower_id, followee_id)
+        manager = self.ctx.timeline_manager
+        await manager.follow_changed(follower_id, followee_id)
+        await manager.follower_count_changed(followee_id, follower_count - 1, follower_count)
 
     async def _sweep_after_unfollow(self, payload: dict) -> None:
-        follower_id, followee_id = int(payload["follower_id"]), int(payload["followee_id"])
-        if await self.ctx.db.read(lambda conn: follows_repo.is_following(conn, follower_id, followee_id)):
-            return  # followed again since: the posts belong in the timeline
-        await self._remove_followee_posts(follower_id, followee_id)
-
-    async def _remove_followee_posts(self, follower_id: int, followee_id: int) -> None:
-        recent = await self.ctx.db.read(lambda conn: feed_posts.author_post_ids(
-            conn, followee_id, before=None, limit=TIMELINE_MAX_ITEMS + 1, include_unpublished=True))
-        if len(recent) > TIMELINE_MAX_ITEMS:
-            await self.ctx.timelines.drop(follower_id)  # too many to pick out: rebuild on the next read
-        else:
-            await self.ctx.timelines.remove_posts(follower_id, recent)
+        await self.ctx.timeline_manager.follow_changed(int(payload["follower_id"]), int(payload["followee_id"]))

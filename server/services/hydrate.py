@@ -75,6 +75,10 @@ def mentions_in(text: str) -> list[str]:
 
 def _post_body(row, media_rows) -> dict:
     media = [media_json(m) for m in media_rows]
+    published = row["published_at"] is not None
+    if not published:  # its author sees it as processing until it has reached the feeds (fanout.py)
+        for medium in media:
+            medium["status"] = "processing"
     first = media[0] if media else None
     media_url = None
     if first and first["status"] == "ready":
@@ -91,6 +95,7 @@ def _post_body(row, media_rows) -> dict:
         "hashtags": hashtags_in(row["caption"]),
         "media": media,
         "_author": row["user_id"],
+        "_published": published,  # others see a post only once it is published
     }
 
 
@@ -206,22 +211,26 @@ class PostHydrator:
             return bodies, authors, known.liked | liked, known.saved | saved
         return bodies, authors, set(), set()
 
-    async def _found(self, post_ids: Iterable[int], viewer_id: int | None):
-        """(id, body, author, liked ids, saved ids) for each post that still exists, in the order given."""
+    async def _found(self, post_ids: Iterable[int], viewer_id: int | None, feed: bool):
+        """(id, body, author, liked ids, saved ids) for each post that still exists, in the order given
+        (``feed``: and is published, or the viewer's own)."""
         post_ids = list(post_ids)
         if not post_ids:
             return
         bodies, authors, liked, saved = await self._resolve(post_ids, viewer_id)
         for post_id in post_ids:
             body = bodies.get(post_id)
-            author = authors.get(body["_author"]) if body is not None else None
+            if body is None or (feed and not (body["_published"] or body["_author"] == viewer_id)):
+                continue
+            author = authors.get(body["_author"])
             if author is not None:
                 yield post_id, body, author, liked, saved
 
-    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None) -> list[dict]:
-        """API posts in the order given; ids whose post no longer exists are left out."""
+    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False) -> list[dict]:
+        """API posts in the order given; ids whose post no longer exists are left out. ``feed``: a home feed's
+        page, where others' posts show only once published (delivered to the feeds by the fan-out)."""
         out = []
-        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id):
+        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed):
             post = {key: value for key, value in body.items() if key[0] != "_"}
             post["username"] = author["username"]
             post["user"] = author
@@ -231,7 +240,7 @@ class PostHydrator:
         return out
 
     async def hydrate_json(self, post_ids: Iterable[int], viewer_id: int | None) -> list[orjson.Fragment]:
-        """The same posts as ``hydrate``, already serialized: the feed's hot path splices cached JSON.
+        """The same posts as ``hydrate(feed=True)``, already serialized: the feed's hot path splices cached JSON.
 
         Each cached body keeps its JSON up to the viewer's flags (post fields and author) next to the author
         summary it was made with, so a warm page is one concatenation per post.
@@ -244,7 +253,7 @@ class PostHydrator:
         fragment = orjson.Fragment
         for post_id in post_ids:
             body = bodies.get(post_id)
-            if body is None:
+            if body is None or not (body["_published"] or body["_author"] == viewer_id):
                 continue
             author = authors.get(body["_author"])
             if author is None:
@@ -306,7 +315,7 @@ class PostHydrator:
 def _load_posts(conn: Conn, post_ids: list[int]) -> dict[int, dict]:
     marks = placeholders(len(post_ids))
     rows = conn.fetch_all(
-        f"SELECT id, user_id, caption, like_count, comment_count, created_at FROM posts WHERE id IN ({marks})", post_ids
+        f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at FROM posts WHERE id IN ({marks})", post_ids
     )
     media_by_post: dict[int, list] = {}
     for media_row in conn.fetch_all(f"SELECT * FROM media WHERE post_id IN ({marks}) ORDER BY post_id, position", post_ids):

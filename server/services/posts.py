@@ -159,7 +159,7 @@ class Posts:
             created = False
         if created:
             self.ctx.job_committed()
-            await self.ctx.fanout.add_to_own_timeline(user_id, saved_id)
+            await self.ctx.timeline_manager.post_created(user_id, saved_id)
         post = await self.ctx.hydrator.hydrate_one(saved_id, user_id)
         return post, created
 

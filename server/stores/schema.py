@@ -246,6 +246,18 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX media_processing ON media (post_id) WHERE status = 'processing'",
         ],
     ),
+    (
+        "0009_published_at",
+        [
+            # A post is shown to others from the moment the fan-out has delivered it to its author's
+            # followers (server/timelines/manager.py), so "ready" never comes before "in the feed". The
+            # fan-out job sets this; posts whose media had all finished before it existed count as published
+            # when they were made.
+            "ALTER TABLE posts ADD COLUMN published_at INTEGER",
+            "UPDATE posts SET published_at = created_at WHERE NOT EXISTS"
+            " (SELECT 1 FROM media m WHERE m.post_id = posts.id AND m.status = 'processing')",
+        ],
+    ),
 ]
 
 

@@ -75,7 +75,7 @@ class Recording:
 def _hot_paths(conn) -> None:
     """What a feed read, a page of hydrated posts, a search and the notification list run."""
     followees = [user for user, _ in follows.followees_with_counts(conn, VIEWER)]
-    post_ids = feed_posts.newest_post_ids(conn, [*followees, VIEWER], before=None, limit=50, own_id=VIEWER)
+    post_ids = feed_posts.newest_post_ids(conn, [*followees, VIEWER], before=None, limit=50)
     feed_posts.author_post_ids(conn, followees[0], before=None, limit=20, include_unpublished=False)
     hydrate._load_posts(conn, post_ids or [1_000])
     hydrate._load_authors(conn, set(followees))

@@ -1,11 +1,14 @@
-"""Fan-out, follows and the feed service on the in-memory timelines and a real SQLite file."""
+"""Fan-out, follows, the timeline manager and the feed service on the in-memory timelines and a real SQLite file."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
 from server.bootstrap import build_context, close_context
-from server.services.fanout import FANOUT_BATCH_SIZE
+from server.broker import CELEBRITY_CHANNEL
+from server.timelines.manager import FANOUT_BATCH_SIZE
 from server.timelines.memory import MemoryTimelines
 from tests.feed_data import add_followers, add_post, add_user, publish, run_jobs
 
@@ -18,6 +21,13 @@ async def ctx(settings):
 
 
 async def warm_feed(ctx, user_id: int) -> list[int]:
+    """The ids of the feed's first page as the user sees it (hydrated: what they may not see is left out)."""
+    posts, _ = await ctx.feed.home(user_id, None, 50)
+    return [int(post["post_id"]) for post in posts]
+
+
+async def feed_ids(ctx, user_id: int) -> list[int]:
+    """The page's ids before hydration (the object the feed may keep and reuse)."""
     return await ctx.feed.home_ids(user_id, None, 50)
 
 
@@ -133,18 +143,48 @@ async def test_retract_takes_a_post_out_of_every_timeline(ctx):
 
 
 async def test_an_unfollow_wins_over_a_fanout_batch_read_before_it(ctx):
+    """The fan-out read its followers while the fan still followed; the whole unfollow (commit and removal)
+    lands before the fan-out's push. The manager's re-read after the push takes the post back out."""
     author, fan = await add_user(ctx, "author"), await add_user(ctx, "fan")
     await ctx.follows.follow(fan, str(author))
     await warm_feed(ctx, fan)
-    await add_post(ctx, author)
-    # The batch of followers was read while fan still followed; the unfollow lands before the push.
-    ctx.fanout.following_changed(fan, author, following=False)
+    post = await add_post(ctx, author)
+    push = ctx.timelines.push
+
+    async def push_after_an_unfollow(user_ids, post_ids):
+        if fan in user_ids and post in post_ids and not unfollowed:
+            unfollowed.append(await ctx.follows.unfollow(fan, str(author)))
+        return await push(user_ids, post_ids)
+
+    unfollowed: list = []
+    ctx.timelines.push = push_after_an_unfollow
     await run_jobs(ctx)
+    assert unfollowed == [{"following": False}]
     assert await timeline_ids(ctx, fan) == []
-    ctx.fanout.following_changed(fan, author, following=True)  # a re-follow lifts the guard
-    second = await add_post(ctx, author)
+    assert await warm_feed(ctx, fan) == []
+    await ctx.follows.follow(fan, str(author))  # a re-follow brings it back
+    assert await warm_feed(ctx, fan) == [post]
+
+
+async def test_a_follow_between_the_fanout_reading_followers_and_pushing_keeps_the_post(ctx):
+    """The opposite order: the fan-out read no fan, the fan follows (and merges the author's posts) before the
+    fan-out publishes: the post is in the fan's feed once it is published."""
+    author, fan = await add_user(ctx, "author"), await add_user(ctx, "fan")
+    await warm_feed(ctx, fan)
+    post = await add_post(ctx, author)
+    manager = ctx.timeline_manager
+    read_followers = manager._follower_batches
+    followed: list = []
+
+    async def follow_once_followers_were_read(author_id):
+        async for batch in read_followers(author_id):
+            yield batch
+        followed.append(await ctx.follows.follow(fan, str(author)))
+
+    manager._follower_batches = follow_once_followers_were_read
     await run_jobs(ctx)
-    assert second in await timeline_ids(ctx, fan)
+    assert followed == [{"following": True}]
+    assert await warm_feed(ctx, fan) == [post]
 
 
 async def test_follow_backfills_and_unfollow_removes(ctx):
@@ -202,8 +242,8 @@ async def test_approve_all_requests_when_an_account_turns_public(ctx):
 async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchanged(ctx, monkeypatch):
     """Each viewer's merged top page is kept between reads; every change to what it was merged from shows
     on the next read: a celebrity's post, a followee's post, an unfollow, and (after the cache's time
-    limit) a celebrity's post published by another process, which this one was never told about."""
-    from server.services import fanout as fanout_module
+    limit) a celebrity's post made by another process whose messages never arrived here."""
+    from server.timelines import manager as manager_module
 
     star, fan, friend = await add_user(ctx, "star"), await add_user(ctx, "fan"), await add_user(ctx, "friend")
     await add_followers(ctx, star, [await add_user(ctx, f"crowd{i}") for i in range(60)])
@@ -212,7 +252,7 @@ async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchange
     first = await add_post(ctx, star, "star 1")
     await run_jobs(ctx)
     assert await warm_feed(ctx, fan) == [first]
-    assert await warm_feed(ctx, fan) is await warm_feed(ctx, fan)  # reused, not merged again
+    assert await feed_ids(ctx, fan) is await feed_ids(ctx, fan)  # reused, not merged again
 
     second = await add_post(ctx, star, "star 2")
     await run_jobs(ctx)
@@ -221,16 +261,17 @@ async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchange
     await run_jobs(ctx)
     assert await warm_feed(ctx, fan) == [friends, second, first]
 
-    clock = [fanout_module.time.monotonic()]
-    monkeypatch.setattr(fanout_module.time, "monotonic", lambda: clock[0])
-    await ctx.fanout.forget_author(star)  # the star's list is loaded now, at the clock's start
+    clock = [manager_module.time.monotonic()]
+    monkeypatch.setattr(manager_module.time, "monotonic", lambda: clock[0])
+    ctx.broker.publish(CELEBRITY_CHANNEL, {"author": star})  # the star's list is loaded again now, at the clock's start
+    await asyncio.sleep(0)  # the local broker delivers on the next turn of the loop
     assert await warm_feed(ctx, fan) == [friends, second, first]
-    elsewhere = await add_post(ctx, star, "published by another process")  # its fan-out job never runs here
-    clock[0] += fanout_module.CELEBRITY_CACHE_SECONDS / 2
+    elsewhere = await add_post(ctx, star, "published by another process", announce=False)
+    clock[0] += manager_module.CELEBRITY_CACHE_SECONDS / 2
     await ctx.follows.unfollow(fan, str(friend))  # the fan's own list of celebrities is loaded again, later
     await ctx.follows.follow(fan, str(friend))
     assert await warm_feed(ctx, fan) == [friends, second, first]
-    clock[0] += fanout_module.CELEBRITY_CACHE_SECONDS / 2 + 1  # the star's list is past its limit; the fan's is not
+    clock[0] += manager_module.CELEBRITY_CACHE_SECONDS / 2 + 1  # the star's list is past its limit; the fan's is not
     assert await warm_feed(ctx, fan) == [elsewhere, friends, second, first]
 
     await ctx.follows.unfollow(fan, str(star))

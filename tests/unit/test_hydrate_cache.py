@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.bootstrap import build_context, close_context
-from tests.feed_data import add_post, add_user
+from tests.feed_data import add_post, add_user, run_jobs
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ async def ctx(settings):
 async def test_a_forget_that_lands_during_a_load_is_not_undone(ctx):
     author = await add_user(ctx, "author")
     post_id = await add_post(ctx, author, "before")
+    await run_jobs(ctx)  # published: what others see
     read = ctx.db.read
 
     async def read_then_change(unit):
@@ -37,6 +38,7 @@ async def test_a_forget_that_lands_during_a_load_is_not_undone(ctx):
 async def test_an_unchanged_post_is_served_from_the_cache(ctx):
     author = await add_user(ctx, "author")
     post_id = await add_post(ctx, author, "cached")
+    await run_jobs(ctx)  # published: what others see
     await ctx.hydrator.hydrate([post_id], None)
     reads = []
     read = ctx.db.read
