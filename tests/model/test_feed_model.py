@@ -43,7 +43,7 @@ MAX_USERS = 4
 CELEBRITY_THRESHOLD = 2
 # Bounded so the two stacks together take well under a minute or two in CI; a developer hunting a bug
 # multiplies them with PHOTOSHARE_MODEL_EXAMPLES_FACTOR.
-EXAMPLES = {"embedded": 150, "redis+postgres": 40}
+EXAMPLES = {"embedded": 150, "redis+postgres": 30}
 EXAMPLES_FACTOR = float(os.environ.get("PHOTOSHARE_MODEL_EXAMPLES_FACTOR", "1"))
 STEPS = 40
 STACKS = {"embedded": (), "redis+postgres": ("postgres", "redis")}
