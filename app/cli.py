@@ -182,10 +182,42 @@ def admin() -> None:
     """Administer a PhotoShare deployment (run on the server's machine)."""
 
 
+def missing_database(settings: Settings) -> str | None:
+    """Why an admin command must not run here, or None: a SQLite deployment whose folder has no database.
+
+    Opening the context would create a new, empty database in that folder (the default one when no
+    ``--data-dir`` was given), and the command would then act on it: invite codes and accounts the real
+    server never sees. PostgreSQL deployments are not checked here: their database is made by its admin.
+    """
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite:///"):
+        return None
+    from server.stores.sqlite import path_from_url
+
+    path = path_from_url(url)
+    if os.name != "nt":
+        path = "/" + path.lstrip("/")  # sqlite:////abs/path gives //abs/path
+    if os.path.isfile(path):
+        return None
+    return (f"There is no PhotoShare database in {os.path.dirname(path) or '.'} (looked for {path}).\n"
+            "Point this command at the server's data: --data-dir FOLDER (the folder `photoshare serve` printed "
+            "as 'data in …'), or PHOTOSHARE_DATA_DIR=FOLDER, or, for a server on PostgreSQL, "
+            "PHOTOSHARE_DATABASE_URL=postgresql://… (or database_url in a --config file).\n"
+            "A new deployment gets its database when `photoshare serve` first starts.")
+
+
+def require_database(settings: Settings) -> None:
+    problem = missing_database(settings)
+    if problem:
+        raise click.ClickException(problem)
+
+
 def _with_context(settings: Settings, action):
     import asyncio
 
     from server.bootstrap import build_context, close_context
+
+    require_database(settings)  # every admin command goes through here: never create a database by accident
 
     async def run():
         ctx = await build_context(settings, run_jobs=False)
@@ -364,6 +396,7 @@ def backup(destination, data_dir, config) -> None:
     from server.backup import BackupError, Progress, backup as run_backup
 
     settings = _settings(data_dir, config)
+    require_database(settings)
     bars = _Bars({"database": "Database", "media": "Media   "})
     try:
         report = run_backup(settings, destination,
