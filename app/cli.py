@@ -378,6 +378,9 @@ def _restore_backup(settings: Settings, source: str, force: bool) -> None:
         bars.finish()
     click.echo(f"Restored the backup of {result['created_at']}: {result['users']} accounts, {result['posts']} posts, "
                f"{result['media_copied']} media files copied.")
+    if result["media_missing"]:
+        click.echo(f"{result['media_missing']} file(s) the database refers to are not in the backup (deleted while it "
+                   "ran); `admin check` lists them.")
     click.echo(f"Check it with `photoshare admin check --data-dir {settings.data_dir}`, then start the server again.")
 
 
@@ -388,8 +391,9 @@ def _restore_backup(settings: Settings, source: str, force: bool) -> None:
 def backup(destination, data_dir, config) -> None:
     """Copy the database and media files into the folder DEST, while the server runs.
 
-    The database is copied as it was at one instant (SQLite's online backup), then the media files;
-    backing up into the same folder again copies only new files. Restore with `photoshare admin restore DEST`.
+    The database is copied as it was at one instant (SQLite's online backup), then the media files it refers
+    to; backing up into the same folder again copies only new files and, once the new copy is complete and
+    checked, removes those of things deleted since. Restore with `photoshare admin restore DEST`.
 
     Example: photoshare admin backup /mnt/usb/photoshare-backup --data-dir ~/photoshare
     """
@@ -411,6 +415,9 @@ def backup(destination, data_dir, config) -> None:
     else:
         click.echo(f"Media: {report.media_files} files ({report.media_bytes / 1_048_576:.1f} MB), "
                    f"{report.copied_files} copied this time")
+        if report.pruned_files:
+            click.echo(f"Removed from the backup: {report.pruned_files} files ({report.pruned_bytes / 1_048_576:.1f} MB) "
+                       "of posts and accounts deleted since its previous run")
     if report.vanished:
         click.echo(f"{report.vanished} file(s) were deleted while the backup ran (their posts were deleted after the "
                    "database was copied); run the backup again for a copy without them.")
