@@ -83,6 +83,16 @@ def open_limiter(redis):
     return RedisRateLimiter(redis)
 
 
+def open_login_throttle(redis):
+    from .login_throttle import LocalFailureBuckets, LoginThrottle
+
+    if redis is None:
+        return LoginThrottle(LocalFailureBuckets())
+    from .login_throttle_redis import RedisFailureBuckets
+
+    return LoginThrottle(RedisFailureBuckets(redis))
+
+
 def open_broker(redis):
     if redis is None:
         return LocalBroker()
@@ -171,6 +181,7 @@ async def build_context(settings: Settings, *, run_jobs: bool = True, media_pool
         media_pool=media_pool,
         redis=redis,
         broker=broker,
+        login_throttle=open_login_throttle(redis),
     )
     ctx.owns_media_pool = media_pool is None
     ctx.shard_lease = shard_lease
