@@ -631,46 +631,15 @@ PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT
 PARENT_CHECK_SECONDS = 1.0
 
 
-def _process_identity(pid: int) -> str | None:
-    """Something that tells process ``pid`` apart from a later one given the same number; None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return None if fields[0] in ("Z", "X") else fields[19]  # state, then the start time in clock ticks
-    except FileNotFoundError:
-        return None
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)  # no /proc (macOS): existence only
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    return "alive"
-
-
 def _exit_with_parent(parent_pid: int) -> None:
     """Leave as soon as the server that started us is gone (killed without a chance to stop us).
 
     The server is watched by its process id, not as our parent: the one-file binary puts its own
     launcher process between the two.
     """
-    import threading
-    import time
+    from server.lifeline import exit_with
 
-    if os.name == "nt":  # os.kill there terminates processes instead of probing them; the server stops us itself
-        return
-    identity = _process_identity(parent_pid)
-    if identity is None:
-        os._exit(0)
-
-    def watch() -> None:
-        while _process_identity(parent_pid) == identity:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    exit_with(parent_pid, check_seconds=PARENT_CHECK_SECONDS)
 
 
 if __name__ == "__main__":

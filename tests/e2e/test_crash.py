@@ -1,10 +1,14 @@
-"""Kill -9 the server during a burst of uploads: every post that got a 201 survives and finishes processing."""
+"""Kill -9 the server during a burst of uploads: every post that got a 201 survives and finishes processing,
+no helper process (media workers, multiprocessing's resource tracker) outlives it, and the next start removes
+the partial uploads it left in ``tmp/``."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -18,6 +22,32 @@ UPLOADS = 60
 CONCURRENCY = 6
 KILL_AFTER_ACKNOWLEDGED = 15
 READY_TIMEOUT_SECONDS = 120
+ORPHAN_TIMEOUT_SECONDS = 5  # helpers notice their server died within a second (server/lifeline.py)
+
+
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def descendants(root: int) -> set[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            parents[int(entry)] = stat[1]
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    return {pid for pid in pids if (stat := _stat(pid)) is not None and stat[0] not in ("Z", "X")}
 
 
 async def upload_burst(url: str, token: str, acknowledged: list[str], killed: asyncio.Event, kill) -> None:
@@ -58,12 +88,26 @@ async def test_acknowledged_uploads_survive_sigkill(tmp_path):
 
         acknowledged: list[str] = []
         killed = asyncio.Event()
-        await upload_burst(server.url, token, acknowledged, killed, lambda: server.process.send_signal(signal.SIGKILL))
+        helpers: set[int] = set()
+
+        def kill() -> None:
+            helpers.update(descendants(server.process.pid))
+            server.process.send_signal(signal.SIGKILL)
+
+        await upload_burst(server.url, token, acknowledged, killed, kill)
         assert killed.is_set(), "the server should have been killed mid-burst"
         server.process.wait(10)
         assert len(acknowledged) >= KILL_AFTER_ACKNOWLEDGED
+        assert helpers, "the media workers were running when the server was killed"
+        deadline = time.monotonic() + ORPHAN_TIMEOUT_SECONDS
+        while alive(helpers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not alive(helpers), f"processes outlived their server: {sorted(alive(helpers))}"
+        left = [folder for folder in (data_dir / "tmp").iterdir() if folder.name.startswith(f"p{server.process.pid}-")]
+        assert left, "the killed server's temporary folder is still there before the restart"
 
         server = ServerProcess(data_dir, port=server.port).start()
+        assert not [path for path in left if path.exists()], "the restart removes what the killed server left in tmp/"
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         pending = set(acknowledged)
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
