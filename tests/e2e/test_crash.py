@@ -5,16 +5,14 @@ the partial uploads it left in ``tmp/``."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
-from tests.e2e.servers import ServerProcess
+from tests.e2e.servers import ServerProcess, alive, descendants
 
 pytestmark = pytest.mark.slow
 
@@ -23,31 +21,6 @@ CONCURRENCY = 6
 KILL_AFTER_ACKNOWLEDGED = 15
 READY_TIMEOUT_SECONDS = 120
 ORPHAN_TIMEOUT_SECONDS = 5  # helpers notice their server died within a second (server/lifeline.py)
-
-
-def _stat(pid: int) -> tuple[str, int] | None:
-    """(state, parent pid) of a process, or None once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return fields[0], int(fields[1])
-
-
-def descendants(root: int) -> set[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
-            parents[int(entry)] = stat[1]
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def alive(pids: set[int]) -> set[int]:
-    return {pid for pid in pids if (stat := _stat(pid)) is not None and stat[0] not in ("Z", "X")}
 
 
 async def upload_burst(url: str, token: str, acknowledged: list[str], killed: asyncio.Event, kill) -> None:
