@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import time
@@ -220,6 +219,8 @@ async def _check(ctx, delete_unreferenced: bool = False) -> list[str]:
                 problems.append(f"missing file {key}")
     root = getattr(ctx.blobs, "root", None)
     if root is not None and os.path.isdir(root):
+        import asyncio
+
         from server.repos.stored_files import referenced_keys
 
         referenced = await ctx.db.read(lambda conn: referenced_keys(conn.fetch_all))
