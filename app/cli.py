@@ -17,9 +17,14 @@ from server import __version__
 from server.config import ConfigError, Settings, load, settings_reference
 
 
+DATABASE_URL_META = "photoshare.database_url"  # where --database-url leaves its value for _settings
+
+
 def _settings(data_dir: str | None, config: str | None, **overrides) -> Settings:
+    context = click.get_current_context(silent=True)
+    database_url = context.meta.get(DATABASE_URL_META) if context is not None else None
     try:
-        return load(overrides={"data_dir": data_dir, **overrides}, config_file=config if config else "")
+        return load(overrides={"data_dir": data_dir, "database_url": database_url, **overrides}, config_file=config if config else "")
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -31,8 +36,21 @@ def _logging(settings: Settings) -> None:
     )
 
 
-data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-                               help="Folder for the database and media (default: the platform's user data folder).")
+def _remember_database_url(context: click.Context, _param, value: str | None) -> None:
+    if value:
+        context.meta[DATABASE_URL_META] = value
+
+
+_data_dir = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                         help="Folder for the database and media (default: the platform's user data folder).")
+# Given beside every --data-dir, without a parameter of its own in each command: _settings reads it.
+_database_url = click.option("--database-url", metavar="URL", default=None, expose_value=False, callback=_remember_database_url,
+                             help="The database, when not the data folder's SQLite file: postgresql://USER:PASSWORD@HOST/DB "
+                                  "(or PHOTOSHARE_DATABASE_URL).")
+
+
+def data_dir_option(command):
+    return _data_dir(_database_url(command))
 config_option = click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
                              help="A TOML settings file (see docs/settings.md).")
 
@@ -202,7 +220,7 @@ def missing_database(settings: Settings) -> str | None:
     return (f"There is no PhotoShare database in {os.path.dirname(path) or '.'} (looked for {path}).\n"
             "Point this command at the server's data: --data-dir FOLDER (the folder `photoshare serve` printed "
             "as 'data in …'), or PHOTOSHARE_DATA_DIR=FOLDER, or, for a server on PostgreSQL, "
-            "PHOTOSHARE_DATABASE_URL=postgresql://… (or database_url in a --config file).\n"
+            "--database-url postgresql://… (or PHOTOSHARE_DATABASE_URL, or database_url in a --config file).\n"
             "A new deployment gets its database when `photoshare serve` first starts.")
 
 

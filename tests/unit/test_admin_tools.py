@@ -120,7 +120,7 @@ def test_admin_commands_refuse_a_folder_without_a_database(tmp_path, command):
     result = CliRunner().invoke(main, ["admin", *args, "--data-dir", str(empty)], env={"PHOTOSHARE_NEW_PASSWORD": "long enough pw"})
     assert result.exit_code == 1, result.output
     assert f"There is no PhotoShare database in {empty}" in result.output
-    assert "--data-dir" in result.output and "PHOTOSHARE_DATA_DIR" in result.output and "PHOTOSHARE_DATABASE_URL" in result.output
+    assert "--data-dir" in result.output and "PHOTOSHARE_DATA_DIR" in result.output and "--database-url" in result.output
     assert not (empty / "photoshare.db").exists()
 
 
@@ -134,3 +134,24 @@ def test_admin_commands_without_data_dir_look_in_the_default_folder_and_refuse(t
     in_context(server_data, lambda ctx: asyncio.sleep(0))
     pointed = CliRunner().invoke(main, ["admin", "invite"], env={**env, "PHOTOSHARE_DATA_DIR": server_data})
     assert pointed.exit_code == 0 and len(pointed.output.split()) == 1, pointed.output
+
+
+def test_database_url_points_admin_commands_at_a_postgresql_server(tmp_path):
+    """A server on PostgreSQL: --database-url reaches its database whatever folder the command looks in."""
+    from tests.backends.postgres import fresh_postgres
+
+    with fresh_postgres() as database:
+        in_postgres = {"data_dir": str(tmp_path / "server"), "database_url": database["database_url"]}
+
+        async def make_account():
+            ctx = await build_context(load(overrides=in_postgres, environ={}, config_file=None), run_jobs=False)
+            try:
+                await ctx.accounts.create_user("grandma", "long enough pw")
+            finally:
+                await close_context(ctx)
+
+        asyncio.run(make_account())
+        listed = CliRunner().invoke(main, ["admin", "users", "list", "--data-dir", str(tmp_path / "elsewhere"),
+                                           "--database-url", database["database_url"]])
+        assert listed.exit_code == 0, listed.output
+        assert "grandma" in listed.output and "1 account(s)" in listed.output
