@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+import time
+from pathlib import Path
 
 import click
 
 from server.errors import ApiError
 
 MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
+# A file nothing refers to may be an upload or a processing step in flight on a running server (stored first,
+# then committed): only files this old count as garbage, and only they are deleted by --delete-unreferenced.
+UNREFERENCED_GRACE_SECONDS = 3600
 
 
 def _commands(settings_for, with_context, data_dir_option, config_option):
@@ -103,16 +108,21 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
             click.echo(f"{name:<22} {value}")
 
     @click.command()
+    @click.option("--delete-unreferenced", is_flag=True,
+                  help=f"Delete stored files nothing refers to (those older than {UNREFERENCED_GRACE_SECONDS // 60} minutes).")
     @data_dir_option
     @config_option
-    def check(data_dir, config) -> None:
-        """Check the database's integrity and that every stored file the database refers to exists.
+    def check(delete_unreferenced, data_dir, config) -> None:
+        """Check the database's integrity, that every stored file the database refers to exists, and that
+        the media folder holds no files nothing refers to (left by deleted posts, accounts or crashes).
 
-        Exits with status 1 when something is wrong, listing what.
+        Exits with status 1 when something is wrong, listing what. --delete-unreferenced removes the
+        unreferenced files (the server may keep running: files younger than an hour are left alone, as
+        they may be uploads in progress).
 
-        Example: photoshare admin check
+        Example: photoshare admin check --delete-unreferenced
         """
-        problems = with_context(settings_for(data_dir, config), _check)
+        problems = with_context(settings_for(data_dir, config), lambda ctx: _check(ctx, delete_unreferenced))
         if problems:
             for problem in problems:
                 click.echo(f"PROBLEM: {problem}")
@@ -160,7 +170,41 @@ async def _gather_stats(ctx) -> dict:
     return numbers
 
 
-async def _check(ctx) -> list[str]:
+def _unreferenced_files(root: Path, referenced: set[str], delete: bool) -> tuple[list[str], list[str]]:
+    """(problems, notes) about files under the media folder that no row refers to; deletes the old ones if asked."""
+    old_files = old_bytes = young_files = young_bytes = deleted = 0
+    cutoff = time.time() - UNREFERENCED_GRACE_SECONDS
+    for folder, dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if path.relative_to(root).as_posix() in referenced:
+                continue
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            if info.st_mtime > cutoff:
+                young_files += 1
+                young_bytes += info.st_size
+                continue
+            if delete:
+                path.unlink(missing_ok=True)
+                deleted += 1
+            old_files += 1
+            old_bytes += info.st_size
+    problems, notes = [], []
+    if old_files and delete:
+        notes.append(f"deleted {deleted} unreferenced file(s), {_size(old_bytes)}")
+    elif old_files:
+        problems.append(f"{old_files} unreferenced file(s), {_size(old_bytes)}, in {root} (left by deleted posts or "
+                        "accounts, or by a crash): `photoshare admin check --delete-unreferenced` removes them")
+    if young_files:
+        notes.append(f"{young_files} file(s), {_size(young_bytes)}, not referenced yet: written in the last "
+                     f"{UNREFERENCED_GRACE_SECONDS // 60} minutes (uploads in progress?), left alone")
+    return problems, notes
+
+
+async def _check(ctx, delete_unreferenced: bool = False) -> list[str]:
     problems: list[str] = []
     if ctx.db.url.startswith("sqlite"):
         verdict = await ctx.db.read(lambda conn: [row[0] for row in conn.fetch_all("PRAGMA integrity_check")])
@@ -173,6 +217,17 @@ async def _check(ctx) -> list[str]:
         for key in bar:
             if not await ctx.blobs.exists(key):
                 problems.append(f"missing file {key}")
+    root = getattr(ctx.blobs, "root", None)
+    if root is not None and os.path.isdir(root):
+        import asyncio
+
+        from server.repos.stored_files import referenced_keys
+
+        referenced = await ctx.db.read(lambda conn: referenced_keys(conn.fetch_all))
+        found, notes = await asyncio.to_thread(_unreferenced_files, Path(root), referenced, delete_unreferenced)
+        problems += found
+        for note in notes:
+            click.echo(f"note: {note}")
     processing = await ctx.db.read(lambda conn: {row[0] for row in conn.fetch_all("SELECT DISTINCT post_id FROM media WHERE status = 'processing'")})
     if processing:
         queued = {job.payload.get("post_id") for status in ("queued", "running") for job in await ctx.jobs.list_jobs(status, MAX_JOBS_SCANNED)

@@ -17,9 +17,14 @@ from server import __version__
 from server.config import ConfigError, Settings, load, settings_reference
 
 
+DATABASE_URL_META = "photoshare.database_url"  # where --database-url leaves its value for _settings
+
+
 def _settings(data_dir: str | None, config: str | None, **overrides) -> Settings:
+    context = click.get_current_context(silent=True)
+    database_url = context.meta.get(DATABASE_URL_META) if context is not None else None
     try:
-        return load(overrides={"data_dir": data_dir, **overrides}, config_file=config if config else "")
+        return load(overrides={"data_dir": data_dir, "database_url": database_url, **overrides}, config_file=config if config else "")
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -31,8 +36,21 @@ def _logging(settings: Settings) -> None:
     )
 
 
-data_dir_option = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-                               help="Folder for the database and media (default: the platform's user data folder).")
+def _remember_database_url(context: click.Context, _param, value: str | None) -> None:
+    if value:
+        context.meta[DATABASE_URL_META] = value
+
+
+_data_dir = click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                         help="Folder for the database and media (default: the platform's user data folder).")
+# Given beside every --data-dir, without a parameter of its own in each command: _settings reads it.
+_database_url = click.option("--database-url", metavar="URL", default=None, expose_value=False, callback=_remember_database_url,
+                             help="The database, when not the data folder's SQLite file: postgresql://USER:PASSWORD@HOST/DB "
+                                  "(or PHOTOSHARE_DATABASE_URL).")
+
+
+def data_dir_option(command):
+    return _data_dir(_database_url(command))
 config_option = click.option("--config", type=click.Path(dir_okay=False, exists=True), default=None,
                              help="A TOML settings file (see docs/settings.md).")
 
@@ -182,10 +200,42 @@ def admin() -> None:
     """Administer a PhotoShare deployment (run on the server's machine)."""
 
 
+def missing_database(settings: Settings) -> str | None:
+    """Why an admin command must not run here, or None: a SQLite deployment whose folder has no database.
+
+    Opening the context would create a new, empty database in that folder (the default one when no
+    ``--data-dir`` was given), and the command would then act on it: invite codes and accounts the real
+    server never sees. PostgreSQL deployments are not checked here: their database is made by its admin.
+    """
+    url = settings.resolved_database_url
+    if not url.startswith("sqlite:///"):
+        return None
+    from server.stores.sqlite import path_from_url
+
+    path = path_from_url(url)
+    if os.name != "nt":
+        path = "/" + path.lstrip("/")  # sqlite:////abs/path gives //abs/path
+    if os.path.isfile(path):
+        return None
+    return (f"There is no PhotoShare database in {os.path.dirname(path) or '.'} (looked for {path}).\n"
+            "Point this command at the server's data: --data-dir FOLDER (the folder `photoshare serve` printed "
+            "as 'data in …'), or PHOTOSHARE_DATA_DIR=FOLDER, or, for a server on PostgreSQL, "
+            "--database-url postgresql://… (or PHOTOSHARE_DATABASE_URL, or database_url in a --config file).\n"
+            "A new deployment gets its database when `photoshare serve` first starts.")
+
+
+def require_database(settings: Settings) -> None:
+    problem = missing_database(settings)
+    if problem:
+        raise click.ClickException(problem)
+
+
 def _with_context(settings: Settings, action):
     import asyncio
 
     from server.bootstrap import build_context, close_context
+
+    require_database(settings)  # every admin command goes through here: never create a database by accident
 
     async def run():
         ctx = await build_context(settings, run_jobs=False)
@@ -346,6 +396,9 @@ def _restore_backup(settings: Settings, source: str, force: bool) -> None:
         bars.finish()
     click.echo(f"Restored the backup of {result['created_at']}: {result['users']} accounts, {result['posts']} posts, "
                f"{result['media_copied']} media files copied.")
+    if result["media_missing"]:
+        click.echo(f"{result['media_missing']} file(s) the database refers to are not in the backup (deleted while it "
+                   "ran); `admin check` lists them.")
     click.echo(f"Check it with `photoshare admin check --data-dir {settings.data_dir}`, then start the server again.")
 
 
@@ -356,14 +409,16 @@ def _restore_backup(settings: Settings, source: str, force: bool) -> None:
 def backup(destination, data_dir, config) -> None:
     """Copy the database and media files into the folder DEST, while the server runs.
 
-    The database is copied as it was at one instant (SQLite's online backup), then the media files;
-    backing up into the same folder again copies only new files. Restore with `photoshare admin restore DEST`.
+    The database is copied as it was at one instant (SQLite's online backup), then the media files it refers
+    to; backing up into the same folder again copies only new files and, once the new copy is complete and
+    checked, removes those of things deleted since. Restore with `photoshare admin restore DEST`.
 
     Example: photoshare admin backup /mnt/usb/photoshare-backup --data-dir ~/photoshare
     """
     from server.backup import BackupError, Progress, backup as run_backup
 
     settings = _settings(data_dir, config)
+    require_database(settings)
     bars = _Bars({"database": "Database", "media": "Media   "})
     try:
         report = run_backup(settings, destination,
@@ -378,6 +433,9 @@ def backup(destination, data_dir, config) -> None:
     else:
         click.echo(f"Media: {report.media_files} files ({report.media_bytes / 1_048_576:.1f} MB), "
                    f"{report.copied_files} copied this time")
+        if report.pruned_files:
+            click.echo(f"Removed from the backup: {report.pruned_files} files ({report.pruned_bytes / 1_048_576:.1f} MB) "
+                       "of posts and accounts deleted since its previous run")
     if report.vanished:
         click.echo(f"{report.vanished} file(s) were deleted while the backup ran (their posts were deleted after the "
                    "database was copied); run the backup again for a copy without them.")
@@ -591,46 +649,15 @@ PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT
 PARENT_CHECK_SECONDS = 1.0
 
 
-def _process_identity(pid: int) -> str | None:
-    """Something that tells process ``pid`` apart from a later one given the same number; None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-        return None if fields[0] in ("Z", "X") else fields[19]  # state, then the start time in clock ticks
-    except FileNotFoundError:
-        return None
-    except OSError:
-        pass
-    try:
-        os.kill(pid, 0)  # no /proc (macOS): existence only
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        pass
-    return "alive"
-
-
 def _exit_with_parent(parent_pid: int) -> None:
     """Leave as soon as the server that started us is gone (killed without a chance to stop us).
 
     The server is watched by its process id, not as our parent: the one-file binary puts its own
     launcher process between the two.
     """
-    import threading
-    import time
+    from server.lifeline import exit_with
 
-    if os.name == "nt":  # os.kill there terminates processes instead of probing them; the server stops us itself
-        return
-    identity = _process_identity(parent_pid)
-    if identity is None:
-        os._exit(0)
-
-    def watch() -> None:
-        while _process_identity(parent_pid) == identity:
-            time.sleep(PARENT_CHECK_SECONDS)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    exit_with(parent_pid, check_seconds=PARENT_CHECK_SECONDS)
 
 
 if __name__ == "__main__":

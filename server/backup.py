@@ -2,10 +2,15 @@
 
 The database is copied with SQLite's online backup API from inside one read transaction: the copy is
 the database exactly as it was at one instant, however busy the server is meanwhile (without that
-transaction, every write by the server would restart the copy). Media files are content-addressed and
-never change once written, so they are copied after the database, skipping the ones a previous backup
-into the same folder already holds. A file deleted between the two steps belongs to something deleted
-after the instant of the copy; the backup says how many.
+transaction, every write by the server would restart the copy). Then exactly the media files that copy
+refers to (``repos.stored_files``) are copied; media are content-addressed and never change once written,
+so a previous backup into the same folder already holds most of them. A referenced file deleted between
+the two steps belongs to something deleted after the instant of the copy; the backup says how many.
+
+A backup is the state at its instant and nothing more: files of posts and accounts deleted since an earlier
+backup into the same folder are pruned from it, but only once the new snapshot is complete and verified
+(database checked, every referenced file present at its size, manifest written), so an interrupted backup
+never loses a file the previous one needed. Restore copies only the files the backed-up database refers to.
 
 A backup folder holds ``photoshare.db``, ``media/``, ``secret.key`` and, written last,
 ``photoshare-backup.json``: a folder without it is not a complete backup, and restore refuses it.
@@ -13,6 +18,7 @@ A backup folder holds ``photoshare.db``, ``media/``, ``secret.key`` and, written
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -20,12 +26,13 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterable
 from urllib.request import pathname2url
 
 from . import __version__
 from .config import Settings
 from .fsutil import fsync_dir
+from .repos.stored_files import referenced_keys
 from .restore import require_sound
 
 MANIFEST_NAME = "photoshare-backup.json"
@@ -61,6 +68,8 @@ class BackupReport:
     copied_files: int
     media_skipped: str | None  # why media was not copied (media on S3), or None
     vanished: int  # files referenced by the copied database that were deleted before they could be copied
+    pruned_files: int = 0  # files of things deleted since an earlier backup into the folder, removed from it
+    pruned_bytes: int = 0
 
 
 # ---- locations ------------------------------------------------------------------------------------------
@@ -80,15 +89,6 @@ def media_root(settings: Settings) -> Path | None:
     return Path(url[len("file://"):]).resolve() if url.startswith("file://") else None
 
 
-def _media_files(root: Path) -> Iterator[Path]:
-    """Every stored file under ``root``, as paths relative to it; temporary and probe files (dot-names) skipped."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield (Path(folder) / name).relative_to(root)
-
-
 def _copy_file(source: Path, target: Path, on_bytes: Callable[[int], None]) -> None:
     """Copy through a temporary name, fsync, rename: a crash never leaves a half-written file under the real name."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -102,36 +102,74 @@ def _copy_file(source: Path, target: Path, on_bytes: Callable[[int], None]) -> N
     os.replace(temp, target)
 
 
-def _copy_tree(source_root: Path, target_root: Path, progress: Progress) -> tuple[int, int, int]:
-    """Copy the files ``target_root`` lacks (or holds at another size); returns (files, bytes, copied)."""
-    todo, files, total = [], 0, 0
-    for relative in _media_files(source_root):
+def _copy_keys(source_root: Path, target_root: Path, keys: Iterable[str], progress: Progress) -> tuple[int, int, int, int]:
+    """Copy the files named by ``keys`` that ``target_root`` lacks (or holds at another size).
+
+    Returns (files, bytes, copied, missing): ``files`` and ``bytes`` count what ``target_root`` now holds of
+    ``keys``, each checked to be there at its source's size; ``missing`` the keys found on neither side.
+    A key absent at the source but already in the target (an earlier backup) is kept: same name, same bytes.
+    """
+    todo, held, missing = [], {}, 0
+    for key in sorted(keys):
+        target = target_root / key
         try:
-            size = (source_root / relative).stat().st_size
+            size = (source_root / key).stat().st_size
         except FileNotFoundError:
-            continue  # deleted while we looked
-        files += 1
-        total += size
-        target = target_root / relative
-        if not (target.exists() and target.stat().st_size == size):
-            todo.append((relative, size))
+            size = None
+        try:
+            target_size = target.stat().st_size
+        except FileNotFoundError:
+            target_size = None
+        if size is None and target_size is None:
+            missing += 1
+        elif size is None or target_size == size:
+            held[key] = target_size
+        else:
+            todo.append((key, size))
     advance = _counter(progress.media, sum(size for _, size in todo))
     copied = 0
-    for relative, _ in todo:
+    for key, size in todo:
         try:
-            _copy_file(source_root / relative, target_root / relative, advance)
-            copied += 1
+            _copy_file(source_root / key, target_root / key, advance)
         except FileNotFoundError:
+            missing += 1  # deleted while we copied
             continue
-    for folder in {(target_root / relative).parent for relative, _ in todo}:
+        written = (target_root / key).stat().st_size
+        if written != size:
+            raise BackupError(f"{target_root / key} holds {written} bytes after copying {size}: is the disk full or failing?")
+        held[key] = written
+        copied += 1
+    for folder in {(target_root / key).parent for key, _ in todo}:
         fsync_dir(folder)
-    return files, total, copied
+    return len(held), sum(held.values()), copied, missing
 
 
-def _referenced_keys(db_path: Path) -> list[str]:
+def _prune(root: Path, keep: set[str]) -> tuple[int, int]:
+    """Remove every file under ``root`` not named in ``keep`` (leftover partial copies included), and the
+    folders that leaves empty; returns (files, bytes) removed."""
+    files = total = 0
+    for folder, dirs, names in os.walk(root, topdown=False):
+        for name in names:
+            path = Path(folder) / name
+            if path.relative_to(root).as_posix() in keep:
+                continue
+            try:
+                size = path.stat().st_size
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            files += 1
+            total += size
+        if Path(folder) != root:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only succeeds when empty
+    return files, total
+
+
+def _referenced_keys(db_path: Path) -> set[str]:
     conn = sqlite3.connect(f"file:{pathname2url(str(db_path))}?mode=ro", uri=True)
     try:
-        return [row[0] for row in conn.execute("SELECT DISTINCT blob_key FROM blob_refs")]
+        return referenced_keys(lambda sql: conn.execute(sql).fetchall())
     finally:
         conn.close()
 
@@ -210,13 +248,14 @@ def backup(settings: Settings, destination: str | os.PathLike, progress: Progres
     root = media_root(settings)
     files = total = copied = vanished = 0
     skipped = None
+    keys: set[str] = set()
     if root is None:
         skipped = (f"media is stored at {settings.resolved_blob_url}, not on this disk: back the bucket up with "
                    "its own tools (versioning or replication)")
-    elif root.is_dir():
-        progress.say(f"Copying media from {root} …")
-        files, total, copied = _copy_tree(root, folder / MEDIA_DIR, progress)
-        vanished = sum(1 for key in _referenced_keys(folder / DATABASE_NAME) if not (folder / MEDIA_DIR / key).exists())
+    else:
+        keys = _referenced_keys(folder / DATABASE_NAME)
+        progress.say(f"Copying the {len(keys)} media files the database refers to from {root} …")
+        files, total, copied, vanished = _copy_keys(root, folder / MEDIA_DIR, keys, progress)
     secret = data_dir / SECRET_NAME
     if secret.is_file():
         target = folder / SECRET_NAME
@@ -238,7 +277,14 @@ def backup(settings: Settings, destination: str | os.PathLike, progress: Progres
     temp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     os.replace(temp, manifest)
     fsync_dir(folder)
-    return BackupReport(folder, users, posts, files, total, copied, skipped, vanished)
+    # Only now, with the new snapshot complete, verified and marked so: drop what it does not refer to
+    # (files of things deleted since the folder's previous backup). A crash from here on leaves a complete
+    # backup with a few extra files, which restore ignores.
+    pruned = pruned_bytes = 0
+    if skipped is None and (folder / MEDIA_DIR).is_dir():
+        pruned, pruned_bytes = _prune(folder / MEDIA_DIR, keys)
+        fsync_dir(folder / MEDIA_DIR)
+    return BackupReport(folder, users, posts, files, total, copied, skipped, vanished, pruned, pruned_bytes)
 
 
 # ---- restore --------------------------------------------------------------------------------------------
@@ -261,7 +307,8 @@ def restore(settings: Settings, source: str | os.PathLike, *, force: bool = Fals
     """Put a backup folder's database and media in place. The server must be stopped.
 
     The database goes in through a checked temporary copy; an existing one is refused without ``force``
-    and kept beside, renamed, with it. Media files are added to the media folder (never removed).
+    and kept beside, renamed, with it. The media files the restored database refers to are added to the media
+    folder (nothing there is removed; ``admin check`` reports files nothing refers to).
     """
     progress = progress or Progress()
     folder = Path(source).expanduser().resolve()
@@ -293,20 +340,21 @@ def restore(settings: Settings, source: str | os.PathLike, *, force: bool = Fals
     fsync_dir(db.parent)
     shutil.rmtree(db.parent / f".{db.name}-litestream", ignore_errors=True)  # Litestream's place in the old WAL
 
-    copied = 0
+    copied = missing = 0
     if manifest.get("media"):
         root = media_root(settings)
         if root is None:
             progress.say(f"Media not restored: this deployment stores media at {settings.resolved_blob_url}; "
                          f"copy {folder / manifest['media']} there with the storage's tools.")
         else:
-            progress.say(f"Restoring media into {root} …")
+            keys = _referenced_keys(db)  # only what the restored database refers to: nothing deleted comes back
+            progress.say(f"Restoring {len(keys)} media files into {root} …")
             root.mkdir(parents=True, exist_ok=True)
-            _, _, copied = _copy_tree(folder / manifest["media"], root, progress)
+            _, _, copied, missing = _copy_keys(folder / manifest["media"], root, keys, progress)
     secret = folder / SECRET_NAME
     target_secret = Path(settings.data_dir) / SECRET_NAME
     if secret.is_file() and (force or not target_secret.exists()):
         shutil.copyfile(secret, target_secret)
         os.chmod(target_secret, 0o600)
     users, posts = _counts(db)
-    return {"users": users, "posts": posts, "media_copied": copied, "created_at": manifest.get("created_at")}
+    return {"users": users, "posts": posts, "media_copied": copied, "media_missing": missing, "created_at": manifest.get("created_at")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -13,6 +14,7 @@ from .broker import LocalBroker
 from .id_shards import ShardLease
 from .metrics import Metrics
 from .ratelimit import LocalRateLimiter
+from .scratch import ScratchDir, sweep as sweep_scratch
 from .services.hydrate import PostHydrator
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,16 @@ def open_limiter(redis):
     return RedisRateLimiter(redis)
 
 
+def open_login_throttle(redis):
+    from .login_throttle import LocalFailureBuckets, LoginThrottle
+
+    if redis is None:
+        return LoginThrottle(LocalFailureBuckets())
+    from .login_throttle_redis import RedisFailureBuckets
+
+    return LoginThrottle(RedisFailureBuckets(redis))
+
+
 def open_broker(redis):
     if redis is None:
         return LocalBroker()
@@ -147,7 +159,9 @@ def job_handlers(ctx: Context) -> dict:
 
 async def build_context(settings: Settings, *, run_jobs: bool = True, media_pool=None) -> Context:
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    (Path(settings.data_dir) / "tmp").mkdir(exist_ok=True)
+    tmp = Path(settings.data_dir) / "tmp"
+    tmp.mkdir(exist_ok=True)
+    await asyncio.to_thread(sweep_scratch, tmp)  # what processes killed mid-upload left behind
     db = open_database(settings)
     await db.open()
     blobs = open_blobs(settings)
@@ -173,6 +187,8 @@ async def build_context(settings: Settings, *, run_jobs: bool = True, media_pool
         media_pool=media_pool,
         redis=redis,
         broker=broker,
+        login_throttle=open_login_throttle(redis),
+        scratch=ScratchDir(tmp),
     )
     ctx.owns_media_pool = media_pool is None
     ctx.shard_lease = shard_lease
@@ -205,3 +221,4 @@ async def close_context(ctx: Context) -> None:
     await ctx.blobs.close()
     await ctx.shard_lease.release()
     await ctx.db.close()
+    ctx.scratch.close()

@@ -45,6 +45,8 @@ class Context:
     runner: "JobRunner | None" = None
     redis: "RedisLink | None" = None  # the process's Redis pool; None in the embedded deployment
     broker: "Broker | None" = None  # messages between this deployment's processes
+    login_throttle: Any = None  # failed sign-ins per account and address (login_throttle.py)
+    scratch: Any = None  # this process's own folder for temporary files (scratch.py)
     # Services, one use case each; set by bootstrap.
     accounts: Any = None
     posts: Any = None

@@ -20,6 +20,7 @@ import time
 from multiprocessing.connection import wait
 
 from .config import Settings
+from .lifeline import watch_this_server
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,15 @@ def scaled_out_problem(settings: Settings) -> str | None:
     return None
 
 
-def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None) -> None:
+def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None, supervisor: tuple | None = None) -> None:
     from aiohttp import web
 
     from .app import create_app
+
+    if supervisor is not None:  # a killed supervisor cannot stop us: end with it (lifeline.py)
+        from .lifeline import exit_with
+
+        exit_with(*supervisor)
 
     settings = Settings(values)
     logging.basicConfig(level=getattr(logging, settings.log_level.upper()),
@@ -81,7 +87,7 @@ class ProcessGroup:
 
     def _start_child(self, index: int) -> None:
         upstream = self.web_ui.upstream if self.web_ui is not None else None
-        process = self._mp.Process(target=_serve_child, args=(self.settings.values, index, upstream), name=f"photoshare-serve-{index}")
+        process = self._mp.Process(target=_serve_child, args=(self.settings.values, index, upstream, watch_this_server()), name=f"photoshare-serve-{index}")
         process.start()
         self.children[index] = (process, time.monotonic())
 

@@ -93,7 +93,18 @@ def _browser_page_main(sessions: BrowserSessions):
         async def ended(_=None) -> None:
             await sessions.close(session_id)
 
+        def went_away(_=None) -> None:
+            # The tab closed or lost its connection: Flet keeps the session (it may come back) for its session
+            # timeout, an hour. Its live stream would hold one of the account's few slots on the server all
+            # that time ("too many streams" at the next sign-in): close it now; the upload queue carries on.
+            core.pause_live()
+
+        def came_back(_=None) -> None:
+            core.resume_live()
+
         page.on_close = ended  # Flet ends a session some time after its browser went away
+        page.on_disconnect = went_away
+        page.on_connect = came_back
         from .shell import open_page
 
         open_page(page, core)

@@ -55,6 +55,7 @@ class ClientCore:
         self._stop = asyncio.Event()
         self._worker: asyncio.Task | None = None
         self._live_task: asyncio.Task | None = None
+        self._live_paused = False  # the stream was closed by pause_live and is to be opened again on resume_live
 
     @functools.cached_property
     def queue(self):
@@ -114,7 +115,21 @@ class ClientCore:
         if self._live_task is not None:
             self._live_task.cancel()
             self._live_task = None
+        self._live_paused = False
         self.live.forget()  # the next account starts from scratch; the screens keep listening
+
+    def pause_live(self) -> None:
+        """Nobody is looking (the browser went away): close the stream, so the account's slot on the server
+        is free at once, but keep what was heard; ``resume_live`` opens it again if it was open."""
+        if self._live_task is not None and not self._live_task.done():
+            self._live_task.cancel()
+            self._live_task = None
+            self._live_paused = True
+
+    def resume_live(self) -> None:
+        if self._live_paused:
+            self._live_paused = False
+            self.start_live()
 
     def save_session(self, session: SessionData) -> None:
         self.sessions.save(session)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from ..context import CONTEXT
 from ..http import json_response, no_content, read_json
-from ..middlewares import require_user
+from ..middlewares import client_address, require_user
 from ..routing import doc
 from .uploads import receive_single_image
 
@@ -30,10 +30,12 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/auth/login")
 @doc("Sign in with a username and password.", auth=False, tag=TAG, body={"username": "string", "password": "string"},
-     responses={200: "{user, token}", 401: "wrong username or password"})
+     responses={200: "{user, token}", 401: "wrong username or password",
+                429: "too many failed sign-ins for this account from this address (or from this address, or for "
+                     "this account from addresses it never signed in from); Retry-After says when to try again"})
 async def login(request: web.Request) -> web.Response:
     data = await read_json(request)
-    user, token = await request.app[CONTEXT].accounts.login(data.get("username"), data.get("password"))
+    user, token = await request.app[CONTEXT].accounts.login(data.get("username"), data.get("password"), client_address(request))
     return json_response({"user": user, "token": token})
 
 

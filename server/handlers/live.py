@@ -36,7 +36,12 @@ def sse_event(name: str, data: dict) -> bytes:
                 429: "too_many_streams: this account already has 5 live connections", 503: "this process is full; retry"})
 async def live(request: web.Request) -> web.StreamResponse:
     user_id = require_user(request)
-    async with contextlib.aclosing(request.app[CONTEXT].live.events(user_id)) as events:
+
+    def gone() -> bool:  # the client closed the connection (aiohttp drops the transport once it has)
+        transport = request.transport
+        return transport is None or transport.is_closing()
+
+    async with contextlib.aclosing(request.app[CONTEXT].live.events(user_id, gone)) as events:
         first = await anext(events)  # a refusal (too many streams) is still an ordinary JSON error here
         response = web.StreamResponse(headers=SSE_HEADERS)
         await response.prepare(request)

@@ -50,6 +50,7 @@ async def metrics(request: web.Request) -> web.Response:
             ctx.metrics.set_gauge(f"jobs_{status}", count)
     except Exception:
         ctx.metrics.set_gauge("jobs_queue_unreachable", 1)
+    ctx.metrics.set_gauge("live_streams", ctx.live.open_streams)  # open /notifications/live connections here
     replicator = request.app.get(REPLICATOR)
     if replicator is not None:  # serve --replicate: is Litestream running, and how often has it been restarted
         ctx.metrics.set_gauge("replication_up", int(replicator.running))

@@ -156,14 +156,17 @@ class Accounts:
         """Whether registering needs a setup code right now (no account yet, and a code was issued)."""
         return await self.ctx.db.read(lambda conn: users_repo.count(conn) == 0 and setup_repo.issued(conn))
 
-    async def login(self, username: object, password: object) -> tuple[dict, str]:
+    async def login(self, username: object, password: object, address: str = "unknown") -> tuple[dict, str]:
+        """Sign in; ``address`` is the client's, for the failed-sign-in throttle (``login_throttle``)."""
         if not isinstance(username, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
             raise Unauthorized("Wrong username or password.", code="invalid_credentials")
         name = username.strip().lower().lstrip("@")
+        succeeded = await self.ctx.login_throttle.attempt(name, address)  # 429 past the limits; may wait a little
         row = await self.ctx.db.read(lambda conn: users_repo.by_username(conn, name))
         ok = await auth.verify_password(row["password_hash"] if row else None, password)
         if not ok or row is None:
             raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        await succeeded()
         if row["is_disabled"]:
             raise Unauthorized("This account is disabled. Ask the server's admin.", code="account_disabled")
         token = auth.new_token()

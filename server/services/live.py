@@ -17,7 +17,7 @@ delivery every stream sends both events, since either kind of news may have been
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator, Iterable
+from typing import AsyncIterator, Callable, Iterable
 
 from ..broker import NOTIFY_CHANNEL
 from ..context import Context
@@ -36,15 +36,20 @@ MAX_FEED_POST_IDS = 20
 # What this server's stream sends, announced in the first event so clients can stop polling for new posts.
 EVENTS = ("unread", "feed")
 # Proxies and load balancers close connections idle for 30-60 s; a comment line well within that keeps
-# the stream open and lets the server notice clients that left.
+# the stream open.
 HEARTBEAT_SECONDS = 15.0
+# How often one task per process looks for streams whose client has gone (its connection closed): a closed
+# tab's slot is free again within this, not at the next heartbeat's failed write. One pass over every open
+# stream is a flag read each (about a millisecond for 10,000 streams).
+DISCONNECT_CHECK_SECONDS = 0.25
 
 
 class LiveStream:
-    __slots__ = ("user_id", "changed", "unread_due", "feed_due", "feed_posts", "closed")
+    __slots__ = ("user_id", "changed", "unread_due", "feed_due", "feed_posts", "closed", "gone")
 
-    def __init__(self, user_id: int) -> None:
+    def __init__(self, user_id: int, gone: Callable[[], bool] | None = None) -> None:
         self.user_id = user_id
+        self.gone = gone  # True once the client's connection is closed
         self.changed = asyncio.Event()  # something is due: an unread count, a feed event, or closing
         self.unread_due = False
         self.feed_due = False
@@ -68,6 +73,7 @@ class LiveNotifications:
         self.ctx = ctx
         self._streams: dict[int, set[LiveStream]] = {}
         self._count = 0
+        self._watcher: asyncio.Task | None = None
         ctx.broker.subscribe(NOTIFY_CHANNEL, self._on_message)
         ctx.broker.on_reconnect(self._nudge_everyone)  # messages may have been missed: everyone looks again
 
@@ -85,14 +91,15 @@ class LiveNotifications:
             self.ctx.broker.publish(NOTIFY_CHANNEL, {"feed": users, "post": post_id})
 
     # -- consuming (one SSE connection each) --------------------------------------------------------
-    async def events(self, user_id: int) -> AsyncIterator[tuple[str, dict] | None]:
-        """``(name, data)`` events; None when a heartbeat is due. Ends on shutdown.
+    async def events(self, user_id: int, gone: Callable[[], bool] | None = None) -> AsyncIterator[tuple[str, dict] | None]:
+        """``(name, data)`` events; None when a heartbeat is due. Ends on shutdown, or once ``gone()`` says the
+        client left (its slot is free again at that moment).
 
         First ``("unread", {"unread_count": n, "events": ["unread", "feed"]})``, then ``("unread",
         {"unread_count": n})`` after every change of the count and ``("feed", {"post_ids": [...]})``
         (newest first, decimal strings; empty after a gap) when posts reach the user's home feed.
         """
-        stream = self._open(user_id)
+        stream = self._open(user_id, gone)
         try:
             yield "unread", {"unread_count": await self._unread_count(user_id), "events": list(EVENTS)}
             while not stream.closed:
@@ -122,22 +129,43 @@ class LiveNotifications:
             for stream in streams:
                 stream.closed = True
                 stream.changed.set()
+        if self._watcher is not None:
+            self._watcher.cancel()
+            self._watcher = None
+
+    async def _watch_disconnects(self) -> None:
+        """End, and free the slot of, every stream whose client has gone; runs while any stream is open.
+
+        A client that closes its stream sends nothing the stream would read, so without this it would only be
+        noticed when the next heartbeat's write fails, holding one of the account's few slots until then.
+        """
+        while self._count:
+            await asyncio.sleep(DISCONNECT_CHECK_SECONDS)
+            for streams in list(self._streams.values()):
+                for stream in list(streams):
+                    if stream.gone is not None and stream.gone():
+                        stream.closed = True
+                        stream.changed.set()
+                        self._close(stream)
+        self._watcher = None
 
     @property
     def open_streams(self) -> int:
         return self._count
 
     # -- bookkeeping -------------------------------------------------------------------------------
-    def _open(self, user_id: int) -> LiveStream:
+    def _open(self, user_id: int, gone: Callable[[], bool] | None = None) -> LiveStream:
         mine = self._streams.get(user_id, set())
         if len(mine) >= MAX_STREAMS_PER_USER:
             raise ApiError(f"You already have {MAX_STREAMS_PER_USER} live connections open; close one first.",
                            code="too_many_streams", status=429, headers={"Retry-After": str(int(HEARTBEAT_SECONDS))})
         if self._count >= MAX_STREAMS_PER_PROCESS:
             raise Unavailable("This server holds as many live connections as it can; try again shortly.")
-        stream = LiveStream(user_id)
+        stream = LiveStream(user_id, gone)
         self._streams.setdefault(user_id, set()).add(stream)
         self._count += 1
+        if gone is not None and self._watcher is None:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch_disconnects())
         return stream
 
     def _close(self, stream: LiveStream) -> None:

@@ -23,6 +23,7 @@ from ..context import Context
 from ..errors import ApiError
 from ..jobs.base import PRIORITY_BACKFILL
 from ..jobs.database import enqueue_in
+from ..lifeline import exit_with, watch_this_server
 from ..repos import posts as posts_repo
 from ..serialize import VARIANT_NAMES
 from ..stores.base import Conn
@@ -70,7 +71,9 @@ class MediaProcessing:
         if self.ctx.media_pool is None:
             workers = self.ctx.settings.media_processes or os.cpu_count() or 1
             # spawn, not fork: the server has threads (SQLite writer, readers) that fork would copy mid-state.
-            self.ctx.media_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+            # Each worker watches this process and ends with it, even if it is killed (server/lifeline.py).
+            self.ctx.media_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                                      initializer=exit_with, initargs=watch_this_server())
         return self.ctx.media_pool
 
     async def _in_pool(self, fn, *args):
@@ -95,9 +98,8 @@ class MediaProcessing:
             raise ApiError(exc.message[:1].upper() + exc.message[1:] + ".", code=exc.code, status=400) from None
 
     def tmp_dir(self) -> Path:
-        path = Path(self.ctx.settings.data_dir) / "tmp"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        """This process's folder for uploads being received and media being rendered (server/scratch.py)."""
+        return self.ctx.scratch.path()
 
     # -- avatars --------------------------------------------------------------------------------
     async def store_avatar(self, user_id: int, upload_path: str) -> str:

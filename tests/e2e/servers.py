@@ -21,6 +21,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _stat(pid: int) -> tuple[str, int] | None:
+    """(state, parent pid) of a process, or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return fields[0], int(fields[1])
+
+
+def descendants(root: int) -> set[int]:
+    """Every process below ``root`` (children, their children…), from /proc."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(int(entry))) is not None:
+            parents[int(entry)] = stat[1]
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` still running (a zombie waiting to be reaped has ended)."""
+    return {pid for pid in pids if (stat := _stat(pid)) is not None and stat[0] not in ("Z", "X")}
+
+
 def stop_process(process: subprocess.Popen | None) -> None:
     """Ask a child to stop (SIGTERM), and kill it if it has not within 15 s."""
     if process and process.poll() is None:

@@ -181,7 +181,17 @@ def test_every_admin_command_on_a_real_deployment(tmp_path):
         server.stop()
 
 
+def make_database(data_dir: Path) -> None:
+    """What the first `photoshare serve` does to a new data folder: make its database (admin commands need one)."""
+    script = ("import sys\nfrom server.config import load\nfrom server.first_run import prepare\n"
+              "prepare(load(overrides={'data_dir': sys.argv[1]}))\n")
+    subprocess.run([sys.executable, "-c", script, str(data_dir)], cwd=ROOT, check=True, timeout=60)
+
+
 def test_setup_link_on_a_fresh_deployment(tmp_path):
+    refused = admin(tmp_path / "data", "setup-link")
+    assert refused.returncode == 1 and "There is no PhotoShare database" in refused.stderr
+    make_database(tmp_path / "data")
     out = ok(admin(tmp_path / "data", "setup-link"))
     code = SETUP_CODE.search(out).group(1)
     assert "http://127.0.0.1:8080/setup?code=" in out and f"setup code {code}" in out
@@ -192,6 +202,7 @@ def test_setup_link_on_a_fresh_deployment(tmp_path):
 def test_backup_refusals(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "holiday.txt").write_text("not a backup")
+    make_database(tmp_path / "data")
     ok(admin(tmp_path / "data", "users", "create", "owner", env={"PHOTOSHARE_NEW_PASSWORD": "long enough pw"}))
     busy = admin(tmp_path / "data", "backup", str(tmp_path / "elsewhere"))
     assert busy.returncode == 1 and "holds other files" in busy.stderr

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -114,3 +116,114 @@ async def test_restore_from_the_litestream_replica_brings_every_post_back(tmp_pa
 def test_restore_explains_a_missing_replica(tmp_path):
     result = admin_restore(tmp_path / "no-such-replica", tmp_path / "data")
     assert result.returncode != 0 and "could not restore" in result.stderr
+
+
+# ---- admin backup: a snapshot, nothing deleted comes back ------------------------------------------------
+
+def admin(data_dir, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "app", "admin", *args, "--data-dir", str(data_dir)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def ok(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+async def api(session, method, url, token=None, headers=None, **kwargs):
+    headers = {**({"Authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
+    async with session.request(method, url, headers=headers, **kwargs) as response:
+        body = await response.json() if response.content_type == "application/json" else await response.read()
+        return response.status, body
+
+
+async def publish(session, url, token, color) -> dict:
+    form = aiohttp.FormData()
+    form.add_field("media", jpeg_bytes(200, 150, color=color), filename="p.jpg", content_type="image/jpeg")
+    status, body = await api(session, "POST", f"{url}/api/v1/posts", token, data=form)
+    assert status == 201, body
+    post_id = body["post"]["post_id"]
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while True:  # wait for its variants, so the media URL names files on disk
+        status, body = await api(session, "GET", f"{url}/api/v1/posts/{post_id}", token)
+        if all(media["status"] == "ready" for media in body["post"]["media"]):
+            return body["post"]
+        assert time.monotonic() < deadline, body
+        await asyncio.sleep(0.2)
+
+
+async def media_status(session, url, path) -> int:
+    async with session.get(url + path, headers={"Accept": "image/jpeg"}) as response:
+        await response.read()
+        return response.status
+
+
+async def test_a_backup_is_the_state_at_its_instant_and_restore_brings_back_nothing_deleted(tmp_path):
+    data, folder, restored = tmp_path / "data", tmp_path / "backup", tmp_path / "restored"
+    server = ServerProcess(data).start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            status, body = await api(session, "POST", f"{server.url}/api/v1/auth/register",
+                                     json={"username": "keeper", "password": "keeps every photo"})
+            keeper = body["token"]
+            status, body = await api(session, "POST", f"{server.url}/api/v1/auth/register",
+                                     json={"username": "leaver", "password": "leaves for good"})
+            leaver = body["token"]
+            kept = await publish(session, server.url, keeper, (20, 120, 200))
+            doomed = await publish(session, server.url, keeper, (220, 40, 40))
+            leavers_post = await publish(session, server.url, leaver, (40, 220, 40))
+            status, body = await api(session, "PUT", f"{server.url}/api/v1/me/avatar", leaver,
+                                     data=jpeg_bytes(120, 120, color=(200, 200, 0)), headers={"Content-Type": "image/jpeg"})
+            assert status == 200 and body["user"]["avatar_url"], body
+            avatar = body["user"]["avatar_url"]
+
+            first = ok(admin(data, "backup", str(folder)))
+            assert "Backed up 2 accounts and 3 posts" in first
+            held_before = {p for p in (folder / "media").rglob("*") if p.is_file()}
+
+            status, _ = await api(session, "DELETE", f"{server.url}/api/v1/posts/{doomed['post_id']}", keeper)
+            assert status == 204
+            status, _ = await api(session, "DELETE", f"{server.url}/api/v1/me", leaver, json={"password": "leaves for good"})
+            assert status == 204
+            second = ok(admin(data, "backup", str(folder)))
+            assert "Backed up 1 accounts and 1 posts" in second
+            assert re.search(r"Removed from the backup: \d+ files", second), second
+            held_after = {p for p in (folder / "media").rglob("*") if p.is_file()}
+            assert held_after < held_before and not [p for p in held_after if p.name.startswith(".")]
+    finally:
+        server.stop()
+
+    out = ok(admin(restored, "restore", str(folder)))
+    assert "1 accounts, 1 posts" in out
+    assert "consistent" in ok(admin(restored, "check"))
+    server = ServerProcess(restored).start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            def variant_urls(post):
+                return {url for media in post["media"] for url in media["variants"].values()}
+
+            gone = variant_urls(doomed) | variant_urls(leavers_post)
+            assert gone and all([await media_status(session, server.url, url) == 404 for url in sorted(gone)])
+            assert await media_status(session, server.url, avatar) == 404
+            assert all([await media_status(session, server.url, url) == 200 for url in sorted(variant_urls(kept))])
+    finally:
+        server.stop()
+
+
+def test_check_reports_stray_files_and_deletes_old_ones(tmp_path):
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-c", "import sys\nfrom server.config import load\nfrom server.first_run import prepare\n"
+                    "prepare(load(overrides={'data_dir': sys.argv[1]}))", str(data)], cwd=ROOT, check=True, timeout=60)
+    assert "consistent" in ok(admin(data, "check"))
+    stray = data / "media" / "v" / "ab" / ("ab" + "0" * 62 + ".jpg")
+    stray.parent.mkdir(parents=True, exist_ok=True)
+    stray.write_bytes(b"x" * 5000)
+    fresh = admin(data, "check")  # just written: may be an upload in progress, so a note, not a problem
+    assert fresh.returncode == 0 and "1 file(s), 4.9 KB, not referenced yet" in fresh.stdout
+    an_hour_ago = time.time() - 3700
+    os.utime(stray, (an_hour_ago, an_hour_ago))
+    reported = admin(data, "check")
+    assert reported.returncode == 1 and "1 unreferenced file(s), 4.9 KB" in reported.stdout and "--delete-unreferenced" in reported.stdout
+    cleaned = ok(admin(data, "check", "--delete-unreferenced"))
+    assert "deleted 1 unreferenced file(s)" in cleaned and not stray.exists()
+    assert "consistent" in ok(admin(data, "check"))

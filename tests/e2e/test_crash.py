@@ -1,4 +1,6 @@
-"""Kill -9 the server during a burst of uploads: every post that got a 201 survives and finishes processing."""
+"""Kill -9 the server during a burst of uploads: every post that got a 201 survives and finishes processing,
+no helper process (media workers, multiprocessing's resource tracker) outlives it, and the next start removes
+the partial uploads it left in ``tmp/``."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
-from tests.e2e.servers import ServerProcess
+from tests.e2e.servers import ServerProcess, alive, descendants
 
 pytestmark = pytest.mark.slow
 
@@ -18,6 +20,7 @@ UPLOADS = 60
 CONCURRENCY = 6
 KILL_AFTER_ACKNOWLEDGED = 15
 READY_TIMEOUT_SECONDS = 120
+ORPHAN_TIMEOUT_SECONDS = 5  # helpers notice their server died within a second (server/lifeline.py)
 
 
 async def upload_burst(url: str, token: str, acknowledged: list[str], killed: asyncio.Event, kill) -> None:
@@ -58,12 +61,26 @@ async def test_acknowledged_uploads_survive_sigkill(tmp_path):
 
         acknowledged: list[str] = []
         killed = asyncio.Event()
-        await upload_burst(server.url, token, acknowledged, killed, lambda: server.process.send_signal(signal.SIGKILL))
+        helpers: set[int] = set()
+
+        def kill() -> None:
+            helpers.update(descendants(server.process.pid))
+            server.process.send_signal(signal.SIGKILL)
+
+        await upload_burst(server.url, token, acknowledged, killed, kill)
         assert killed.is_set(), "the server should have been killed mid-burst"
         server.process.wait(10)
         assert len(acknowledged) >= KILL_AFTER_ACKNOWLEDGED
+        assert helpers, "the media workers were running when the server was killed"
+        deadline = time.monotonic() + ORPHAN_TIMEOUT_SECONDS
+        while alive(helpers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not alive(helpers), f"processes outlived their server: {sorted(alive(helpers))}"
+        left = [folder for folder in (data_dir / "tmp").iterdir() if folder.name.startswith(f"p{server.process.pid}-")]
+        assert left, "the killed server's temporary folder is still there before the restart"
 
         server = ServerProcess(data_dir, port=server.port).start()
+        assert not [path for path in left if path.exists()], "the restart removes what the killed server left in tmp/"
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         pending = set(acknowledged)
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:

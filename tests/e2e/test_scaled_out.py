@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
-from tests.e2e.servers import ServerProcess
+from tests.e2e.servers import ServerProcess, alive, descendants
 
 pytestmark = pytest.mark.slow
 
@@ -138,3 +138,26 @@ async def test_serve_workers_runs_several_processes_on_one_port(tmp_path, scaled
     assert server.process.returncode == 0, server.log_path.read_text()[-3000:]
     for pid in servers:
         assert not os.path.exists(f"/proc/{pid}") or b"zombie" in open(f"/proc/{pid}/status", "rb").read().lower()
+
+
+async def test_a_killed_supervisor_takes_its_server_processes_and_their_helpers_with_it(tmp_path, scaled_env):
+    server = ServerProcess(tmp_path / "data", env=scaled_env, args=["--workers", "2"]).start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            status, body = await call(session, "POST", f"{server.url}/api/v1/auth/register",
+                                      json={"username": "orphan", "password": "nobody left behind"})
+            assert status == 201, body
+            form = aiohttp.FormData()
+            form.add_field("media", jpeg_bytes(200, 150), filename="p.jpg", content_type="image/jpeg")
+            status, body = await call(session, "POST", f"{server.url}/api/v1/posts", body["token"], data=form)
+            assert status == 201, body  # the taking process has started its media workers for the inspection
+        helpers = descendants(server.process.pid)
+        assert len(helpers) >= 3, helpers  # two server processes, and media workers
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(10)
+        deadline = time.monotonic() + 5
+        while alive(helpers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not alive(helpers), f"processes outlived the killed supervisor: {sorted(alive(helpers))}"
+    finally:
+        server.stop()

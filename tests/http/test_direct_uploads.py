@@ -121,7 +121,7 @@ async def test_the_put_must_match_what_was_announced(api):
     _, wrong = await reserve(api, token, text)
     status, body = await put(api, wrong["upload_url"], text)
     assert status == 400 and body["error"]["code"] == "unsupported_media"
-    assert list((api.ctx.settings.data_path / "tmp").iterdir()) == []
+    assert list(api.ctx.media.tmp_dir().iterdir()) == []
 
 
 @pytest.mark.parametrize("body, code", [
@@ -223,7 +223,7 @@ async def test_bytes_sent_to_the_store_are_checked_when_posted(api):
     original = await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT original_key FROM media"))
     assert original == f"o/{body['post']['user_id']}/{hashlib.sha256(photo).hexdigest()[:2]}/{hashlib.sha256(photo).hexdigest()}"
     assert await api.ctx.blobs.exists(original) and not await api.ctx.blobs.exists(staged_key(int(retry["upload_id"])))
-    assert list((api.ctx.settings.data_path / "tmp").iterdir()) == []
+    assert list(api.ctx.media.tmp_dir().iterdir()) == []
 
 
 @pytest.mark.backends(has=["s3"])  # on local storage the server's own endpoint receives the bytes

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from aiohttp.test_utils import TestServer
+from aiohttp.web import AppRunner
 
 from server.services import live as live_service
 from tests.interaction_helpers import API, publish
@@ -108,3 +110,38 @@ async def test_a_full_process_sheds_new_streams(api, monkeypatch):
         assert status == 503 and body["error"]["code"] == "unavailable"
     finally:
         stream.close()
+
+
+class ServedLikeRunApp(TestServer):
+    """aiohttp's test server cancels a handler whose client disconnects; ``web.run_app`` (what `photoshare
+    serve` runs) does not, so a stream there has to notice a gone client itself. Serve the app the same way."""
+
+    async def _make_runner(self, **kwargs):
+        return AppRunner(self.app, **{**kwargs, "handler_cancellation": False})
+
+
+async def test_a_closed_stream_frees_its_slot_at_once(aiohttp_client, settings, media_pool):
+    """The account's streams are all open; one client goes away; a new one is let in straight after (long
+    before the next heartbeat, which is when a write would first fail)."""
+    from server.app import create_app
+    from tests.conftest import Api
+
+    api = Api(await aiohttp_client(ServedLikeRunApp(create_app(settings, media_pool=media_pool))))
+    _, token = await api.register()
+    streams = [await open_stream(api, token) for _ in range(live_service.MAX_STREAMS_PER_USER)]
+    try:
+        for stream in streams:
+            await next_event(stream)
+        assert (await api.call("GET", LIVE, token))[0] == 429
+        streams.pop().close()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2.0  # the check runs every DISCONNECT_CHECK_SECONDS (a quarter second)
+        while api.ctx.live.open_streams == live_service.MAX_STREAMS_PER_USER and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        assert loop.time() < deadline, "the gone client's slot was not freed"
+        assert live_service.HEARTBEAT_SECONDS >= 10  # so the heartbeat did not do it
+        streams.append(await open_stream(api, token))
+        assert (await next_event(streams[-1]))[0] == "unread"
+    finally:
+        for stream in streams:
+            stream.close()

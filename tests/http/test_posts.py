@@ -107,7 +107,7 @@ async def test_hostile_uploads_are_400_and_leave_nothing(api, data, code):
     status, body = await api.call("POST", "/api/v1/posts", token, data=form)
     assert status == 400 and body["error"]["code"] == code, body
     assert (await api.call("GET", "/api/v1/me", token))[1]["user"]["post_count"] == 0
-    leftovers = [p for p in (api.ctx.settings.data_path / "tmp").iterdir()]
+    leftovers = list(api.ctx.media.tmp_dir().iterdir())  # this process's temporary folder
     assert leftovers == []
 
 
@@ -125,7 +125,7 @@ async def test_oversize_photo_is_refused_while_streaming(api):
     big = jpeg_bytes(64, 48)[:-2] + b"\x00" * 60_000 + b"\xff\xd9"
     status, body = await api.post_photo(token, images=[big])
     assert status == 400 and body["error"]["code"] == "too_large"
-    assert list((api.ctx.settings.data_path / "tmp").iterdir()) == []
+    assert list(api.ctx.media.tmp_dir().iterdir()) == []
 
 
 async def test_decompression_bomb_is_refused(api):

@@ -12,7 +12,10 @@ from server.config import load
 
 @pytest.fixture
 def data_dir(tmp_path):
-    return str(tmp_path / "data")
+    """A deployment's data folder, with its database (admin commands refuse a folder without one)."""
+    folder = str(tmp_path / "data")
+    in_context(folder, lambda ctx: asyncio.sleep(0))
+    return folder
 
 
 def run(args, data_dir, **kwargs):
@@ -106,3 +109,49 @@ def test_check_finds_missing_files(data_dir):
     broken = run(["admin", "check"], data_dir)
     assert broken.exit_code == 1
     assert f"missing file v/{victim.parent.name}/{victim.name}" in broken.output
+
+
+@pytest.mark.parametrize("command", [["invite"], ["users", "list"], ["users", "create", "grandma"], ["stats"], ["check"],
+                                     ["setup-link"], ["jobs", "list"], ["reprocess", "--failed-only"], ["backup", "BACKUP"]])
+def test_admin_commands_refuse_a_folder_without_a_database(tmp_path, command):
+    """Without the server's data folder an admin command must say so, not make a new empty database there."""
+    empty = tmp_path / "not-the-server"
+    args = [str(tmp_path / "b") if arg == "BACKUP" else arg for arg in command]
+    result = CliRunner().invoke(main, ["admin", *args, "--data-dir", str(empty)], env={"PHOTOSHARE_NEW_PASSWORD": "long enough pw"})
+    assert result.exit_code == 1, result.output
+    assert f"There is no PhotoShare database in {empty}" in result.output
+    assert "--data-dir" in result.output and "PHOTOSHARE_DATA_DIR" in result.output and "--database-url" in result.output
+    assert not (empty / "photoshare.db").exists()
+
+
+def test_admin_commands_without_data_dir_look_in_the_default_folder_and_refuse(tmp_path):
+    """No --data-dir: the platform's default folder (here, from XDG_DATA_HOME) is named in the refusal."""
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "HOME": str(tmp_path), "PHOTOSHARE_DATA_DIR": None}
+    result = CliRunner().invoke(main, ["admin", "invite"], env=env)
+    assert result.exit_code == 1 and f"There is no PhotoShare database in {tmp_path / 'xdg' / 'photoshare'}" in result.output
+    assert not (tmp_path / "xdg" / "photoshare" / "photoshare.db").exists()
+    server_data = str(tmp_path / "server-data")
+    in_context(server_data, lambda ctx: asyncio.sleep(0))
+    pointed = CliRunner().invoke(main, ["admin", "invite"], env={**env, "PHOTOSHARE_DATA_DIR": server_data})
+    assert pointed.exit_code == 0 and len(pointed.output.split()) == 1, pointed.output
+
+
+def test_database_url_points_admin_commands_at_a_postgresql_server(tmp_path):
+    """A server on PostgreSQL: --database-url reaches its database whatever folder the command looks in."""
+    from tests.backends.postgres import fresh_postgres
+
+    with fresh_postgres() as database:
+        in_postgres = {"data_dir": str(tmp_path / "server"), "database_url": database["database_url"]}
+
+        async def make_account():
+            ctx = await build_context(load(overrides=in_postgres, environ={}, config_file=None), run_jobs=False)
+            try:
+                await ctx.accounts.create_user("grandma", "long enough pw")
+            finally:
+                await close_context(ctx)
+
+        asyncio.run(make_account())
+        listed = CliRunner().invoke(main, ["admin", "users", "list", "--data-dir", str(tmp_path / "elsewhere"),
+                                           "--database-url", database["database_url"]])
+        assert listed.exit_code == 0, listed.output
+        assert "grandma" in listed.output and "1 account(s)" in listed.output

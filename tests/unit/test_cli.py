@@ -43,6 +43,15 @@ def test_bad_setting_is_a_clear_usage_error(tmp_path):
 
 
 def test_invite_codes_let_people_register(tmp_path):
+    import asyncio
+
+    from server.bootstrap import build_context, close_context
+    from server.config import load
+
+    async def make_database():
+        await close_context(await build_context(load(overrides={"data_dir": str(tmp_path)}, environ={}, config_file=None), run_jobs=False))
+
+    asyncio.run(make_database())  # the server's data folder, with its database
     runner = CliRunner()
     result = runner.invoke(main, ["admin", "invite", "--count", "2", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
