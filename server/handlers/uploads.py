@@ -9,7 +9,8 @@ import contextlib
 import dataclasses
 from typing import AsyncIterator
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..errors import ApiError, InvalidInput
 from ..http import refuse_nul
@@ -42,6 +43,32 @@ async def _read_text(part: BodyPartReader, name: str) -> str:
     return text
 
 
+# What aiohttp raises for a multipart body it cannot read: a missing, empty or over-long boundary
+# (ValueError), a part header that is not a header (a NUL, no colon: HttpProcessingError), a broken
+# framing (AssertionError). All are the client's malformed body, answered 400.
+MULTIPART_ERRORS = (ValueError, AssertionError, HttpProcessingError)
+
+
+async def open_multipart(request: web.Request) -> MultipartReader:
+    try:
+        return await request.multipart()
+    except MULTIPART_ERRORS as exc:
+        raise InvalidInput(f"The multipart body could not be read: {_reason(exc)}.") from None
+
+
+async def next_part(reader: MultipartReader):
+    """The next part, or None at the end; a malformed body is a 400."""
+    try:
+        return await reader.next()
+    except MULTIPART_ERRORS as exc:
+        raise InvalidInput(f"The multipart body is malformed: {_reason(exc)}.") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
+    return (text or type(exc).__name__).replace("\x00", "NUL")[:200]
+
+
 @dataclasses.dataclass
 class PostForm:
     files: list[IncomingFile]
@@ -57,19 +84,13 @@ async def receive_post_form(request: web.Request, ctx) -> PostForm:
     """Read a multipart post: 'media' files (1–10), 'caption', 'alt_text' (one per file), 'media_type' (ignored: we sniff)."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Send the post as multipart/form-data with one or more 'media' files.")
-    try:
-        reader = await request.multipart()
-    except (ValueError, AssertionError) as exc:
-        raise InvalidInput(f"The multipart body could not be read: {exc}.") from None
+    reader = await open_multipart(request)
     form = PostForm(files=[], caption="", alt_texts=[])
     tmp_dir = str(ctx.media.tmp_dir())
     fields = 0
     try:
         while True:
-            try:
-                part = await reader.next()
-            except (ValueError, AssertionError) as exc:
-                raise InvalidInput(f"The multipart body is malformed: {exc}.") from None
+            part = await next_part(reader)
             if part is None:
                 break
             fields += 1
@@ -103,9 +124,9 @@ async def receive_single_image(request: web.Request, ctx) -> AsyncIterator[str]:
     incoming: IncomingFile | None = None
     try:
         if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
+            reader = await open_multipart(request)
             while True:
-                part = await reader.next()
+                part = await next_part(reader)
                 if part is None:
                     break
                 if isinstance(part, BodyPartReader) and part.name == "media" and incoming is None:
