@@ -56,10 +56,12 @@ async def open_multipart(request: web.Request) -> MultipartReader:
         raise InvalidInput(f"The multipart body could not be read: {_reason(exc)}.") from None
 
 
-async def next_part(reader: MultipartReader):
-    """The next part, or None at the end; a malformed body is a 400."""
+@contextlib.contextmanager
+def malformed_multipart_refused():
+    """Around reading a form's parts: what aiohttp raises for a malformed body (while finding, reading or
+    skipping a part) becomes a 400."""
     try:
-        return await reader.next()
+        yield
     except MULTIPART_ERRORS as exc:
         raise InvalidInput(f"The multipart body is malformed: {_reason(exc)}.") from None
 
@@ -87,34 +89,39 @@ async def receive_post_form(request: web.Request, ctx) -> PostForm:
     reader = await open_multipart(request)
     form = PostForm(files=[], caption="", alt_texts=[])
     tmp_dir = str(ctx.media.tmp_dir())
-    fields = 0
     try:
-        while True:
-            part = await next_part(reader)
-            if part is None:
-                break
-            fields += 1
-            if fields > MAX_FORM_FIELDS:
-                raise InvalidInput("The form has too many fields.")
-            if not isinstance(part, BodyPartReader):
-                raise InvalidInput("Nested multipart bodies are not accepted.")
-            name = part.name
-            if name == "media":
-                if len(form.files) >= MAX_CAROUSEL:
-                    raise InvalidInput(f"A post holds at most {MAX_CAROUSEL} photos or videos.", code="too_many_media")
-                form.files.append(await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings))
-            elif name == "caption":
-                form.caption = await _read_text(part, "caption")
-            elif name == "alt_text":
-                form.alt_texts.append(await _read_text(part, "alt_text"))
-            else:
-                await part.release()  # unknown fields (media_type included) are read past and ignored
+        with malformed_multipart_refused():
+            await _read_form_parts(reader, form, tmp_dir, ctx)
         if not form.files:
             raise InvalidInput("Attach at least one photo or video as a 'media' file.", code="no_media")
         return form
     except BaseException:
         form.discard()
         raise
+
+
+async def _read_form_parts(reader: MultipartReader, form: PostForm, tmp_dir: str, ctx) -> None:
+    fields = 0
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        fields += 1
+        if fields > MAX_FORM_FIELDS:
+            raise InvalidInput("The form has too many fields.")
+        if not isinstance(part, BodyPartReader):
+            raise InvalidInput("Nested multipart bodies are not accepted.")
+        name = part.name
+        if name == "media":
+            if len(form.files) >= MAX_CAROUSEL:
+                raise InvalidInput(f"A post holds at most {MAX_CAROUSEL} photos or videos.", code="too_many_media")
+            form.files.append(await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings))
+        elif name == "caption":
+            form.caption = await _read_text(part, "caption")
+        elif name == "alt_text":
+            form.alt_texts.append(await _read_text(part, "alt_text"))
+        else:
+            await part.release()  # unknown fields (media_type included) are read past and ignored
 
 
 @contextlib.asynccontextmanager
@@ -125,14 +132,15 @@ async def receive_single_image(request: web.Request, ctx) -> AsyncIterator[str]:
     try:
         if request.content_type.startswith("multipart/"):
             reader = await open_multipart(request)
-            while True:
-                part = await next_part(reader)
-                if part is None:
-                    break
-                if isinstance(part, BodyPartReader) and part.name == "media" and incoming is None:
-                    incoming = await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings)
-                else:
-                    await part.release()
+            with malformed_multipart_refused():
+                while True:
+                    part = await reader.next()
+                    if part is None:
+                        break
+                    if isinstance(part, BodyPartReader) and part.name == "media" and incoming is None:
+                        incoming = await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings)
+                    else:
+                        await part.release()
         else:
             incoming = await stream_to_file(lambda: request.content.read(CHUNK_BYTES), tmp_dir, ctx.settings)
         if incoming is None:
