@@ -61,7 +61,12 @@ def refuse_nul(value: Any, what: str = "The request") -> None:
 async def read_json(request: web.Request, *, required: bool = True) -> dict:
     if request.content_length is not None and request.content_length > MAX_JSON_BODY_BYTES:
         raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
-    body = await request.content.read(MAX_JSON_BODY_BYTES + 1)
+    body = bytearray()
+    while len(body) <= MAX_JSON_BODY_BYTES:  # read() returns what has arrived so far: a slow body comes in pieces
+        chunk = await request.content.read(MAX_JSON_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
     if len(body) > MAX_JSON_BODY_BYTES:
         raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
     if not body.strip():

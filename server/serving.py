@@ -34,6 +34,7 @@ log = logging.getLogger("photoshare.http")
 # closed between 1 and 1.25 timeouts after its deadline, for one timer call per connection per tick.
 WATCH_TICKS_PER_TIMEOUT = 4
 MIN_WATCH_SECONDS = 0.05
+KEEPALIVE_SECONDS = 75  # an idle keep-alive connection's life, as web.run_app sets it
 
 
 class ReadTimeouts:
@@ -183,7 +184,7 @@ def run_app(app: web.Application, settings, *, host: str, port: int, reuse_port:
             shutdown_timeout: float = 10.0) -> None:
     """Serve ``app`` until SIGINT or SIGTERM, as ``web.run_app`` does, through the guarded server."""
     runner = GuardedAppRunner(app, timeouts=ReadTimeouts.from_settings(settings), handle_signals=True,
-                              access_log=None, shutdown_timeout=shutdown_timeout)
+                              access_log=None, keepalive_timeout=KEEPALIVE_SECONDS, shutdown_timeout=shutdown_timeout)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     main = loop.create_task(_serve(runner, host, port, reuse_port))
