@@ -120,7 +120,12 @@ class GuardedRequestHandler(RequestHandler):
     def handle_error(self, request, status: int = 500, exc: BaseException | None = None,
                      message: str | None = None) -> web.StreamResponse:
         """aiohttp's own failures (requests it cannot parse, errors outside the app) as JSON errors."""
-        super().handle_error(request, status, exc, message)  # logs, and refuses when an answer already began
+        if request.writer.output_size > 0:  # an answer already began: the connection can only be dropped
+            raise ConnectionError("Response is sent already, cannot send another response with the error message")
+        if status >= 500:
+            self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
+        else:  # a stranger's malformed request is theirs to fix, not the operator's: no traceback in the log
+            log.debug("unreadable request from %s: %s", request.remote, _plain(message))
         request_id = _new_request_id()
         if status >= 500:
             code = "internal_error"
