@@ -83,8 +83,6 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
     if settings.server_processes > 1:
         _serve_processes(settings)
         return
-    from aiohttp import web
-
     from server.app import create_app
 
     app = create_app(settings)
@@ -106,9 +104,10 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
     click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
     _banner(settings, setup)
     from server.runtime import tune_for_serving
+    from server.serving import run_app
 
     tune_for_serving()
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None, shutdown_timeout=10)
+    run_app(app, settings, host=settings.host, port=settings.port, shutdown_timeout=10)
 
 
 def _first_run(settings: Settings):

@@ -10,11 +10,14 @@ import orjson
 from aiohttp import web
 
 from .errors import InvalidInput, NotFound
-from .ids import parse_id
+from .ids import parse_id, parse_uint63
 
 MAX_JSON_BODY_BYTES = 64 * 1024  # the largest JSON body (a 2,200-char caption and ten alt texts fit easily)
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
+# The longest cursor this server makes: two 19-digit numbers and a dot, base64-encoded, is 52 characters;
+# anything much longer is refused before decoding.
+MAX_CURSOR_CHARS = 64
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> web.Response:
@@ -58,7 +61,12 @@ def refuse_nul(value: Any, what: str = "The request") -> None:
 async def read_json(request: web.Request, *, required: bool = True) -> dict:
     if request.content_length is not None and request.content_length > MAX_JSON_BODY_BYTES:
         raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
-    body = await request.content.read(MAX_JSON_BODY_BYTES + 1)
+    body = bytearray()
+    while len(body) <= MAX_JSON_BODY_BYTES:  # read() returns what has arrived so far: a slow body comes in pieces
+        chunk = await request.content.read(MAX_JSON_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
     if len(body) > MAX_JSON_BODY_BYTES:
         raise InvalidInput(f"The request body is larger than {MAX_JSON_BODY_BYTES} bytes.", code="too_large")
     if not body.strip():
@@ -86,13 +94,19 @@ def string_field(data: dict, name: str, *, required: bool = False, default: str 
     return value
 
 
-def page_limit(request: web.Request) -> int:
-    raw = request.query.get("limit")
+def query_int(request: web.Request, name: str, *, low: int, high: int, default: int | None = None) -> int | None:
+    """A whole-number query parameter, ``default`` when absent; anything else than ASCII digits in ``low..high`` is a 400."""
+    raw = request.query.get(name)
     if raw is None or raw == "":
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_PAGE_SIZE}.")
-    return int(raw)
+        return default
+    value = parse_uint63(raw)
+    if value is None or not low <= value <= high:
+        raise InvalidInput(f"'{name}' must be a whole number from {low} to {high}.")
+    return value
+
+
+def page_limit(request: web.Request) -> int:
+    return query_int(request, "limit", low=1, high=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE)
 
 
 @functools.lru_cache(maxsize=65_536)  # a feed's next cursor is the same on every reload of its top page
@@ -106,14 +120,18 @@ def decode_cursor(request: web.Request, count: int = 1) -> tuple[int, ...] | Non
     raw = request.query.get("cursor")
     if not raw:
         return None
+    bad = InvalidInput("'cursor' is not a cursor this server made.")
+    if len(raw) > MAX_CURSOR_CHARS or not raw.isascii():
+        raise bad
     try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        parts = tuple(int(part) for part in text.split("."))
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
     except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("'cursor' is not a cursor this server made.") from None
-    if len(parts) != count or any(part < 0 for part in parts):
-        raise InvalidInput("'cursor' is not a cursor this server made.")
-    return parts
+        raise bad from None
+    parts = tuple(parse_uint63(part) for part in text.split("."))
+    # Each part is 1 to 19 ASCII digits below 2**63: a larger integer would overflow the database's 64-bit integers.
+    if len(parts) != count or None in parts:
+        raise bad
+    return parts  # type: ignore[return-value]
 
 
 def path_id(request: web.Request, name: str, what: str) -> int:

@@ -58,12 +58,26 @@ def id_time_ms(id_: int) -> int:
     return (id_ >> TIME_SHIFT) + EPOCH_MS
 
 
-def parse_id(text: str | None) -> int | None:
+MAX_DECIMAL_DIGITS = 19  # 2**63 - 1 has 19 digits: anything longer cannot be a 64-bit signed integer
+INT64_LIMIT = 1 << 63  # SQLite and PostgreSQL store signed 64-bit integers
+
+
+def parse_uint63(text: object) -> int | None:
+    """A whole number from a URL or body: 1 to 19 ASCII digits below 2**63, else None.
+
+    The one check every id, limit, expiry and cursor part goes through. ``str.isdigit`` alone is not
+    enough: it accepts Unicode digits ('²', '³', Arabic-Indic digits) that ``int`` then refuses or reads
+    differently, and its length is unbounded (``int`` of a 5,000-digit string costs real CPU).
+    """
+    if not isinstance(text, str) or not 0 < len(text) <= MAX_DECIMAL_DIGITS or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value < INT64_LIMIT else None
+
+
+def parse_id(text: str | int | None) -> int | None:
     """An id from a URL or body; None when it is not a positive 63-bit decimal number."""
     if text is None:
         return None
-    text = str(text)
-    if not text.isdigit() or len(text) > 19:
-        return None
-    value = int(text)
-    return value if 0 < value < (1 << 63) else None
+    value = parse_uint63(str(text))
+    return value if value else None

@@ -9,6 +9,7 @@ import os
 import time
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from .context import CONTEXT
 from .errors import ApiError, RateLimited, Unauthorized
@@ -83,6 +84,10 @@ async def edge(request: web.Request, handler):
         message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
         headers = {key: value for key, value in exc.headers.items() if key.lower() in ("allow", "retry-after")}
         return error_response(exc.status, code, message, request_id, headers)
+    except HttpProcessingError as exc:  # a body aiohttp could not decode (bad chunked framing, a short body...)
+        status = exc.code if 400 <= exc.code < 500 else 400
+        message = " ".join((exc.message or "The request body could not be read.").split())[:300]
+        return error_response(status, _HTTP_CODES.get(status, "bad_request"), message, request_id)
     except (ConnectionResetError, asyncio.CancelledError):
         raise
     except Exception:

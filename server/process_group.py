@@ -46,8 +46,6 @@ def scaled_out_problem(settings: Settings) -> str | None:
 
 
 def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None, supervisor: tuple | None = None) -> None:
-    from aiohttp import web
-
     from .app import create_app
 
     if supervisor is not None:  # a killed supervisor cannot stop us: end with it (lifeline.py)
@@ -64,10 +62,10 @@ def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None, s
 
         attach_web_ui(app, web_ui_upstream)
     from .runtime import tune_for_serving
+    from .serving import run_app
 
     tune_for_serving()
-    web.run_app(app, host=settings.host, port=settings.port, reuse_port=True,
-                print=None, access_log=None, shutdown_timeout=10)
+    run_app(app, settings, host=settings.host, port=settings.port, reuse_port=True, shutdown_timeout=10)
 
 
 class ProcessGroup:

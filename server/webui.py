@@ -43,6 +43,9 @@ SUPERVISE_SECONDS = 2.0
 WS_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 UPSTREAM_CONNECT_SECONDS = 5
+# The web app's own paths are short (its files and a few client-side routes). A longer one is answered
+# 404 here, unforwarded: the app's file server would try it as a file name, which the OS refuses as too long.
+MAX_WEB_APP_PATH_CHARS = 1024
 
 # Paths the server answers itself; everything else belongs to the web app.
 API_PREFIXES = ("/api/", "/media/")
@@ -214,6 +217,11 @@ class WebUIProxy:
                             headers={"Retry-After": "3", "Cache-Control": "no-store"})
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        if len(request.raw_path) > MAX_WEB_APP_PATH_CHARS:
+            from .middlewares import REQUEST_ID_HEADER, _new_request_id, error_response
+
+            request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or _new_request_id()
+            return error_response(404, "not_found", "No such page.", request_id)
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request)
         return await self._http(request)

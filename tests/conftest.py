@@ -139,11 +139,25 @@ class Api:
         await runner.drain()
 
 
+def guarded_test_server(app, settings):
+    """aiohttp's TestServer, serving through the production protocol (``server.serving``): JSON errors
+    for requests aiohttp cannot parse, and the read timeouts."""
+    from aiohttp.test_utils import TestServer
+
+    from server.serving import GuardedAppRunner, ReadTimeouts
+
+    class GuardedTestServer(TestServer):
+        async def _make_runner(self, **kwargs):
+            return GuardedAppRunner(self.app, timeouts=ReadTimeouts.from_settings(settings), **kwargs)
+
+    return GuardedTestServer(app)
+
+
 @pytest.fixture
 async def client(aiohttp_client, settings, media_pool):
     from server.app import create_app
 
-    return await aiohttp_client(create_app(settings, media_pool=media_pool))
+    return await aiohttp_client(guarded_test_server(create_app(settings, media_pool=media_pool), settings))
 
 
 @pytest.fixture

@@ -32,6 +32,9 @@ FONT_MANIFEST_PATH = "/assets/FontManifest.json"
 UNUSED_FONT_PACKAGES = ("packages/flutter_math_fork/",)
 # On shutdown, open browser connections get this long to close before the process exits anyway.
 SHUTDOWN_GRACE_SECONDS = 5
+# The longest path the web app answers: its files and routes are far shorter, and a path beyond the OS's
+# file-name limits made the file server fail (500 "File name too long") instead of answering 404.
+MAX_PATH_CHARS = 1024
 
 
 class BrowserSessions:
@@ -263,6 +266,10 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
         if scope["type"] == "lifespan":
             return await _lifespan(receive, send, flet_started)
         path = scope["path"]
+        if scope["type"] == "http" and len(path) > MAX_PATH_CHARS:  # no file or route is this long; the file server would fail on the name
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"cache-control", b"no-store")]})
+            return await send({"type": "http.response.body", "body": b"Not found"})
         if path.startswith(PATH_PREFIX):
             if sessions is not None:
                 return await sessions.media(scope, receive, send)

@@ -42,8 +42,8 @@ async def notifications(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/notifications/read")
-@doc("Mark notifications read: the listed ids, or all of them without a body.", tag="notifications",
-     body={"ids": "[notification id]? (omit to mark all)"},
+@doc("Mark notifications read: the listed notification ids, or all of them without a body (or without 'ids').",
+     tag="notifications", body={"ids": "[string]?"},
      responses={200: "{unread_count}", 400: "ids is not a list of ids", 401: "no or bad token"})
 async def mark_read(request: web.Request) -> web.Response:
     user_id = require_user(request)

@@ -40,7 +40,7 @@ async def likers(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/v1/posts/{post_id}/comments")
-@doc("Comment on a post; @mentions notify the people named.", tag=TAG, body={"text": "string, 1..2200 characters"},
+@doc("Comment on a post (text of 1 to 2,200 characters); @mentions notify the people named.", tag=TAG, body={"text": "string"},
      responses={201: "{comment}", 400: "empty or too long", 401: "no or bad token", 404: "no such post"})
 async def add_comment(request: web.Request) -> web.Response:
     user_id = require_user(request)

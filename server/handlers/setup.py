@@ -13,10 +13,11 @@ import html
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..errors import ApiError
+from ..errors import ApiError, InvalidInput
 from ..http import json_response
 from ..middlewares import client_address
 from ..routing import doc
+from .uploads import MULTIPART_ERRORS
 
 routes = web.RouteTableDef()
 TAG = "setup"
@@ -113,7 +114,10 @@ async def setup_submit(request: web.Request) -> web.Response:
                                               '<a href="/setup">try again</a>.</p>', status=429)
         response.headers["Retry-After"] = str(wait)
         return response
-    form = await request.post()
+    try:
+        form = await request.post()
+    except MULTIPART_ERRORS as exc:  # a multipart form with no boundary, a broken part...
+        raise InvalidInput(f"The form could not be read: {' '.join(str(exc).split())[:200]}.") from None
     fields = {name: str(form.get(name, ""))[:MAX_FORM_FIELD_CHARS] for name in ("code", "username", "password", "password2")}
     required = await ctx.accounts.setup_required()
     if not required and await ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM users")) > 0:

@@ -9,7 +9,8 @@ import contextlib
 import dataclasses
 from typing import AsyncIterator
 
-from aiohttp import BodyPartReader, web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ..errors import ApiError, InvalidInput
 from ..http import refuse_nul
@@ -42,6 +43,34 @@ async def _read_text(part: BodyPartReader, name: str) -> str:
     return text
 
 
+# What aiohttp raises for a multipart body it cannot read: a missing, empty or over-long boundary
+# (ValueError), a part header that is not a header (a NUL, no colon: HttpProcessingError), a broken
+# framing (AssertionError). All are the client's malformed body, answered 400.
+MULTIPART_ERRORS = (ValueError, AssertionError, HttpProcessingError)
+
+
+async def open_multipart(request: web.Request) -> MultipartReader:
+    try:
+        return await request.multipart()
+    except MULTIPART_ERRORS as exc:
+        raise InvalidInput(f"The multipart body could not be read: {_reason(exc)}.") from None
+
+
+@contextlib.contextmanager
+def malformed_multipart_refused():
+    """Around reading a form's parts: what aiohttp raises for a malformed body (while finding, reading or
+    skipping a part) becomes a 400."""
+    try:
+        yield
+    except MULTIPART_ERRORS as exc:
+        raise InvalidInput(f"The multipart body is malformed: {_reason(exc)}.") from None
+
+
+def _reason(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, HttpProcessingError) else str(exc)
+    return (text or type(exc).__name__).replace("\x00", "NUL")[:200]
+
+
 @dataclasses.dataclass
 class PostForm:
     files: list[IncomingFile]
@@ -57,43 +86,42 @@ async def receive_post_form(request: web.Request, ctx) -> PostForm:
     """Read a multipart post: 'media' files (1–10), 'caption', 'alt_text' (one per file), 'media_type' (ignored: we sniff)."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Send the post as multipart/form-data with one or more 'media' files.")
-    try:
-        reader = await request.multipart()
-    except (ValueError, AssertionError) as exc:
-        raise InvalidInput(f"The multipart body could not be read: {exc}.") from None
+    reader = await open_multipart(request)
     form = PostForm(files=[], caption="", alt_texts=[])
     tmp_dir = str(ctx.media.tmp_dir())
-    fields = 0
     try:
-        while True:
-            try:
-                part = await reader.next()
-            except (ValueError, AssertionError) as exc:
-                raise InvalidInput(f"The multipart body is malformed: {exc}.") from None
-            if part is None:
-                break
-            fields += 1
-            if fields > MAX_FORM_FIELDS:
-                raise InvalidInput("The form has too many fields.")
-            if not isinstance(part, BodyPartReader):
-                raise InvalidInput("Nested multipart bodies are not accepted.")
-            name = part.name
-            if name == "media":
-                if len(form.files) >= MAX_CAROUSEL:
-                    raise InvalidInput(f"A post holds at most {MAX_CAROUSEL} photos or videos.", code="too_many_media")
-                form.files.append(await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings))
-            elif name == "caption":
-                form.caption = await _read_text(part, "caption")
-            elif name == "alt_text":
-                form.alt_texts.append(await _read_text(part, "alt_text"))
-            else:
-                await part.release()  # unknown fields (media_type included) are read past and ignored
+        with malformed_multipart_refused():
+            await _read_form_parts(reader, form, tmp_dir, ctx)
         if not form.files:
             raise InvalidInput("Attach at least one photo or video as a 'media' file.", code="no_media")
         return form
     except BaseException:
         form.discard()
         raise
+
+
+async def _read_form_parts(reader: MultipartReader, form: PostForm, tmp_dir: str, ctx) -> None:
+    fields = 0
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        fields += 1
+        if fields > MAX_FORM_FIELDS:
+            raise InvalidInput("The form has too many fields.")
+        if not isinstance(part, BodyPartReader):
+            raise InvalidInput("Nested multipart bodies are not accepted.")
+        name = part.name
+        if name == "media":
+            if len(form.files) >= MAX_CAROUSEL:
+                raise InvalidInput(f"A post holds at most {MAX_CAROUSEL} photos or videos.", code="too_many_media")
+            form.files.append(await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings))
+        elif name == "caption":
+            form.caption = await _read_text(part, "caption")
+        elif name == "alt_text":
+            form.alt_texts.append(await _read_text(part, "alt_text"))
+        else:
+            await part.release()  # unknown fields (media_type included) are read past and ignored
 
 
 @contextlib.asynccontextmanager
@@ -103,15 +131,16 @@ async def receive_single_image(request: web.Request, ctx) -> AsyncIterator[str]:
     incoming: IncomingFile | None = None
     try:
         if request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            while True:
-                part = await reader.next()
-                if part is None:
-                    break
-                if isinstance(part, BodyPartReader) and part.name == "media" and incoming is None:
-                    incoming = await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings)
-                else:
-                    await part.release()
+            reader = await open_multipart(request)
+            with malformed_multipart_refused():
+                while True:
+                    part = await reader.next()
+                    if part is None:
+                        break
+                    if isinstance(part, BodyPartReader) and part.name == "media" and incoming is None:
+                        incoming = await stream_to_file(lambda: part.read_chunk(CHUNK_BYTES), tmp_dir, ctx.settings)
+                    else:
+                        await part.release()
         else:
             incoming = await stream_to_file(lambda: request.content.read(CHUNK_BYTES), tmp_dir, ctx.settings)
         if incoming is None:

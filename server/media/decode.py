@@ -44,10 +44,12 @@ _UPRIGHT = {
 }
 _SWAPS_AXES = {5, 6, 7, 8}
 
-# Errors Pillow and its plugins raise on malformed input.
+# Errors Pillow and its plugins raise on malformed input. pillow-heif (HEIC, AVIF) raises RuntimeError
+# for a damaged file, and fuzzed files have also drawn ArithmeticError (OverflowError), AssertionError,
+# AttributeError and LookupError from Pillow's pure-Python plugins: all are the file's fault.
 DECODE_ERRORS = (
-    UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError,
-    IndexError, KeyError, TypeError, ZeroDivisionError, struct.error,
+    UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError, LookupError, TypeError,
+    ArithmeticError, RuntimeError, AssertionError, AttributeError, struct.error,
 )
 
 

@@ -22,6 +22,7 @@ import time
 
 from ..context import Context
 from ..errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
+from ..ids import parse_uint63
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
 from ..media.sniff import PHOTO
@@ -97,15 +98,17 @@ class DirectUploads:
 
     async def check_signature(self, upload_id: int, expires: str | None, signature: str | None):
         """The pending upload this URL may fill; refuses tampered, expired and reused URLs clearly."""
-        if not expires or not expires.isdigit() or not signature:
+        expires_at = parse_uint63(expires)
+        if expires_at is None or not signature:
             raise Forbidden("This upload URL is not signed.", code="signature_invalid")
-        expected = _signature(self.ctx.secret_key, upload_id, int(expires))
-        if not hmac.compare_digest(expected, signature):
+        expected = _signature(self.ctx.secret_key, upload_id, expires_at)
+        # Compared as bytes: compare_digest refuses str holding non-ASCII characters (a TypeError, not a mismatch).
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogatepass")):
             raise Forbidden("This upload URL's signature does not match; ask for a new URL.", code="signature_invalid")
-        if int(expires) < now_ms():
+        if expires_at < now_ms():
             raise Forbidden("This upload URL has expired; ask for a new one.", code="signature_expired")
         row = await self.ctx.db.read(lambda conn: conn.fetch_one("SELECT * FROM uploads WHERE id = ?", (upload_id,)))
-        if row is None or row["expires_at"] != int(expires):
+        if row is None or row["expires_at"] != expires_at:
             raise NotFound("No such upload.")
         if row["status"] != "pending":
             raise Conflict("This upload URL has already been used; ask for a new one.", code="upload_used")

@@ -96,6 +96,9 @@ class MediaProcessing:
             return await self._in_pool(inspect_file, path, sniffed)
         except MediaError as exc:
             raise ApiError(exc.message[:1].upper() + exc.message[1:] + ".", code=exc.code, status=400) from None
+        except BrokenProcessPool:
+            # The decoder crashed its worker on this file (the pool is restarted for the next request).
+            raise ApiError("The file could not be decoded (the decoder failed on it).", code="invalid_media", status=400) from None
 
     def tmp_dir(self) -> Path:
         """This process's folder for uploads being received and media being rendered (server/scratch.py)."""

@@ -116,3 +116,11 @@ async def test_while_the_web_app_is_down_browsers_get_a_starting_page(proxied, u
                                                  "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"})
     assert response.status == 503
     assert (await proxied.get("/healthz")).status == 200
+
+
+async def test_a_5000_character_path_is_a_clean_404_not_forwarded(proxied):
+    for path in ("/" + "a" * 5000, "/assets/" + "x" * 5000 + ".js", "/" + "%C3%A9" * 1000):
+        response = await proxied.get(path)
+        assert response.status == 404, path[:40]
+        assert (await response.json())["error"]["code"] == "not_found"
+    assert (await proxied.get("/profile/" + "a" * 200)).status == 200  # ordinary long paths still reach the app

@@ -209,3 +209,15 @@ def test_the_engine_is_not_made_to_load_fonts_photoshare_never_draws(web_app):
         families = [entry["family"] for entry in json.load(response)]
     assert not [f for f in families if "KaTeX" in f]
     assert {"MaterialIcons", "Roboto"} <= set(families)
+
+
+def test_a_5000_character_path_is_a_404(web_app):
+    """The app's file server would take the path as a file name, which the OS refuses as too long (once a 500)."""
+    import urllib.error
+
+    for path in ("/" + "a" * 5000, "/assets/" + "x" * 5000 + ".png"):
+        try:
+            urllib.request.urlopen(f"{web_app.url}{path}", timeout=10)
+            raise AssertionError("a 5,000-character path was answered")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404, error.code
