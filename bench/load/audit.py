@@ -223,8 +223,13 @@ def _explain(db: Database, user_id: int, post_id: int) -> str:
     return f"author {author} ({relation}), media {'/'.join(statuses) or 'none'}"
 
 
-async def audit(base_url: str, db: Database, users: list[int], token_for, depth_pages: int = PAGES) -> dict:
-    """Compare each user's feed over the API with the model; totals, per-kind counts and a few examples."""
+async def audit(base_url: str, db: Database, users: list[int], token_for, depth_pages: int = PAGES,
+                new_posts: set[int] = frozenset()) -> dict:
+    """Compare each user's feed over the API with the model; totals, per-kind counts and a few examples.
+
+    ``new_posts``: the posts created during the run; how many the model puts in the sampled feeds is
+    reported, so a 0 is seen to cover fresh fan-out and not only the dataset's old posts.
+    """
     depth = depth_pages * PAGE_LIMIT
     semaphore = asyncio.Semaphore(AUDIT_CONCURRENCY)
     shown_by_user: dict[int, tuple[list[int], bool]] = {}
@@ -235,7 +240,7 @@ async def audit(base_url: str, db: Database, users: list[int], token_for, depth_
                 shown_by_user[user_id] = await read_feed(session, base_url, token_for(user_id), depth_pages)
 
         await asyncio.gather(*(one(user_id) for user_id in users))
-    totals = {"users": len(users), "entries_shown": 0, "missing": 0, "extra": 0, "duplicated": 0, "out_of_order": 0,
+    totals = {"users": len(users), "entries_shown": 0, "new_posts_owed": 0, "missing": 0, "extra": 0, "duplicated": 0, "out_of_order": 0,
               "wrong": 0, "users_with_errors": 0}
     examples: list[str] = []
     for user_id in users:
@@ -246,8 +251,10 @@ async def audit(base_url: str, db: Database, users: list[int], token_for, depth_
             model = await asyncio.to_thread(model_feed, db, user_id, depth)
         else:
             model = await asyncio.to_thread(model_feed, db, user_id, MODEL_BOUND, min(shown))
-        errors = compare(shown, expected_window(shown, model, finished, depth))
+        window = expected_window(shown, model, finished, depth)
+        errors = compare(shown, window)
         totals["entries_shown"] += len(shown)
+        totals["new_posts_owed"] += sum(1 for post_id in window if post_id in new_posts)
         for kind in ("missing", "extra", "duplicated", "out_of_order"):
             totals[kind] += len(getattr(errors, kind))
         totals["wrong"] += errors.wrong

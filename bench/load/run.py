@@ -212,7 +212,7 @@ def measure(name: str, users: list[int], everyone: list[int]) -> dict:
         results["quiet"] = wait_until_quiet(db, redis_client, prefix, QUIET_TIMEOUT_SECONDS)
         print(f"[{name}] quiet: {results['quiet']}", flush=True)
         sample = audit_sample(mix, random.Random(11))
-        results["audit"] = asyncio.run(audit(base_url, db, sample, dataset.token_for))
+        results["audit"] = asyncio.run(audit(base_url, db, sample, dataset.token_for, new_posts=set(mix.posted)))
         results["audit"]["sample_followed_or_unfollowed"] = len(mix.feed_readers & mix.followers_changed & set(sample))
         print(f"[{name}] audit: {json.dumps(results['audit'])}", flush=True)
     finally:
@@ -243,7 +243,8 @@ def report(name: str, results: dict) -> None:
     audit_result = results["audit"]
     print(f"audit: {audit_result['wrong']} wrong entries in {audit_result['users']} feeds ({audit_result['entries_shown']} entries shown):"
           f" {audit_result['missing']} missing, {audit_result['extra']} extra, {audit_result['duplicated']} duplicated,"
-          f" {audit_result['out_of_order']} out of order; {audit_result['users_with_errors']} feeds wrong")
+          f" {audit_result['out_of_order']} out of order; {audit_result['users_with_errors']} feeds wrong;"
+          f" {audit_result['new_posts_owed']} of the entries owed are posts made during the run")
     for example in audit_result["examples"]:
         print("  " + example)
 
