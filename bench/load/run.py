@@ -31,7 +31,7 @@ ACTIVE_USERS = 4_000  # users acting in the run; their timelines are warm after 
 AUDIT_USERS = 1_000
 P99_TARGET_MS = 100.0
 MAX_ERROR_SHARE = 0.01  # a step with more failed answers than this did not hold, whatever its latency
-CONCURRENCY_STEPS = (4, 8, 16, 24, 32, 48, 64, 96, 128)
+CONCURRENCY_STEPS = (2, 4, 8, 16, 24, 32, 48, 64, 96, 128)
 STEP_SECONDS = 15
 STEPS_BUDGET_SECONDS = 200  # all steps together; the run stops stepping up when it is spent
 WARM_UP_SECONDS = 60  # at most: each active user's first feed page once, so steps start from warm timelines
@@ -200,7 +200,9 @@ def measure(name: str, users: list[int], everyone: list[int]) -> dict:
     redis_url = backend_env.get("PHOTOSHARE_REDIS_URL")
     if redis_url:
         forget_redis_keys(redis_url)
-    results: dict = {"processes": processes, "prepare_seconds": round(time.monotonic() - started, 1)}
+    # The machine is shared: the load average before and after says how much else ran beside the benchmark.
+    results: dict = {"processes": processes, "prepare_seconds": round(time.monotonic() - started, 1),
+                     "load_average_before": os.getloadavg()[0]}
     print(f"[{name}] data ready in {results['prepare_seconds']} s", flush=True)
     server, port = start_serve(data_dir, backend_env, processes)
     base_url = f"http://{HOST}:{port}"
@@ -223,12 +225,15 @@ def measure(name: str, users: list[int], everyone: list[int]) -> dict:
         if redis_url:
             forget_redis_keys(redis_url)
     results["seconds"] = round(time.monotonic() - started, 1)
+    results["load_average_after"] = os.getloadavg()[0]
     return results
 
 
 def report(name: str, results: dict) -> None:
     sustained = results["sustained"]
-    print(f"\n== {name} ({results['processes']} server process{'es' if results['processes'] > 1 else ''}) ==")
+    print(f"\n== {name} ({results['processes']} server process{'es' if results['processes'] > 1 else ''};"
+          f" load average {results['load_average_before']:.1f} before, {results['load_average_after']:.1f} after;"
+          f" {results['seconds']:.0f} s) ==")
     if sustained is None:
         print(f"no step held p99 <= {P99_TARGET_MS:.0f} ms (first step: {results['steps'][0] if results['steps'] else 'none'})")
     else:
