@@ -71,26 +71,36 @@ def fresh_sqlite_copy(target: Path) -> str:
     return f"sqlite:///{target / 'photoshare.db'}"
 
 
+def _server_url(database: str) -> str:
+    return pg_dataset.DATABASE_URL.rsplit("/", 1)[0] + "/" + database
+
+
+def drop_postgres_copy() -> None:
+    """Drop ``photoshare_bench_load`` — only if this benchmark made it (it holds bench/feed's marker table)."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(_server_url("postgres"), autocommit=True) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (LOAD_DATABASE,)).fetchone():
+            return
+        with psycopg.connect(_server_url(LOAD_DATABASE)) as check:
+            ours = check.execute("SELECT to_regclass(%s)", (pg_dataset.MARKER_TABLE,)).fetchone()[0]
+        if not ours:
+            raise SystemExit(f"database {LOAD_DATABASE} exists and was not made by this benchmark: not touching it")
+        admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(LOAD_DATABASE)))
+
+
 def fresh_postgres_copy() -> str:
     """``photoshare_bench_load``: made again from bench/feed's PostgreSQL dataset (a file-level template copy)."""
     import psycopg
     from psycopg import sql
 
     print("PostgreSQL dataset:", json.dumps(pg_dataset.build()), flush=True)
-    source_url = pg_dataset.DATABASE_URL
-    admin_url = source_url.rsplit("/", 1)[0] + "/postgres"
-    source_name = source_url.rsplit("/", 1)[1]
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (LOAD_DATABASE,)).fetchone()
-        if exists:
-            with psycopg.connect(source_url.rsplit("/", 1)[0] + "/" + LOAD_DATABASE) as check:
-                ours = check.execute("SELECT to_regclass(%s)", (pg_dataset.MARKER_TABLE,)).fetchone()[0]
-            if not ours:
-                raise SystemExit(f"database {LOAD_DATABASE} exists and was not made by this benchmark: not touching it")
-            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(LOAD_DATABASE)))
+    drop_postgres_copy()
+    with psycopg.connect(_server_url("postgres"), autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} STRATEGY FILE_COPY").format(
-            sql.Identifier(LOAD_DATABASE), sql.Identifier(source_name)))
-    return source_url.rsplit("/", 1)[0] + "/" + LOAD_DATABASE
+            sql.Identifier(LOAD_DATABASE), sql.Identifier(pg_dataset.DATABASE_URL.rsplit("/", 1)[1])))
+    return _server_url(LOAD_DATABASE)
 
 
 def redis_client_and_prefix(redis_url: str):
@@ -230,6 +240,10 @@ def measure(name: str, users: list[int], everyone: list[int]) -> dict:
             redis_client.close()
         if redis_url:
             forget_redis_keys(redis_url)
+        # The copies are spent (the next run makes new ones): leave no gigabytes behind.
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if "PHOTOSHARE_DATABASE_URL" in backend_env:
+            drop_postgres_copy()
     results["seconds"] = round(time.monotonic() - started, 1)
     results["load_average_after"] = os.getloadavg()[0]
     return results
