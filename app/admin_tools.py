@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from server.errors import ApiError
+from server.web.errors import ApiError
 
 MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
 # A file nothing refers to may be an upload or a processing step in flight on a running server (stored first,

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from app.api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
 
 API_PREFIX = "/api/v1"
 MEDIA_PREFIX = "/media/"

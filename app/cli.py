@@ -83,11 +83,11 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
     if settings.server_processes > 1:
         _serve_processes(settings)
         return
-    from server.app import create_app
+    from server.web.app import create_app
 
     app = create_app(settings)
     if settings.replicate_url:
-        from server.replication import ReplicationError, attach_replication
+        from server.ops.replication import ReplicationError, attach_replication
 
         try:
             attach_replication(app, settings)
@@ -97,14 +97,14 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
     if settings.replicate_url:
         click.echo(f"Replicating the database to {settings.replicate_url} with Litestream")
     if settings.web_ui:
-        from server.webui import WebUIProcess, attach_web_ui
+        from server.ops.webui import WebUIProcess, attach_web_ui
 
         web_ui = WebUIProcess(settings)
         attach_web_ui(app, web_ui.upstream, web_ui)
     click.echo(f"PhotoShare {__version__} serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
     _banner(settings, setup)
-    from server.runtime import tune_for_serving
-    from server.serving import run_app
+    from server.ops.runtime import tune_for_serving
+    from server.web.serving import run_app
 
     tune_for_serving()
     run_app(app, settings, host=settings.host, port=settings.port, shutdown_timeout=10)
@@ -112,7 +112,7 @@ def serve(host, port, server_processes, replicate_url, data_dir, config) -> None
 
 def _first_run(settings: Settings):
     """Create the data folder and database; on a server with no account, issue the setup code."""
-    from server.first_run import prepare
+    from server.ops.first_run import prepare
 
     try:
         return prepare(settings)
@@ -123,14 +123,14 @@ def _first_run(settings: Settings):
 
 
 def _banner(settings: Settings, setup) -> None:
-    from server.first_run import banner
+    from server.ops.first_run import banner
 
     for line in banner(settings, setup):
         click.echo(line)
 
 
 def _serve_processes(settings: Settings) -> None:
-    from server.process_group import ProcessGroup, scaled_out_problem
+    from server.ops.process_group import ProcessGroup, scaled_out_problem
 
     problem = scaled_out_problem(settings)
     if problem:
@@ -171,7 +171,7 @@ def worker(data_dir, config) -> None:
         await stop.wait()
         await close_context(ctx)
 
-    from server.runtime import tune_for_serving
+    from server.ops.runtime import tune_for_serving
 
     tune_for_serving()
     asyncio.run(run())
@@ -329,13 +329,13 @@ def restore(source, force, data_dir, config) -> None:
 
     Example: photoshare admin restore /mnt/usb/photoshare-backup --data-dir ~/photoshare
     """
-    from server.backup import is_backup
+    from server.ops.backup import is_backup
 
     settings = _settings(data_dir, config)
     if is_backup(source):
         _restore_backup(settings, source, force)
         return
-    from server.restore import RestoreError, restore_database
+    from server.ops.restore import RestoreError, restore_database
 
     try:
         restore_database(settings, source, force=force, progress=click.echo)
@@ -383,7 +383,7 @@ class _Bars:
 
 
 def _restore_backup(settings: Settings, source: str, force: bool) -> None:
-    from server.backup import BackupError, Progress, restore
+    from server.ops.backup import BackupError, Progress, restore
 
     bars = _Bars({"database": "Database", "media": "Media   "})
     try:
@@ -414,7 +414,7 @@ def backup(destination, data_dir, config) -> None:
 
     Example: photoshare admin backup /mnt/usb/photoshare-backup --data-dir ~/photoshare
     """
-    from server.backup import BackupError, Progress, backup as run_backup
+    from server.ops.backup import BackupError, Progress, backup as run_backup
 
     settings = _settings(data_dir, config)
     require_database(settings)
@@ -450,7 +450,7 @@ def setup_link(data_dir, config) -> None:
 
     Example: photoshare admin setup-link --data-dir /var/lib/photoshare
     """
-    from server.first_run import SetupCode, browser_urls
+    from server.ops.first_run import SetupCode, browser_urls
 
     settings = _settings(data_dir, config)
     issued = _with_context(settings, lambda ctx: ctx.accounts.issue_setup_code())
@@ -644,7 +644,7 @@ def web_command(host, port, server_url, per_browser) -> None:
     run_web(host, port, server_url, per_browser=per_browser, server_fixed=bool(parent) and server_url is not None)
 
 
-PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.webui.PARENT_PID_ENV, without importing the server
+PARENT_PID_ENV = "PHOTOSHARE_PARENT_PID"  # the same name as server.ops.webui.PARENT_PID_ENV, without importing the server
 PARENT_CHECK_SECONDS = 1.0
 
 
@@ -654,7 +654,7 @@ def _exit_with_parent(parent_pid: int) -> None:
     The server is watched by its process id, not as our parent: the one-file binary puts its own
     launcher process between the two.
     """
-    from server.lifeline import exit_with
+    from server.ops.lifeline import exit_with
 
     exit_with(parent_pid, check_seconds=PARENT_CHECK_SECONDS)
 

@@ -23,8 +23,8 @@ import logging
 import random
 from typing import Callable
 
-from .api_client import ApiClient, ApiError, OfflineError
-from .api_types import LiveEvent
+from app.api_client import ApiClient, ApiError, OfflineError
+from app.api_types import LiveEvent
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ import diskcache
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .editing import EditSpec, is_photo, render_for_upload
-from .upload_queue import UploadQueue
+from app.editing import EditSpec, is_photo, render_for_upload
+from app.upload_queue import UploadQueue
 
 log = logging.getLogger(__name__)
 

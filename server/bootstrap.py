@@ -10,10 +10,10 @@ from pathlib import Path
 
 from .config import Settings
 from .context import Context
-from .broker import LocalBroker
+from .broker.base import LocalBroker
 from .id_shards import ShardLease
 from .metrics import Metrics
-from .ratelimit import LocalRateLimiter
+from .ratelimit.base import LocalRateLimiter
 from .scratch import ScratchDir, sweep as sweep_scratch
 from .services.hydrate import PostHydrator
 
@@ -80,17 +80,17 @@ def open_jobs(settings: Settings, db, redis):
 def open_limiter(redis):
     if redis is None:
         return LocalRateLimiter()
-    from .ratelimit_redis import RedisRateLimiter
+    from .ratelimit.redis import RedisRateLimiter
 
     return RedisRateLimiter(redis)
 
 
 def open_login_throttle(redis):
-    from .login_throttle import LocalFailureBuckets, LoginThrottle
+    from .ratelimit.login import LocalFailureBuckets, LoginThrottle
 
     if redis is None:
         return LoginThrottle(LocalFailureBuckets())
-    from .login_throttle_redis import RedisFailureBuckets
+    from .ratelimit.login_redis import RedisFailureBuckets
 
     return LoginThrottle(RedisFailureBuckets(redis))
 
@@ -98,7 +98,7 @@ def open_login_throttle(redis):
 def open_broker(redis):
     if redis is None:
         return LocalBroker()
-    from .broker_redis import RedisBroker
+    from .broker.redis import RedisBroker
 
     return RedisBroker(redis)
 

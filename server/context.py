@@ -14,13 +14,13 @@ from aiohttp import web
 
 if TYPE_CHECKING:
     from .blobs.base import BlobStore
-    from .broker import Broker
+    from .broker.base import Broker
     from .config import Settings
     from .ids import IdGenerator
     from .jobs.base import JobQueue
     from .jobs.runner import JobRunner
     from .metrics import Metrics
-    from .ratelimit import RateLimiter
+    from .ratelimit.base import RateLimiter
     from .redislink import RedisLink
     from .services.hydrate import PostHydrator
     from .stores.base import Database
@@ -45,7 +45,7 @@ class Context:
     runner: "JobRunner | None" = None
     redis: "RedisLink | None" = None  # the process's Redis pool; None in the embedded deployment
     broker: "Broker | None" = None  # messages between this deployment's processes
-    login_throttle: Any = None  # failed sign-ins per account and address (login_throttle.py)
+    login_throttle: Any = None  # failed sign-ins per account and address (ratelimit/login.py)
     scratch: Any = None  # this process's own folder for temporary files (scratch.py)
     # Services, one use case each; set by bootstrap.
     accounts: Any = None

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
+from .clock import now_ms
 from .ids import MAX_SHARD, IdGenerator
 from .jobs.database import process_identity, use_id_generator
 from .stores.base import Conn, Database, IntegrityError
@@ -49,7 +49,7 @@ class ShardLease:
         return generator
 
     def _take_one(self, conn: Conn) -> int:
-        now = int(time.time() * 1000)
+        now = now_ms()
         free = conn.fetch_val("SELECT shard FROM id_shards WHERE expires_at < ? ORDER BY shard LIMIT 1", (now,))
         if free is not None:
             if conn.execute("UPDATE id_shards SET holder = ?, expires_at = ? WHERE shard = ? AND expires_at < ?",
@@ -68,7 +68,7 @@ class ShardLease:
             try:
                 await self.db.write(lambda conn: conn.execute(
                     "UPDATE id_shards SET expires_at = ? WHERE shard = ? AND holder = ?",
-                    (int(time.time() * 1000) + LEASE_MS, self.shard, self.holder)))
+                    (now_ms() + LEASE_MS, self.shard, self.holder)))
             except Exception:
                 log.exception("could not renew the id shard lease; will try again")
 

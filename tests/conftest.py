@@ -140,11 +140,11 @@ class Api:
 
 
 def guarded_test_server(app, settings):
-    """aiohttp's TestServer, serving through the production protocol (``server.serving``): JSON errors
+    """aiohttp's TestServer, serving through the production protocol (``server.web.serving``): JSON errors
     for requests aiohttp cannot parse, and the read timeouts."""
     from aiohttp.test_utils import TestServer
 
-    from server.serving import GuardedAppRunner, ReadTimeouts
+    from server.web.serving import GuardedAppRunner, ReadTimeouts
 
     class GuardedTestServer(TestServer):
         async def _make_runner(self, **kwargs):
@@ -155,7 +155,7 @@ def guarded_test_server(app, settings):
 
 @pytest.fixture
 async def client(aiohttp_client, settings, media_pool):
-    from server.app import create_app
+    from server.web.app import create_app
 
     return await aiohttp_client(guarded_test_server(create_app(settings, media_pool=media_pool), settings))
 

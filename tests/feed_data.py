@@ -8,15 +8,12 @@ reaches its author's timeline. The fan-out job publishes it.
 from __future__ import annotations
 
 import json
-import time
 
 from server.bootstrap import job_handlers
+from server.clock import now_ms
 from server.jobs.runner import JobRunner
 from server.repos import users as users_repo
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 async def add_user(ctx, username: str, *, private: bool = False) -> int:

@@ -17,8 +17,8 @@ from app.api_types import LiveEvent
 from app.editing import EditSpec, crop_to_ratio, fit_within, open_photo, preview_copy, preview_jpeg, render_for_upload, to_jpeg
 from app.session import SessionData, normalise_server_url
 
-from .core import ClientCore
-from .models import AppState, PostList, PostModel
+from ui.core import ClientCore
+from ui.models import AppState, PostList, PostModel
 
 log = logging.getLogger(__name__)
 

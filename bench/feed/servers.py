@@ -35,7 +35,7 @@ def backend_environment() -> dict[str, str]:
 
 
 def photoshare_app(data_dir: str) -> web.Application:
-    from server.app import create_app
+    from server.web.app import create_app
     from server.config import load
 
     settings = load(overrides={"data_dir": data_dir, "host": HOST, "job_workers": 1, "log_level": "warning", "web_ui": False},
@@ -48,7 +48,7 @@ def main() -> None:
     if kind == "hello":
         app = hello_app()
     else:
-        from server.runtime import tune_for_serving
+        from server.ops.runtime import tune_for_serving
 
         tune_for_serving()  # as `photoshare serve` does
         app = photoshare_app(sys.argv[3])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import json_response, no_content, read_json
-from ..middlewares import client_address, require_user
-from ..routing import doc
-from .uploads import receive_single_image
+from ..web.http import json_response, no_content, read_json
+from ..web.middlewares import client_address, require_user
+from ..web.routing import doc
+from ..web.uploads import receive_single_image
 
 routes = web.RouteTableDef()
 TAG = "accounts"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import json_response, path_id, read_json
-from ..middlewares import require_user
-from ..routing import doc
-from .uploads import CHUNK_BYTES, stream_to_file
+from ..web.http import json_response, path_id, read_json
+from ..web.middlewares import require_user
+from ..web.routing import doc
+from ..web.uploads import CHUNK_BYTES, stream_to_file
 
 routes = web.RouteTableDef()
 TAG = "posts"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import decode_cursor, json_response, no_content, page_limit, path_id, read_json
-from ..middlewares import require_user
-from ..routing import doc
+from ..web.http import decode_cursor, json_response, no_content, page_limit, path_id, read_json
+from ..web.middlewares import require_user
+from ..web.routing import doc
 
 routes = web.RouteTableDef()
 TAG = "interactions"

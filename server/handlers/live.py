@@ -8,8 +8,8 @@ import orjson
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..middlewares import require_user
-from ..routing import doc
+from ..web.middlewares import require_user
+from ..web.routing import doc
 
 routes = web.RouteTableDef()
 

@@ -20,8 +20,8 @@ import re
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..errors import InvalidInput, NotFound
-from ..routing import doc
+from ..web.errors import InvalidInput, NotFound
+from ..web.routing import doc
 from ..services.media import variant_key
 from .media_proxy import stream_from_store
 

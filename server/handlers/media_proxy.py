@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..blobs.base import BlobInfo, BlobNotFound
-from ..errors import NotFound
+from ..web.errors import NotFound
 
 
 class _Unsatisfiable(Exception):

@@ -7,10 +7,10 @@ import asyncio
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import json_response
-from ..openapi import build_openapi
-from ..replication import REPLICATOR
-from ..routing import doc
+from ..web.http import json_response
+from ..web.openapi import build_openapi
+from ..ops.replication import REPLICATOR
+from ..web.routing import doc
 
 routes = web.RouteTableDef()
 HEALTH_CHECK_TIMEOUT = 2.0  # a check slower than this counts as failing: a load balancer should look elsewhere

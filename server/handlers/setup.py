@@ -13,11 +13,11 @@ import html
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..errors import ApiError, InvalidInput
-from ..http import json_response
-from ..middlewares import client_address
-from ..routing import doc
-from .uploads import MULTIPART_ERRORS
+from ..web.errors import ApiError, InvalidInput
+from ..web.http import json_response
+from ..web.middlewares import client_address
+from ..web.routing import doc
+from ..web.uploads import MULTIPART_ERRORS
 
 routes = web.RouteTableDef()
 TAG = "setup"

@@ -8,9 +8,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..http import decode_cursor, encode_cursor, json_response, page_limit, path_id
-from ..middlewares import require_user
-from ..routing import doc
+from ..web.http import decode_cursor, encode_cursor, json_response, page_limit, path_id
+from ..web.middlewares import require_user
+from ..web.routing import doc
 
 routes = web.RouteTableDef()
 TAG = "social"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 import socket
-import time
 
+from ..clock import now_ms
 from ..ids import IdGenerator
 from ..stores.base import Conn, Database
 from .base import DEFAULT_MAX_ATTEMPTS, LEASE_MS, PRIORITY_FANOUT, Job, backoff_ms
@@ -32,7 +32,7 @@ def process_identity() -> str:
     return f"{HOST}:{os.getpid()}:{_PROCESS_START}"
 
 
-_PROCESS_START = int(time.time() * 1000)
+_PROCESS_START = now_ms()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -44,9 +44,6 @@ def _pid_alive(pid: int) -> bool:
         return True
     return True
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def enqueue_in(conn: Conn, kind: str, payload: dict, priority: int = PRIORITY_FANOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS, delay_ms: int = 0) -> int:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from typing import Callable
 
+from ..clock import now_ms
 from ..redislink import RedisLink, RedisUnavailable
 from ..stores.base import Database
 from .streams import job_fields
@@ -43,9 +43,6 @@ _DUE = ("SELECT id, kind, payload, priority, attempts, max_attempts, run_at, las
         " WHERE status = 'queued' AND run_at <= ? ORDER BY priority, id LIMIT ?")
 _SENT = "DELETE FROM jobs WHERE id = ? AND status = 'queued' AND attempts = ? AND run_at = ?"
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class OutboxRelay:

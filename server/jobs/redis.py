@@ -24,13 +24,14 @@ import dataclasses
 import orjson
 from redis.exceptions import ResponseError
 
+from ..clock import now_ms
 from ..redislink import RedisLink, RedisUnavailable
 from ..stores.base import Conn, Database
 from .base import (DEFAULT_MAX_ATTEMPTS, LEASE_MS, PRIORITY_BACKFILL, PRIORITY_CLEANUP, PRIORITY_FANOUT,
                    PRIORITY_NEW_MEDIA, Job, backoff_ms)
 from .database import DatabaseJobQueue, enqueue_in, process_identity
 from .outbox import OutboxRelay
-from .streams import (StreamJob, job_from_message, now_ms, purge_waiting, release_dead_consumers, stream_counts,
+from .streams import (StreamJob, job_from_message, purge_waiting, release_dead_consumers, stream_counts,
                       stream_jobs)
 
 GROUP = "workers"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import time
 
 import orjson
 
+from ..clock import now_ms
 from .base import Job
 from .database import HOST, _pid_alive
 
@@ -21,9 +21,6 @@ class StreamJob(Job):
     stream: str = ""
     message_id: str = ""
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def text(raw: bytes | str) -> str:

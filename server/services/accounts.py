@@ -7,15 +7,16 @@ import logging
 import re
 import time
 
+from ..clock import now_ms
 from .. import auth
 from ..caches import LRUCache
 from ..context import Context
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from ..web.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo
-from ..serialize import user_json
+from ..web.serialize import user_json
 from ..stores.base import Conn, IntegrityError
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,6 @@ SETUP_CODE_LIFETIME_MS = 24 * 3600 * 1000
 TOKEN_CACHE_SECONDS = 30  # how long another process may keep honouring a token after sign-out elsewhere
 TOKEN_REFRESH_SECONDS = TOKEN_CACHE_SECONDS / 2  # a token in use is re-checked in the background after this
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def normalise_username(raw: object) -> str:

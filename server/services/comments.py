@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import Forbidden, InvalidInput, NotFound
-from ..http import encode_cursor
+from ..web.errors import Forbidden, InvalidInput, NotFound
+from ..web.http import encode_cursor
 from ..repos import access as access_repo
 from ..repos import comments as repo
-from ..serialize import comment_json, user_summary
+from ..web.serialize import comment_json, user_summary
 from ..stores.base import Conn
 
 MAX_COMMENT_CHARS = 2_200  # the caption limit too (Instagram's): a few paragraphs, never a wall that breaks a thread
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def check_text(raw: object) -> str:

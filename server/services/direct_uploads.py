@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
+from ..web.errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
 from ..ids import parse_uint63
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
@@ -37,9 +37,6 @@ STAGED_UPLOAD_LIFETIME_MS = UPLOAD_URL_LIFETIME_MS + UNUSED_UPLOAD_LIFETIME_MS
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/heic", "image/heif", "image/webp", "image/avif", "image/gif"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime", "video/webm"}
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def staged_key(upload_id: int) -> str:
@@ -218,6 +215,6 @@ class DirectUploads:
 
 
 def _iso(epoch_ms: int) -> str:
-    from ..serialize import iso_time
+    from ..web.serialize import iso_time
 
     return iso_time(epoch_ms)

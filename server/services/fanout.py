@@ -9,9 +9,9 @@ see it: a post is never shown as ready before it is in its followers' feeds. A d
 
 from __future__ import annotations
 
-import time
 
-from ..broker import CELEBRITY_CHANNEL
+from ..clock import now_ms
+from ..broker.base import CELEBRITY_CHANNEL
 from ..context import Context
 from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_FANOUT
 from ..jobs.database import enqueue_in
@@ -37,7 +37,7 @@ class Fanout:
         post_id, author_id = int(payload["post_id"]), int(payload["author_id"])
         manager = self.ctx.timeline_manager
         delivered = await manager.deliver(post_id, author_id)
-        now = int(time.time() * 1000)
+        now = now_ms()
         if not await self.ctx.db.write(lambda conn: feed_posts.mark_published(conn, post_id, now)):
             return  # deleted meanwhile (its retraction takes it out), or a re-run of a job that finished
         self.ctx.hydrator.forget_post(post_id)  # shown from now on, in every process

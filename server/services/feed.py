@@ -17,8 +17,8 @@ import time
 
 from ..caches import LRUCache
 from ..context import Context
-from ..errors import Forbidden
-from ..http import encode_cursor
+from ..web.errors import Forbidden
+from ..web.http import encode_cursor
 from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..stores.base import Conn

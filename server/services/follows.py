@@ -9,15 +9,15 @@ unfollow takes them out before it answers, so they are never shown after the 200
 from __future__ import annotations
 
 import dataclasses
-import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..web.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..repos import access as access_repo
 from ..repos import follows as follows_repo
 from ..repos import users as users_repo
 from ..repos.user_refs import user_by_ref
-from ..serialize import user_json
+from ..web.serialize import user_json
 from ..stores.base import Conn
 
 # Requests approved per transaction when an account turns public: keeps each write short.
@@ -25,9 +25,6 @@ APPROVE_ALL_BATCH = 500
 # Bounds the loop however many requests exist: 2,000 batches is a million requests.
 APPROVE_ALL_MAX_BATCHES = 2_000
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Iterable
 
 import orjson
 
-from ..broker import CACHE_CHANNEL
+from ..broker.base import CACHE_CHANNEL
 from ..caches import LRUCache
-from ..serialize import iso_time, media_json, user_summary
+from ..web.serialize import iso_time, media_json, user_summary
 from ..stores.base import Conn, Database, placeholders
 
 POST_CACHE_ITEMS = 50_000  # ~1-2 KB each: tens of MB for the posts people are scrolling right now

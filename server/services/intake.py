@@ -11,7 +11,7 @@ import hashlib
 import os
 import tempfile
 
-from ..errors import ApiError
+from ..web.errors import ApiError
 from ..media.limits import SNIFF_BYTES
 from ..media.sniff import PHOTO, Sniffed, sniff
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import Conflict, NotFound
-from ..http import encode_cursor
+from ..web.errors import Conflict, NotFound
+from ..web.http import encode_cursor
 from ..repos import access as access_repo
 from ..repos import likes as repo
-from ..serialize import user_summary
+from ..web.serialize import user_summary
 from ..stores.base import Conn, IntegrityError
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Likes:

@@ -19,9 +19,9 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Callable, Iterable
 
-from ..broker import NOTIFY_CHANNEL
+from ..broker.base import NOTIFY_CHANNEL
 from ..context import Context
-from ..errors import ApiError, Unavailable
+from ..web.errors import ApiError, Unavailable
 from ..repos import notifications as repo
 from ..stores.base import Conn
 

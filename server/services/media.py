@@ -19,13 +19,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import ApiError
+from ..web.errors import ApiError
 from ..jobs.base import PRIORITY_BACKFILL
 from ..jobs.database import enqueue_in
-from ..lifeline import exit_with, watch_this_server
+from ..ops.lifeline import exit_with, watch_this_server
 from ..repos import posts as posts_repo
-from ..serialize import VARIANT_NAMES
+from ..web.serialize import VARIANT_NAMES
 from ..stores.base import Conn
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class MediaProcessing:
         if self.ctx.media_pool is None:
             workers = self.ctx.settings.media_processes or os.cpu_count() or 1
             # spawn, not fork: the server has threads (SQLite writer, readers) that fork would copy mid-state.
-            # Each worker watches this process and ends with it, even if it is killed (server/lifeline.py).
+            # Each worker watches this process and ends with it, even if it is killed (server/ops/lifeline.py).
             self.ctx.media_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                                       initializer=exit_with, initargs=watch_this_server())
         return self.ctx.media_pool
@@ -235,7 +236,7 @@ class MediaProcessing:
         def unit(conn: Conn) -> list[str]:
             posts_repo.mark_ready(
                 conn, media_id, width=result.width, height=result.height, placeholder=result.placeholder,
-                variants=variants, duration_ms=int(duration * 1000) if duration else None, now=int(time.time() * 1000))
+                variants=variants, duration_ms=int(duration * 1000) if duration else None, now=now_ms())
             # After a reprocess, the previous variants are no longer this media's.
             return posts_repo.release_refs_except(conn, media_id, keep)
 
@@ -246,7 +247,7 @@ class MediaProcessing:
 
     async def _mark_failed(self, row, reason: str) -> None:
         log.warning("media %s failed: %s", row["id"], reason)
-        await self.ctx.db.write(lambda conn: posts_repo.mark_failed(conn, row["id"], reason, int(time.time() * 1000)))
+        await self.ctx.db.write(lambda conn: posts_repo.mark_failed(conn, row["id"], reason, now_ms()))
         self.ctx.hydrator.forget_post(row["post_id"])
 
     async def reprocess(self, media_id: int) -> str:

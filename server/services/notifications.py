@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import InvalidInput
-from ..http import encode_cursor
+from ..web.errors import InvalidInput
+from ..web.http import encode_cursor
 from ..ids import parse_id
 from ..repos import access as access_repo
 from ..repos import notifications as repo
 from ..repos import users as users_repo
-from ..serialize import iso_time, user_summary
+from ..web.serialize import iso_time, user_summary
 from ..stores.base import Conn
 from .hydrate import mentions_in
 
@@ -26,9 +27,6 @@ ONE_PER_SUBJECT = frozenset({"like", "follow", "follow_request"})
 MAX_MENTIONS_NOTIFIED = 10  # per text: caps how many people one comment or caption can ping
 MAX_IDS_MARKED = 500  # ids in one mark-read request; a client marks what it has shown, a few pages at most
 
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Notifications:

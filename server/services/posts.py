@@ -8,10 +8,10 @@ transaction. A crash after that loses nothing; a crash before it leaves at most 
 from __future__ import annotations
 
 import asyncio
-import time
 
+from ..clock import now_ms
 from ..context import Context
-from ..errors import Forbidden, InvalidInput, NotFound, RateLimited
+from ..web.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_NEW_MEDIA
 from ..ids import parse_id
 from ..jobs.database import enqueue_in
@@ -130,7 +130,7 @@ class Posts:
     async def _publish(self, user_id: int, caption: str, alt_texts: list[str], idempotency_key: str | None, media_in) -> tuple[dict, bool]:
         """Commit the post, its media rows, tags, mentions and processing job in one transaction."""
         post_id = self.ctx.ids.next_id()
-        now = int(time.time() * 1000)
+        now = now_ms()
 
         def unit(conn: Conn) -> tuple[int, bool]:
             if idempotency_key is not None:

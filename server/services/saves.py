@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..context import Context
-from ..errors import NotFound
-from ..http import encode_cursor
+from ..web.errors import NotFound
+from ..web.http import encode_cursor
 from ..repos import saves as repo
 from ..stores.base import Conn, IntegrityError
 

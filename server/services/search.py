@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from ..context import Context
-from ..errors import InvalidInput
-from ..http import encode_cursor
+from ..web.errors import InvalidInput
+from ..web.http import encode_cursor
 from ..repos import search as repo
-from ..serialize import user_summary
+from ..web.serialize import user_summary
 
 MAX_QUERY_CHARS = 101  # a sigil and the longest hashtag (100); nothing longer can match anything
 MAX_USERS = 10  # what fits a search dropdown; refining the prefix is the way to the rest

@@ -7,10 +7,10 @@ transaction (PostgreSQL's DDL is transactional): a failure leaves the schema as 
 
 from __future__ import annotations
 
-import time
 
 import psycopg
 
+from ..clock import now_ms
 from .dialect import postgres_ddl
 from .schema import MIGRATIONS
 
@@ -33,7 +33,7 @@ def migrate(raw: psycopg.Connection) -> list[str]:
             with raw.transaction():
                 for statement in statements:
                     raw.execute(postgres_ddl(statement))
-                raw.execute("INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)", (name, int(time.time() * 1000)))
+                raw.execute("INSERT INTO _migrations (name, applied_at) VALUES (%s, %s)", (name, now_ms()))
             applied.append(name)
         return applied
     finally:

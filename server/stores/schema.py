@@ -8,9 +8,10 @@ dialects drop. A migration never changes after it has shipped; new changes get a
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import sqlite_utils
+
+from ..clock import now_ms
 
 MIGRATIONS: list[tuple[str, list[str]]] = [
     (
@@ -283,7 +284,7 @@ def migrate(raw: sqlite3.Connection) -> list[str]:
         try:
             for statement in statements:
                 raw.execute(statement)
-            raw.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, int(time.time() * 1000)))
+            raw.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)", (name, now_ms()))
             raw.execute("COMMIT")
         except BaseException:
             raw.execute("ROLLBACK")

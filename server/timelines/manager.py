@@ -41,7 +41,7 @@ import time
 from bisect import bisect_left
 from typing import Iterable, Sequence
 
-from ..broker import CELEBRITY_CHANNEL, TIMELINE_CHANNEL
+from ..broker.base import CELEBRITY_CHANNEL, TIMELINE_CHANNEL
 from ..caches import LRUCache
 from ..repos import feed_posts
 from ..repos import follows as follows_repo

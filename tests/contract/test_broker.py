@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from server.broker import CACHE_CHANNEL, NOTIFY_CHANNEL, LocalBroker
-from server.broker_redis import RedisBroker
+from server.broker.base import CACHE_CHANNEL, NOTIFY_CHANNEL, LocalBroker
+from server.broker.redis import RedisBroker
 from server.redislink import RedisLink
 from server.services.hydrate import PostHydrator
 from tests.redis_server import ThrowawayRedis

@@ -7,8 +7,8 @@ import contextlib
 
 import pytest
 
-from server import login_throttle as lt
-from server.login_throttle import LocalFailureBuckets, LoginThrottle, TooManyFailedSignIns
+from server.ratelimit import login as lt
+from server.ratelimit.login import LocalFailureBuckets, LoginThrottle, TooManyFailedSignIns
 from server.redislink import RedisLink
 
 
@@ -26,7 +26,7 @@ class Clock:
 
 @contextlib.asynccontextmanager
 async def redis_buckets():
-    from server.login_throttle_redis import RedisFailureBuckets
+    from server.ratelimit.login_redis import RedisFailureBuckets
     from tests.backends.redis import fresh_redis
 
     with fresh_redis() as overrides:

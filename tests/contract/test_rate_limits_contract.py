@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from server.ratelimit import LocalRateLimiter
-from server.ratelimit_redis import RedisRateLimiter
+from server.ratelimit.base import LocalRateLimiter
+from server.ratelimit.redis import RedisRateLimiter
 from server.redislink import RedisLink
 from tests.redis_server import ThrowawayRedis
 
@@ -78,7 +78,7 @@ async def test_with_redis_down_writes_are_allowed_and_it_is_logged_once(tmp_path
         assert await limiter.hit("user:1", 1) == 0
         assert await limiter.hit("user:1", 1) >= 1
         server.stop()
-        caplog.set_level(logging.WARNING, logger="server.ratelimit_redis")
+        caplog.set_level(logging.WARNING, logger="server.ratelimit.redis")
         assert [await limiter.hit("user:1", 1) for _ in range(5)] == [0] * 5
         assert caplog.text.count("rate limits are not enforced") == 1
     finally:

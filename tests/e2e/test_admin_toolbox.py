@@ -183,7 +183,7 @@ def test_every_admin_command_on_a_real_deployment(tmp_path):
 
 def make_database(data_dir: Path) -> None:
     """What the first `photoshare serve` does to a new data folder: make its database (admin commands need one)."""
-    script = ("import sys\nfrom server.config import load\nfrom server.first_run import prepare\n"
+    script = ("import sys\nfrom server.config import load\nfrom server.ops.first_run import prepare\n"
               "prepare(load(overrides={'data_dir': sys.argv[1]}))\n")
     subprocess.run([sys.executable, "-c", script, str(data_dir)], cwd=ROOT, check=True, timeout=60)
 

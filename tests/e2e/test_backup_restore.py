@@ -212,7 +212,7 @@ async def test_a_backup_is_the_state_at_its_instant_and_restore_brings_back_noth
 
 def test_check_reports_stray_files_and_deletes_old_ones(tmp_path):
     data = tmp_path / "data"
-    subprocess.run([sys.executable, "-c", "import sys\nfrom server.config import load\nfrom server.first_run import prepare\n"
+    subprocess.run([sys.executable, "-c", "import sys\nfrom server.config import load\nfrom server.ops.first_run import prepare\n"
                     "prepare(load(overrides={'data_dir': sys.argv[1]}))", str(data)], cwd=ROOT, check=True, timeout=60)
     assert "consistent" in ok(admin(data, "check"))
     stray = data / "media" / "v" / "ab" / ("ab" + "0" * 62 + ".jpg")

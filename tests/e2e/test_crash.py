@@ -20,7 +20,7 @@ UPLOADS = 60
 CONCURRENCY = 6
 KILL_AFTER_ACKNOWLEDGED = 15
 READY_TIMEOUT_SECONDS = 120
-ORPHAN_TIMEOUT_SECONDS = 5  # helpers notice their server died within a second (server/lifeline.py)
+ORPHAN_TIMEOUT_SECONDS = 5  # helpers notice their server died within a second (server/ops/lifeline.py)
 
 
 async def upload_burst(url: str, token: str, acknowledged: list[str], killed: asyncio.Event, kill) -> None:

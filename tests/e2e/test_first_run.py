@@ -223,7 +223,7 @@ def test_child_command_runs_the_binary_itself_when_frozen(monkeypatch, tmp_path)
     import sys
 
     from server.config import load
-    from server.webui import WebUIProcess
+    from server.ops.webui import WebUIProcess
 
     settings = load(overrides={"data_dir": str(tmp_path), "host": "0.0.0.0", "port": 9999}, environ={}, config_file=None)
     command = WebUIProcess(settings, port=12345).command()
@@ -238,7 +238,7 @@ def test_child_command_runs_the_binary_itself_when_frozen(monkeypatch, tmp_path)
 
 def test_banner_addresses(tmp_path):
     from server.config import load
-    from server.first_run import SetupCode, banner, browser_urls
+    from server.ops.first_run import SetupCode, banner, browser_urls
 
     def settings(**values):
         return load(overrides={"data_dir": str(tmp_path), **values}, environ={}, config_file=None)

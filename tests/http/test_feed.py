@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.app import create_app
+from server.web.app import create_app
 from tests.conftest import Api
 from tests.feed_data import add_post
 

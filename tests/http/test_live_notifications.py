@@ -123,7 +123,7 @@ class ServedLikeRunApp(TestServer):
 async def test_a_closed_stream_frees_its_slot_at_once(aiohttp_client, settings, media_pool):
     """The account's streams are all open; one client goes away; a new one is let in straight after (long
     before the next heartbeat, which is when a write would first fail)."""
-    from server.app import create_app
+    from server.web.app import create_app
     from tests.conftest import Api
 
     api = Api(await aiohttp_client(ServedLikeRunApp(create_app(settings, media_pool=media_pool))))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from server import login_throttle as lt
+from server.ratelimit import login as lt
 
 PASSWORD = "correct horse battery"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.app import create_app
+from server.web.app import create_app
 from server.config import load
 from tests.conftest import Api, jpeg_bytes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from server.openapi import BODY_KINDS, _body_schema
+from server.web.openapi import BODY_KINDS, _body_schema
 
 WRITES = {"post", "put", "patch", "delete"}
 

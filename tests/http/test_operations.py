@@ -2,7 +2,7 @@
 
 from aiohttp import web
 
-from server.openapi import build_openapi
+from server.web.openapi import build_openapi
 
 
 async def test_healthz_reports_each_backend(api):
@@ -95,7 +95,7 @@ async def test_post_rate_limit_per_hour(api):
 
 def test_openapi_builds_for_an_app_with_no_context():
     app = web.Application()
-    from server.routes import add_routes
+    from server.web.routes import add_routes
 
     add_routes(app)
     assert "/api/v1/feed" in build_openapi(app)["paths"]

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from server import auth
-from server.services.accounts import now_ms
+from server.clock import now_ms
 
 
 async def issue(api, **kwargs) -> str:

@@ -7,7 +7,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from server.webui import attach_web_ui, owned_by_api
+from server.ops.webui import attach_web_ui, owned_by_api
 
 
 def fake_web_app() -> web.Application:
@@ -58,7 +58,7 @@ async def upstream():
 
 @pytest.fixture
 async def proxied(aiohttp_client, settings, media_pool, upstream):
-    from server.app import create_app
+    from server.web.app import create_app
 
     app = create_app(settings, media_pool=media_pool)
     attach_web_ui(app, str(upstream.make_url("")).rstrip("/"))

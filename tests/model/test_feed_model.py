@@ -35,7 +35,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from server.bootstrap import build_context, close_context, job_handlers
 from server.config import load
-from server.errors import Conflict, InvalidInput, NotFound
+from server.web.errors import Conflict, InvalidInput, NotFound
 from server.jobs.runner import JobRunner
 from tests.feed_data import add_post, add_user
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from server.first_run import lan_address
+from server.ops.first_run import lan_address
 from tests.client.photos import write_photo
 from tests.e2e.servers import ServerProcess
 from tests.services import require

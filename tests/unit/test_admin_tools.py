@@ -51,7 +51,7 @@ def test_users_create_list_disable_enable_reset(data_dir):
     assert in_context(data_dir, lambda ctx: ctx.accounts.user_for_token(token)) is None
 
     async def login_fails(ctx):
-        from server.errors import Unauthorized
+        from server.web.errors import Unauthorized
 
         with pytest.raises(Unauthorized, match="disabled"):
             await ctx.accounts.login("kid", "lego bricks 123")
@@ -74,7 +74,7 @@ def make_post(data_dir):
         import tempfile
 
         from server.bootstrap import job_handlers
-        from server.handlers.uploads import IncomingFile, PostForm
+        from server.web.uploads import IncomingFile, PostForm
         from server.jobs.runner import JobRunner
         from server.media.sniff import sniff
 

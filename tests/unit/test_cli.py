@@ -119,7 +119,7 @@ def test_reprocess_rebuilds_variants_and_keeps_them_served(tmp_path):
 
     from server.bootstrap import build_context, close_context
     from server.config import load
-    from server.handlers.uploads import IncomingFile
+    from server.web.uploads import IncomingFile
     from server.media.sniff import sniff
     from server.services.posts import original_key  # noqa: F401  (documents where originals live)
     from tests.conftest import jpeg_bytes
@@ -135,7 +135,7 @@ def test_reprocess_rebuilds_variants_and_keeps_them_served(tmp_path):
             path.write_bytes(data)
             import hashlib
 
-            from server.handlers.uploads import PostForm
+            from server.web.uploads import PostForm
 
             form = PostForm(files=[IncomingFile(str(path), hashlib.sha256(data).hexdigest(), len(data), sniff(data[:64]))], caption="", alt_texts=[])
             user_id = await ctx.db.read(lambda conn: conn.fetch_val("SELECT id FROM users"))

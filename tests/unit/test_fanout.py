@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from server.bootstrap import build_context, close_context
-from server.broker import CELEBRITY_CHANNEL
+from server.broker.base import CELEBRITY_CHANNEL
 from server.timelines.manager import FANOUT_BATCH_SIZE
 from server.timelines.memory import MemoryTimelines
 from tests.feed_data import add_followers, add_post, add_user, publish, run_jobs

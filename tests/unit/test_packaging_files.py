@@ -119,7 +119,7 @@ def test_litestream_example():
     [database] = document["dbs"]
     assert database["path"] == "/var/lib/photoshare/photoshare.db" and database["replica"]["type"] == "file"
     from server.config import load
-    from server.replication import ReplicationError, litestream_binary
+    from server.ops.replication import ReplicationError, litestream_binary
 
     try:
         binary = litestream_binary(load(environ={}, config_file=None))
@@ -147,7 +147,7 @@ def test_icons():
 def test_command_line_starts_without_the_heavy_imports():
     """`photoshare --help` and `--version` answer at once: no server, image, UI or event-loop modules at import."""
     probe = ("import sys, app.cli\n"
-             "heavy = [m for m in ('aiohttp', 'PIL', 'flet', 'asyncio', 'server.app', 'sqlite3', 'psycopg', 'argon2')"
+             "heavy = [m for m in ('aiohttp', 'PIL', 'flet', 'asyncio', 'server.web.app', 'sqlite3', 'psycopg', 'argon2')"
              " if m in sys.modules]\n"
              "print(','.join(heavy))\n")
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)

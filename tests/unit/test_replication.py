@@ -4,7 +4,7 @@ import asyncio
 import logging
 
 from server.config import load
-from server.replication import Replicator
+from server.ops.replication import Replicator
 
 
 def fake_litestream(tmp_path, body: str) -> str:
@@ -20,7 +20,7 @@ async def test_a_failing_litestream_is_restarted_and_logged(tmp_path, caplog):
                                "replicate_url": str(tmp_path / "backup")}, environ={}, config_file=None)
     replicator = Replicator(settings)
     replicator.check()
-    with caplog.at_level(logging.INFO, logger="server.replication"):
+    with caplog.at_level(logging.INFO, logger="server.ops.replication"):
         await replicator.start()
         for _ in range(300):  # generous: the machine may be busy
             if replicator.restarts >= 1:

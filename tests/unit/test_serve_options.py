@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from app.cli import main
 from server.config import load
-from server.process_group import scaled_out_problem
-from server.replication import ReplicationError, database_path, replica_config, write_config
+from server.ops.process_group import scaled_out_problem
+from server.ops.replication import ReplicationError, database_path, replica_config, write_config
 
 
 def settings(tmp_path, **overrides):

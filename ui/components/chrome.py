@@ -6,10 +6,10 @@ import flet as ft
 
 from app.upload_queue import ItemState
 
-from .post_card import action_icon
-from ..context import act, use_controller
-from ..models import AppState, NotificationsModel, QueueModel
-from ..routes import TABS
+from ui.components.post_card import action_icon
+from ui.context import act, use_controller
+from ui.models import AppState, NotificationsModel, QueueModel
+from ui.routes import TABS
 
 _TAB_ICONS = (
     (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "Home"),

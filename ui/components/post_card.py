@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..context import go, use_controller
-from ..models import PostModel
-from ..theme import LIKED, SPACING
-from .carousel import Carousel, processing_tile, variant_url
-from .photo import Avatar, Photo
+from ui.context import go, use_controller
+from ui.models import PostModel
+from ui.theme import LIKED, SPACING
+from ui.components.carousel import Carousel, processing_tile, variant_url
+from ui.components.photo import Avatar, Photo
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).

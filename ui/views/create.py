@@ -7,10 +7,10 @@ import flet as ft
 from app.editing import CROP_RATIOS, FILTERS, PHOTO_SUFFIXES
 from app.upload_queue import ItemState
 
-from ..components.post_card import action_icon
-from ..context import act, typed_into, use_controller
-from ..models import AppState, CreateModel, QueueModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.post_card import action_icon
+from ui.context import act, typed_into, use_controller
+from ui.models import AppState, CreateModel, QueueModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 CROP_LABELS = {"original": "Original", "1:1": "Square", "4:5": "Portrait", "1.91:1": "Landscape"}
 

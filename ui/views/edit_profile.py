@@ -6,10 +6,10 @@ import flet as ft
 
 from app.editing import PHOTO_SUFFIXES
 
-from ..components.photo import Avatar
-from ..context import act, typed_into, use_controller
-from ..models import AppState
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.photo import Avatar
+from ui.context import act, typed_into, use_controller
+from ui.models import AppState
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 AVATAR_PREVIEW_SIZE = 96
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.post_card import PostCard
-from ..context import act, use_controller
-from ..models import AppState, PostList
-from ..theme import CONTENT_MAX_WIDTH
+from ui.components.post_card import PostCard
+from ui.context import act, use_controller
+from ui.models import AppState, PostList
+from ui.theme import CONTENT_MAX_WIDTH
 
 # Start fetching the next page this far (in pixels) before the end, so scrolling rarely waits.
 PREFETCH_PIXELS = 1200

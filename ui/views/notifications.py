@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.photo import Avatar
-from ..components.post_card import byline
-from ..context import act, go, use_controller
-from ..models import AppState, NotificationsModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.photo import Avatar
+from ui.components.post_card import byline
+from ui.context import act, go, use_controller
+from ui.models import AppState, NotificationsModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 WHAT = {"like": "liked your photo.", "comment": "commented on your photo.", "follow": "started following you.",
         "mention": "mentioned you.", "follow_request": "asked to follow you."}

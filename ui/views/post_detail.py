@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.post_card import PostCard, action_icon, byline
-from ..context import act, go, typed_into, use_controller
-from ..models import AppState, CommentsModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.post_card import PostCard, action_icon, byline
+from ui.context import act, go, typed_into, use_controller
+from ui.models import AppState, CommentsModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 
 @ft.component

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.grid import PhotoGrid
-from ..components.photo import Avatar
-from ..context import act, go, use_controller
-from ..models import AppState, ProfileModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.grid import PhotoGrid
+from ui.components.photo import Avatar
+from ui.context import act, go, use_controller
+from ui.models import AppState, ProfileModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 
 def _count(value: int, label: str, key: str) -> ft.Control:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..context import act, use_controller
-from ..models import AppState
-from ..theme import CONTENT_MAX_WIDTH
-from .feed import PostColumn
+from ui.context import act, use_controller
+from ui.models import AppState
+from ui.theme import CONTENT_MAX_WIDTH
+from ui.views.feed import PostColumn
 
 
 @ft.component

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.photo import Avatar
-from ..components.post_card import action_icon
-from ..context import go, typed_into, use_controller
-from ..models import AppState, SearchModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.photo import Avatar
+from ui.components.post_card import action_icon
+from ui.context import go, typed_into, use_controller
+from ui.models import AppState, SearchModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 
 @ft.component

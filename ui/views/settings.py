@@ -7,10 +7,10 @@ import flet as ft
 from app.live import POLL_SECONDS
 from app.upload_queue import ItemState, QueueItem
 
-from ..components.post_card import action_icon
-from ..context import act, typed_into, use_controller
-from ..models import AppState, QueueModel
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.post_card import action_icon
+from ui.context import act, typed_into, use_controller
+from ui.models import AppState, QueueModel
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 
 LIVE_MODES = {"live": "News arrives live.",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..context import typed_into, use_controller
-from ..models import AppState
-from ..theme import CONTENT_MAX_WIDTH
+from ui.context import typed_into, use_controller
+from ui.models import AppState
+from ui.theme import CONTENT_MAX_WIDTH
 
 SETUP_CODE_HINT = "Printed by photoshare serve in its terminal."
 INVITE_CODE_HINT = "Only to create an account, if you were given one."

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ..components.grid import PhotoGrid
-from ..context import act, use_controller
-from ..models import AppState
-from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ui.components.grid import PhotoGrid
+from ui.context import act, use_controller
+from ui.models import AppState
+from ui.theme import CONTENT_MAX_WIDTH, SPACING
 
 
 @ft.component

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 
-from .redislink import RedisLink, RedisUnavailable
+from ..redislink import RedisLink, RedisUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from .bootstrap import build_context, close_context
-from .config import Settings
-from .context import CONTEXT
+from ..bootstrap import build_context, close_context
+from ..config import Settings
+from ..context import CONTEXT
 from .middlewares import edge
 from .routes import add_routes
 

@@ -37,7 +37,7 @@ import math
 import time
 from typing import Awaitable, Callable, Protocol
 
-from .errors import RateLimited
+from ..web.errors import RateLimited
 
 # Someone at one address typing one account's password: a few typos are free, then it slows, then stops.
 PAIR_FREE_FAILURES = 5

@@ -1,7 +1,7 @@
 """Write rate limits: a token bucket per user and per client address.
 
 ``LocalRateLimiter`` keeps the buckets in this process (the one-process deployment); the Redis one
-(``ratelimit_redis.py``) shares them between every process behind a load balancer, so a limit means
+(``ratelimit/redis.py``) shares them between every process behind a load balancer, so a limit means
 the same however many processes a client's requests are spread over.
 """
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, DummyCookieJar, WSMsgType, web
 
-from .config import Settings
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ class WebUIProxy:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         if len(request.raw_path) > MAX_WEB_APP_PATH_CHARS:
-            from .middlewares import REQUEST_ID_HEADER, _new_request_id, error_response
+            from ..web.middlewares import REQUEST_ID_HEADER, _new_request_id, error_response
 
             request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or _new_request_id()
             return error_response(404, "not_found", "No such page.", request_id)

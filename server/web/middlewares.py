@@ -11,7 +11,7 @@ import time
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .context import CONTEXT
+from ..context import CONTEXT
 from .errors import ApiError, RateLimited, Unauthorized
 from .http import json_response, refuse_nul
 

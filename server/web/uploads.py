@@ -12,8 +12,8 @@ from typing import AsyncIterator
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from ..errors import ApiError, InvalidInput
-from ..http import refuse_nul
+from .errors import ApiError, InvalidInput
+from .http import refuse_nul
 from ..media.limits import MAX_CAROUSEL
 from ..media.sniff import PHOTO
 from ..services.intake import IncomingFile, stream_to_file

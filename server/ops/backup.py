@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.request import pathname2url
 
-from . import __version__
-from .config import Settings
-from .fsutil import fsync_dir
-from .repos.stored_files import referenced_keys
+from .. import __version__
+from ..config import Settings
+from ..fsutil import fsync_dir
+from ..repos.stored_files import referenced_keys
 from .restore import require_sound
 
 MANIFEST_NAME = "photoshare-backup.json"
@@ -79,7 +79,7 @@ def database_file(settings: Settings) -> Path:
     if not url.startswith("sqlite:///"):
         raise BackupError("This deployment keeps its data in PostgreSQL: back it up with pg_dump (or your "
                           "provider's snapshots), and its media with the storage's own tools.")
-    from .stores.sqlite import path_from_url
+    from ..stores.sqlite import path_from_url
 
     return Path("/" + path_from_url(url).lstrip("/")) if os.name != "nt" else Path(path_from_url(url))
 

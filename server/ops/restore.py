@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 from urllib.request import pathname2url
 
-from .config import Settings
-from .fsutil import fsync_dir
+from ..config import Settings
+from ..fsutil import fsync_dir
 from .replication import ReplicationError, child_environment, database_path, litestream_binary, write_config
 
 RESTORE_CONFIG_NAME = "litestream-restore.yml"

@@ -19,7 +19,7 @@ import re
 
 from aiohttp import web
 
-from . import __version__
+from .. import __version__
 from .routing import described
 
 PATH_PARAM = re.compile(r"\{([^}]+)\}")

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .blobs.s3_location import parse_s3_url
-from .config import Settings
+from ..blobs.s3_location import parse_s3_url
+from ..config import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def database_path(settings: Settings) -> Path:
     if not url.startswith("sqlite:///"):
         raise ReplicationError("replication with Litestream backs up the embedded SQLite database; "
                                "a PostgreSQL deployment uses PostgreSQL's own backups (see docs/operations.md)")
-    from .stores.sqlite import path_from_url
+    from ..stores.sqlite import path_from_url
 
     return Path("/" + path_from_url(url).lstrip("/"))  # sqlite:////abs/path yields a doubled leading slash
 

@@ -19,7 +19,7 @@ import socket
 import time
 from multiprocessing.connection import wait
 
-from .config import Settings
+from ..config import Settings
 from .lifeline import watch_this_server
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def scaled_out_problem(settings: Settings) -> str | None:
 
 
 def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None, supervisor: tuple | None = None) -> None:
-    from .app import create_app
+    from ..web.app import create_app
 
     if supervisor is not None:  # a killed supervisor cannot stop us: end with it (lifeline.py)
         from .lifeline import exit_with
@@ -62,7 +62,7 @@ def _serve_child(values: dict, index: int, web_ui_upstream: str | None = None, s
 
         attach_web_ui(app, web_ui_upstream)
     from .runtime import tune_for_serving
-    from .serving import run_app
+    from ..web.serving import run_app
 
     tune_for_serving()
     run_app(app, settings, host=settings.host, port=settings.port, reuse_port=True, shutdown_timeout=10)

@@ -1,0 +1,1 @@
+"""HTTP plumbing: the app factory, routes, middlewares, request parsing, JSON shapes, errors, OpenAPI."""
