@@ -33,7 +33,7 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
 
         Example: photoshare admin users list
         """
-        rows = with_context(settings_for(data_dir, config), lambda ctx: ctx.accounts.list_users(limit))
+        rows = with_context(settings_for(data_dir, config), lambda ctx: ctx.admin.list_users(limit))
         click.echo(f"{'username':<30} {'posts':>6} {'followers':>9}  flags")
         for row in rows:
             flags = " ".join(name for name, on in (("admin", row["is_admin"]), ("private", row["is_private"]),
@@ -54,7 +54,7 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
 
         Example: photoshare admin users create grandma --admin
         """
-        user = _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.accounts.create_user(username, password, admin=is_admin))
+        user = _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.admin.create_user(username, password, admin=is_admin))
         click.echo(f"created {user['username']}" + (" (admin)" if user["is_admin"] else ""))
 
     @users.command("disable")
@@ -66,7 +66,7 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
 
         Example: photoshare admin users disable spammer
         """
-        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.accounts.set_disabled(username, True))
+        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.admin.set_disabled(username, True))
         click.echo(f"disabled {username}")
 
     @users.command("enable")
@@ -78,7 +78,7 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
 
         Example: photoshare admin users enable grandpa
         """
-        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.accounts.set_disabled(username, False))
+        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.admin.set_disabled(username, False))
         click.echo(f"enabled {username}")
 
     @users.command("reset-password")
@@ -92,7 +92,7 @@ def _commands(settings_for, with_context, data_dir_option, config_option):
 
         Example: photoshare admin users reset-password grandpa
         """
-        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.accounts.reset_password(username, password))
+        _run(with_context, settings_for(data_dir, config), lambda ctx: ctx.admin.reset_password(username, password))
         click.echo(f"password reset for {username}; every session of that account was signed out")
 
     @click.command()

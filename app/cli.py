@@ -258,7 +258,7 @@ def invite(count, data_dir, config) -> None:
     settings = _settings(data_dir, config)
 
     async def action(ctx):
-        return [await ctx.accounts.create_invite() for _ in range(count)]
+        return [await ctx.registration.create_invite() for _ in range(count)]
 
     for code in _with_context(settings, action):
         click.echo(code)
@@ -453,7 +453,7 @@ def setup_link(data_dir, config) -> None:
     from server.ops.first_run import SetupCode, browser_urls
 
     settings = _settings(data_dir, config)
-    issued = _with_context(settings, lambda ctx: ctx.accounts.issue_setup_code())
+    issued = _with_context(settings, lambda ctx: ctx.registration.issue_setup_code())
     if issued is None:
         raise click.ClickException("This server already has accounts. Make another admin with "
                                    "`photoshare admin users create NAME --admin`.")

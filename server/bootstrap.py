@@ -119,7 +119,8 @@ def load_secret_key(settings: Settings) -> bytes:
 
 
 def wire_services(ctx: Context) -> None:
-    from .services.accounts import Accounts
+    from .services.account_deletion import AccountDeletion
+    from .services.admin import Admin
     from .services.comments import Comments
     from .services.direct_uploads import DirectUploads
     from .services.fanout import Fanout
@@ -130,13 +131,20 @@ def wire_services(ctx: Context) -> None:
     from .services.media import MediaProcessing
     from .services.notifications import Notifications
     from .services.posts import Posts
+    from .services.profiles import Profiles
+    from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.sessions import Sessions
     from .timelines.manager import TimelineManager
 
     ctx.live = LiveNotifications(ctx)
     ctx.notifications = Notifications(ctx)
-    ctx.accounts = Accounts(ctx)
+    ctx.registration = Registration(ctx)
+    ctx.sessions = Sessions(ctx)
+    ctx.profiles = Profiles(ctx)
+    ctx.account_deletion = AccountDeletion(ctx)
+    ctx.admin = Admin(ctx)
     ctx.media = MediaProcessing(ctx)
     ctx.timeline_manager = TimelineManager(ctx)
     ctx.fanout = Fanout(ctx)
@@ -152,7 +160,7 @@ def wire_services(ctx: Context) -> None:
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
-    for service in (ctx.accounts, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.follows, ctx.notifications):
+    for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.follows, ctx.notifications):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -48,7 +48,11 @@ class Context:
     login_throttle: Any = None  # failed sign-ins per account and address (ratelimit/login.py)
     scratch: Any = None  # this process's own folder for temporary files (scratch.py)
     # Services, one use case each; set by bootstrap.
-    accounts: Any = None
+    registration: Any = None
+    sessions: Any = None
+    profiles: Any = None
+    account_deletion: Any = None
+    admin: Any = None
     posts: Any = None
     uploads: Any = None
     media: Any = None

@@ -23,7 +23,7 @@ TAG = "accounts"
                 409: "username taken"})
 async def register(request: web.Request) -> web.Response:
     data = await read_json(request)
-    user, token = await request.app[CONTEXT].accounts.register(data.get("username"), data.get("password"), data.get("invite_code"),
+    user, token = await request.app[CONTEXT].registration.register(data.get("username"), data.get("password"), data.get("invite_code"),
                                                                data.get("setup_code"))
     return json_response({"user": user, "token": token}, status=201)
 
@@ -35,7 +35,7 @@ async def register(request: web.Request) -> web.Response:
                      "this account from addresses it never signed in from); Retry-After says when to try again"})
 async def login(request: web.Request) -> web.Response:
     data = await read_json(request)
-    user, token = await request.app[CONTEXT].accounts.login(data.get("username"), data.get("password"), client_address(request))
+    user, token = await request.app[CONTEXT].sessions.login(data.get("username"), data.get("password"), client_address(request))
     return json_response({"user": user, "token": token})
 
 
@@ -44,14 +44,14 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     require_user(request)
     token = request.headers["Authorization"].partition(" ")[2].strip()
-    await request.app[CONTEXT].accounts.logout(token)
+    await request.app[CONTEXT].sessions.logout(token)
     return no_content()
 
 
 @routes.get("/api/v1/me")
 @doc("The signed-in account, with its private fields.", tag=TAG, responses={200: "{user}", 401: "no or bad token"})
 async def me(request: web.Request) -> web.Response:
-    user = await request.app[CONTEXT].accounts.me(require_user(request))
+    user = await request.app[CONTEXT].profiles.me(require_user(request))
     return json_response({"user": user})
 
 
@@ -61,7 +61,7 @@ async def me(request: web.Request) -> web.Response:
 async def update_me(request: web.Request) -> web.Response:
     user_id = require_user(request)
     data = await read_json(request)
-    user = await request.app[CONTEXT].accounts.update_profile(user_id, data)
+    user = await request.app[CONTEXT].profiles.update_profile(user_id, data)
     return json_response({"user": user})
 
 
@@ -72,7 +72,7 @@ async def set_avatar(request: web.Request) -> web.Response:
     user_id = require_user(request)
     ctx = request.app[CONTEXT]
     async with receive_single_image(request, ctx) as path:
-        user = await ctx.accounts.set_avatar(user_id, path)
+        user = await ctx.profiles.set_avatar(user_id, path)
     return json_response({"user": user})
 
 
@@ -82,5 +82,5 @@ async def set_avatar(request: web.Request) -> web.Response:
 async def delete_me(request: web.Request) -> web.Response:
     user_id = require_user(request)
     data = await read_json(request)
-    await request.app[CONTEXT].accounts.delete_account(user_id, data.get("password"))
+    await request.app[CONTEXT].account_deletion.delete_account(user_id, data.get("password"))
     return no_content()

@@ -85,7 +85,7 @@ def _already_set_up() -> web.Response:
 @doc("Whether the server waits for its admin: registering then needs the setup code `photoshare serve` printed.",
      auth=False, tag=TAG, responses={200: "{setup_required: boolean}"})
 async def setup_status(request: web.Request) -> web.Response:
-    return json_response({"setup_required": await request.app[CONTEXT].accounts.setup_required()})
+    return json_response({"setup_required": await request.app[CONTEXT].registration.setup_required()})
 
 
 @routes.get("/setup")
@@ -93,9 +93,9 @@ async def setup_status(request: web.Request) -> web.Response:
      query={"code": "the setup code, as in the link `photoshare serve` prints"}, responses={200: "an HTML page"})
 async def setup_page(request: web.Request) -> web.Response:
     ctx = request.app[CONTEXT]
-    if await ctx.accounts.setup_required():
+    if await ctx.registration.setup_required():
         return _form(request.query.get("code", "")[:MAX_FORM_FIELD_CHARS])
-    if await ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM users")) == 0:
+    if not await ctx.registration.has_accounts():
         return _form("", code_needed=False)  # require_setup_code = false: the first account becomes the admin
     return _already_set_up()
 
@@ -119,17 +119,17 @@ async def setup_submit(request: web.Request) -> web.Response:
     except MULTIPART_ERRORS as exc:  # a multipart form with no boundary, a broken part...
         raise InvalidInput(f"The form could not be read: {' '.join(str(exc).split())[:200]}.") from None
     fields = {name: str(form.get(name, ""))[:MAX_FORM_FIELD_CHARS] for name in ("code", "username", "password", "password2")}
-    required = await ctx.accounts.setup_required()
-    if not required and await ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM users")) > 0:
+    required = await ctx.registration.setup_required()
+    if not required and await ctx.registration.has_accounts():
         return _already_set_up()
     if fields["password"] != fields["password2"]:
         return _form(fields["code"], fields["username"], "The two passwords are not the same.", 400, required)
     try:
-        user, token = await ctx.accounts.register(fields["username"], fields["password"],
+        user, token = await ctx.registration.register(fields["username"], fields["password"],
                                                   setup_code=fields["code"] if required else None)
     except ApiError as exc:
         return _form(fields["code"], fields["username"], exc.message, exc.status, required)
-    await ctx.accounts.logout(token)  # this page signs nobody in; the app does
+    await ctx.sessions.logout(token)  # this page signs nobody in; the app does
     name = html.escape(user["username"])
     mode = ctx.settings.registration
     who = {"open": "Anyone who can reach this server may now register.",

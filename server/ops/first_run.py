@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..bootstrap import open_database
 from ..config import Settings
-from ..services.accounts import drop_setup_codes, issue_setup_code
+from ..services.registration import drop_setup_codes, issue_setup_code
 
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 

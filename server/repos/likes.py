@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..stores.base import Conn
+from ..stores.base import Conn, placeholders
 from .paging import fetch_page
 
 
@@ -33,3 +33,9 @@ def likers_page(conn: Conn, post_id: int, after: tuple[int, int] | None, limit: 
         params += [after[0], after[0], after[1]]
     sql += " ORDER BY l.created_at DESC, l.user_id DESC"
     return fetch_page(conn, sql, params, limit)
+
+
+def liked_among(conn: Conn, user_id: int, post_ids: list[int]) -> set[int]:
+    """Which of these posts the user likes."""
+    return {row[0] for row in conn.fetch_all(
+        f"SELECT post_id FROM likes WHERE user_id = ? AND post_id IN ({placeholders(len(post_ids))})", [user_id, *post_ids])}

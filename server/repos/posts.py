@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..stores.base import Conn
+from ..stores.base import Conn, placeholders
 
 MAX_TAGS_PER_POST = 30  # Instagram's limit; more is spam
 
@@ -85,3 +85,18 @@ def release_refs_except(conn: Conn, media_id: int, keep: set[str]) -> list[str]:
     for key in dropped:
         conn.execute("DELETE FROM blob_refs WHERE blob_key = ? AND media_id = ?", (key, media_id))
     return unreferenced_keys(conn, dropped)
+
+
+def rows_by_ids(conn: Conn, post_ids: list[int]) -> list[Any]:
+    """The columns a hydrated post shows."""
+    return conn.fetch_all(f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at FROM posts"
+                          f" WHERE id IN ({placeholders(len(post_ids))})", post_ids)
+
+
+def media_of_posts(conn: Conn, post_ids: list[int]) -> list[Any]:
+    """Every medium of these posts, by post and position."""
+    return conn.fetch_all(f"SELECT * FROM media WHERE post_id IN ({placeholders(len(post_ids))}) ORDER BY post_id, position", post_ids)
+
+
+def delete_post(conn: Conn, post_id: int) -> None:
+    conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))

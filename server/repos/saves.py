@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..stores.base import Conn
+from ..stores.base import Conn, placeholders
 from .access import visible_post_sql
 from .paging import fetch_page
 
@@ -34,3 +34,9 @@ def page(conn: Conn, user_id: int, before_save_id: int | None, limit: int) -> tu
         params.append(before_save_id)
     sql += " ORDER BY s.save_id DESC"
     return fetch_page(conn, sql, params, limit)
+
+
+def saved_among(conn: Conn, user_id: int, post_ids: list[int]) -> set[int]:
+    """Which of these posts the user saved."""
+    return {row[0] for row in conn.fetch_all(
+        f"SELECT post_id FROM saves WHERE user_id = ? AND post_id IN ({placeholders(len(post_ids))})", [user_id, *post_ids])}

@@ -38,3 +38,8 @@ def forget_all(conn: Conn) -> int:
 def pending_expiry(conn: Conn, now: int) -> int | None:
     """When the usable code expires (Unix ms), or None if there is none."""
     return conn.fetch_val("SELECT MAX(expires_at) FROM setup_codes WHERE used_by IS NULL AND expires_at > ?", (now,))
+
+
+def mark_used_by(conn: Conn, user_id: int, now: int) -> None:
+    """The admin was created another way (``photoshare admin users create``): every unused code is done with."""
+    conn.execute("UPDATE setup_codes SET used_by = ?, used_at = ? WHERE used_by IS NULL", (user_id, now))

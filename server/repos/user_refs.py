@@ -15,7 +15,7 @@ from ..ids import parse_id
 from ..stores.base import Conn
 from . import users as users_repo
 
-# The registration rule (services/accounts.py USERNAME_RE): 3 to 30 of a-z, 0-9, '.' and '_', in ASCII.
+# The registration rule (services/registration.py USERNAME_RE): 3 to 30 of a-z, 0-9, '.' and '_', in ASCII.
 USERNAME = re.compile(r"[a-z0-9._]{3,30}")
 
 

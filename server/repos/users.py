@@ -91,3 +91,16 @@ def use_invite(conn: Conn, code_hash: str, user_id: int, now: int) -> bool:
         (user_id, now, code_hash, now),
     )
     return changed == 1
+
+
+def summaries_by_ids(conn: Conn, user_ids: list[int]) -> list[Any]:
+    """id, username and avatar_key: what a post's author line needs."""
+    return conn.fetch_all(f"SELECT id, username, avatar_key FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
+
+
+def listing(conn: Conn, limit: int) -> list[Any]:
+    return conn.fetch_all(f"SELECT {USER_COLUMNS} FROM users ORDER BY id LIMIT ?", (limit,))
+
+
+def add_to_post_count(conn: Conn, user_id: int, delta: int) -> None:
+    conn.execute("UPDATE users SET post_count = post_count + ? WHERE id = ?", (delta, user_id))

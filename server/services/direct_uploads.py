@@ -26,6 +26,7 @@ from ..ids import parse_uint63
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
 from ..media.sniff import PHOTO
+from ..repos import uploads as uploads_repo
 from ..stores.base import Conn
 from .intake import stream_to_file
 from .posts import original_key
@@ -75,11 +76,8 @@ class DirectUploads:
         store_url = await self.ctx.blobs.presigned_put(staged_key(upload_id), content_type, size, UPLOAD_URL_LIFETIME_MS // 1000)
 
         def unit(conn: Conn) -> None:
-            conn.execute(
-                "INSERT INTO uploads (id, user_id, content_type, declared_size, declared_sha256, status, expires_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                (upload_id, user_id, content_type, size, sha256.lower() if sha256 else None, expires_at, now),
-            )
+            uploads_repo.reserve(conn, upload_id=upload_id, user_id=user_id, content_type=content_type, declared_size=size,
+                                 declared_sha256=sha256.lower() if sha256 else None, expires_at=expires_at, created_at=now)
             if store_url is not None:
                 enqueue_in(conn, "discard_staged_upload", {"upload_id": upload_id}, PRIORITY_CLEANUP, delay_ms=STAGED_UPLOAD_LIFETIME_MS)
 
@@ -104,7 +102,7 @@ class DirectUploads:
             raise Forbidden("This upload URL's signature does not match; ask for a new URL.", code="signature_invalid")
         if expires_at < now_ms():
             raise Forbidden("This upload URL has expired; ask for a new one.", code="signature_expired")
-        row = await self.ctx.db.read(lambda conn: conn.fetch_one("SELECT * FROM uploads WHERE id = ?", (upload_id,)))
+        row = await self.ctx.db.read(lambda conn: uploads_repo.by_id(conn, upload_id))
         if row is None or row["expires_at"] != expires_at:
             raise NotFound("No such upload.")
         if row["status"] != "pending":
@@ -131,15 +129,12 @@ class DirectUploads:
                 pass
 
         def unit(conn: Conn) -> bool:
-            changed = conn.execute(
-                "UPDATE uploads SET status = 'uploaded', kind = ?, sha256 = ?, size = ?, original_key = ?, width = ?, height = ?,"
-                " content_type = ? WHERE id = ? AND status = 'pending'",
-                (inspection.kind, incoming.sha256, incoming.size, key, inspection.width, inspection.height,
-                 incoming.sniffed.content_type, row["id"]),
-            )
+            changed = uploads_repo.mark_uploaded(
+                conn, row["id"], kind=inspection.kind, sha256=incoming.sha256, size=incoming.size, original_key=key,
+                width=inspection.width, height=inspection.height, content_type=incoming.sniffed.content_type)
             if changed:
                 enqueue_in(conn, "expire_upload", {"upload_id": row["id"]}, PRIORITY_CLEANUP, delay_ms=UNUSED_UPLOAD_LIFETIME_MS)
-            return changed == 1
+            return changed
 
         if not await self.ctx.db.write(unit):
             raise Conflict("This upload URL has already been used; ask for a new one.", code="upload_used")
@@ -150,12 +145,7 @@ class DirectUploads:
 
         Uploads still pending with no staged object are left alone; ``take_in`` then says they were not sent.
         """
-        def pending(conn: Conn) -> list:
-            marks = ", ".join("?" for _ in upload_ids)
-            return conn.fetch_all(f"SELECT * FROM uploads WHERE user_id = ? AND status = 'pending' AND id IN ({marks})",
-                                  (user_id, *upload_ids))
-
-        for row in await self.ctx.db.read(pending):
+        for row in await self.ctx.db.read(lambda conn: uploads_repo.pending_of_user(conn, user_id, upload_ids)):
             await self._check_staged_one(row)
 
     async def _check_staged_one(self, row) -> None:
@@ -180,14 +170,14 @@ class DirectUploads:
         """Inside the post's write unit: claim finished uploads (the caller's, unused) in the given order."""
         rows = []
         for upload_id in upload_ids:
-            row = conn.fetch_one("SELECT * FROM uploads WHERE id = ? AND user_id = ?", (upload_id, user_id))
+            row = uploads_repo.of_user(conn, upload_id, user_id)
             if row is None:
                 raise NotFound(f"No such upload: {upload_id}.")
             if row["status"] == "pending":
                 raise Conflict(f"Upload {upload_id} has not been sent yet: PUT the file to its upload_url first.", code="upload_incomplete")
             if row["status"] != "uploaded":
                 raise Conflict(f"Upload {upload_id} was already used or has expired.", code="upload_used")
-            conn.execute("UPDATE uploads SET status = 'used' WHERE id = ?", (upload_id,))
+            uploads_repo.mark_used(conn, upload_id)
             rows.append(row)
         return rows
 
@@ -195,22 +185,18 @@ class DirectUploads:
         upload_id = payload["upload_id"]
 
         def unit(conn: Conn) -> list[str]:
-            row = conn.fetch_one("SELECT * FROM uploads WHERE id = ? AND status = 'uploaded'", (upload_id,))
+            row = uploads_repo.expire_uploaded(conn, upload_id)
             if row is None:
                 return []
-            conn.execute("UPDATE uploads SET status = 'expired' WHERE id = ?", (upload_id,))
             key = row["original_key"]
-            still_used = conn.fetch_val("SELECT 1 FROM blob_refs WHERE blob_key = ? LIMIT 1", (key,)) or conn.fetch_val(
-                "SELECT 1 FROM uploads WHERE original_key = ? AND status = 'uploaded' LIMIT 1", (key,))
-            return [] if still_used else [key]
+            return [] if uploads_repo.original_still_used(conn, key) else [key]
 
         for key in await self.ctx.db.write(unit):
             await self.ctx.blobs.delete(key)
 
     async def _discard_staged_upload(self, payload: dict) -> None:
         upload_id = payload["upload_id"]
-        await self.ctx.db.write(lambda conn: conn.execute(
-            "UPDATE uploads SET status = 'expired' WHERE id = ? AND status = 'pending'", (upload_id,)))
+        await self.ctx.db.write(lambda conn: uploads_repo.expire_pending(conn, upload_id))
         await self.ctx.blobs.delete(staged_key(upload_id))  # already gone once checked; deleting again is fine
 
 

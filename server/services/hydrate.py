@@ -20,8 +20,12 @@ import orjson
 
 from ..broker.base import CACHE_CHANNEL
 from ..caches import LRUCache
+from ..repos import likes as likes_repo
+from ..repos import posts as posts_repo
+from ..repos import saves as saves_repo
+from ..repos import users as users_repo
+from ..stores.base import Conn, Database
 from ..web.serialize import iso_time, media_json, user_summary
-from ..stores.base import Conn, Database, placeholders
 
 POST_CACHE_ITEMS = 50_000  # ~1-2 KB each: tens of MB for the posts people are scrolling right now
 USER_CACHE_ITEMS = 50_000
@@ -313,24 +317,17 @@ class PostHydrator:
 
 
 def _load_posts(conn: Conn, post_ids: list[int]) -> dict[int, dict]:
-    marks = placeholders(len(post_ids))
-    rows = conn.fetch_all(
-        f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at FROM posts WHERE id IN ({marks})", post_ids
-    )
+    rows = posts_repo.rows_by_ids(conn, post_ids)
     media_by_post: dict[int, list] = {}
-    for media_row in conn.fetch_all(f"SELECT * FROM media WHERE post_id IN ({marks}) ORDER BY post_id, position", post_ids):
+    for media_row in posts_repo.media_of_posts(conn, post_ids):
         media_by_post.setdefault(media_row["post_id"], []).append(media_row)
     return {row["id"]: _post_body(row, media_by_post.get(row["id"], [])) for row in rows}
 
 
 def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, dict]:
-    ids = list(user_ids)
-    rows = conn.fetch_all(f"SELECT id, username, avatar_key FROM users WHERE id IN ({placeholders(len(ids))})", ids)
+    rows = users_repo.summaries_by_ids(conn, list(user_ids))
     return {row["id"]: user_summary(row) for row in rows}
 
 
 def _viewer_flags(conn: Conn, viewer_id: int, post_ids: list[int]) -> tuple[set[int], set[int]]:
-    marks = placeholders(len(post_ids))
-    liked = {row[0] for row in conn.fetch_all(f"SELECT post_id FROM likes WHERE user_id = ? AND post_id IN ({marks})", [viewer_id, *post_ids])}
-    saved = {row[0] for row in conn.fetch_all(f"SELECT post_id FROM saves WHERE user_id = ? AND post_id IN ({marks})", [viewer_id, *post_ids])}
-    return liked, saved
+    return likes_repo.liked_among(conn, viewer_id, post_ids), saves_repo.saved_among(conn, viewer_id, post_ids)

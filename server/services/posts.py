@@ -18,6 +18,7 @@ from ..jobs.database import enqueue_in
 from ..media.limits import MAX_CAROUSEL
 from ..repos import hashtags as hashtags_repo
 from ..repos import posts as posts_repo
+from ..repos import users as users_repo
 from ..stores.base import Conn, IntegrityError
 from .hydrate import hashtags_in
 
@@ -189,8 +190,8 @@ class Posts:
             media_ids = [m["id"] for m in posts_repo.media_of_post(conn, post_id)]
             orphans = self.ctx.media.release_media_in(conn, media_ids)
             hashtags_repo.remove_post_tags(conn, post_id)
-            conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
-            conn.execute("UPDATE users SET post_count = post_count - 1 WHERE id = ?", (user_id,))
+            posts_repo.delete_post(conn, post_id)
+            users_repo.add_to_post_count(conn, user_id, -1)
             self.ctx.fanout.enqueue_retract(conn, post_id, user_id)
             if orphans:
                 enqueue_in(conn, "delete_blobs", {"keys": orphans}, PRIORITY_CLEANUP)

@@ -116,7 +116,7 @@ def _authenticate(request: web.Request) -> str | None:
     if scheme.lower() != "bearer" or not token:
         request[AUTH_PROBLEM_KEY] = "The Authorization header must be 'Bearer <token>'."
         return None
-    user_id = request.app[CONTEXT].accounts.recent_user_for_token(token)
+    user_id = request.app[CONTEXT].sessions.recent_user_for_token(token)
     if user_id is None:
         return token
     request[USER_KEY] = user_id
@@ -124,7 +124,7 @@ def _authenticate(request: web.Request) -> str | None:
 
 
 async def _authenticate_checked(request: web.Request, token: str) -> None:
-    user_id = await request.app[CONTEXT].accounts.user_for_token(token)
+    user_id = await request.app[CONTEXT].sessions.user_for_token(token)
     if user_id is None:
         request[AUTH_PROBLEM_KEY] = "The token is not valid (signed out or the account is gone). Sign in again."
     request[USER_KEY] = user_id

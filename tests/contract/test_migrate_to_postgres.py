@@ -94,7 +94,7 @@ async def test_an_embedded_deployment_moves_to_postgres(tmp_path, media_pool, ta
         counts = await ctx.db.read(lambda conn: {table: conn.fetch_val(f"SELECT COUNT(*) FROM {table}") for table in before})
         assert counts == before
         bob, alice = int(made["bob"]["user_id"]), int(made["alice"]["user_id"])
-        assert await ctx.accounts.user_for_token(made["bob_token"]) == bob  # signed-in devices stay signed in
+        assert await ctx.sessions.user_for_token(made["bob_token"]) == bob  # signed-in devices stay signed in
 
         feed, _ = await ctx.feed.home(bob, None, 20)
         assert [post["post_id"] for post in feed] == [made["first"]]

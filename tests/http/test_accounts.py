@@ -128,7 +128,7 @@ async def test_closed_registration(api):
 async def test_invite_only_registration(api):
     await api.register()
     api.ctx.settings.values["registration"] = "invite"
-    code = await api.ctx.accounts.create_invite()
+    code = await api.ctx.registration.create_invite()
     no_code = await api.call("POST", "/api/v1/auth/register", json={"username": "guest", "password": "long enough"})
     assert no_code[0] == 403 and no_code[1]["error"]["code"] == "invalid_invite"
     ok = await api.call("POST", "/api/v1/auth/register", json={"username": "guest", "password": "long enough", "invite_code": code})

@@ -57,7 +57,7 @@ async def test_unexpected_errors_are_json_500_with_the_request_id(api, caplog):
         raise RuntimeError("bug")
 
     _, token = await api.register()
-    api.ctx.accounts.me = explode
+    api.ctx.profiles.me = explode
     response = await api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}", "X-Request-Id": "trace-me-42"})
     body = await response.json()
     assert response.status == 500

@@ -9,7 +9,7 @@ from server.clock import now_ms
 
 
 async def issue(api, **kwargs) -> str:
-    code, expires_at = await api.ctx.accounts.issue_setup_code(**kwargs)
+    code, expires_at = await api.ctx.registration.issue_setup_code(**kwargs)
     assert re.fullmatch(r"[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}", code)
     return code
 
@@ -55,7 +55,7 @@ async def test_the_code_works_in_every_registration_mode(api):
         assert status == 201 and body["user"]["is_admin"] is True, body
         status, body = await register(api, f"other{mode}")
         assert status == 403 and body["error"]["code"] in ("registration_closed", "invalid_invite")
-        await api.ctx.accounts.delete_user(await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT id FROM users")))
+        await api.ctx.account_deletion.delete_user(await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT id FROM users")))
 
 
 async def test_a_new_code_replaces_the_old_and_codes_expire(api):
@@ -78,7 +78,7 @@ async def test_codes_are_stored_hashed(api):
 async def test_a_server_that_lost_every_account_is_not_claimable(api):
     code = await issue(api)
     status, body = await register(api, "owner", code)
-    await api.ctx.accounts.delete_user(int(body["user"]["user_id"]))
+    await api.ctx.account_deletion.delete_user(int(body["user"]["user_id"]))
     status, body = await register(api, "squatter")
     assert status == 403 and body["error"]["code"] == "setup_code_required"
     fresh = await issue(api)  # what `photoshare serve` does on its next start
@@ -87,12 +87,12 @@ async def test_a_server_that_lost_every_account_is_not_claimable(api):
 
 async def test_no_code_is_issued_once_accounts_exist(api):
     await api.register("owner")
-    assert await api.ctx.accounts.issue_setup_code() is None
+    assert await api.ctx.registration.issue_setup_code() is None
 
 
 async def test_an_admin_made_on_the_machine_uses_the_code_up(api):
     await issue(api)
-    await api.ctx.accounts.create_user("owner", "correct horse battery")
+    await api.ctx.admin.create_user("owner", "correct horse battery")
     assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False})
     assert (await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM setup_codes WHERE used_by IS NULL"))) == 0
 
@@ -130,7 +130,7 @@ async def test_setup_page_creates_the_admin(api):
     response, text = await page(api, "POST", data=form)
     assert response.status == 200 and "You are the admin" in text and "@grandma" in text
     assert await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM tokens")) == 0  # the page signs nobody in
-    _, token = (await api.ctx.accounts.login("grandma", "knitting needles"))
+    _, token = (await api.ctx.sessions.login("grandma", "knitting needles"))
     assert (await api.call("GET", "/api/v1/me", token))[1]["user"]["username"] == "grandma"
 
     response, text = await page(api, "GET", params={"code": code})

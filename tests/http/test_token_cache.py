@@ -9,7 +9,7 @@ import types
 import pytest
 
 from server.repos import users as users_repo
-from server.services import accounts as accounts_module
+from server.services import sessions as accounts_module
 
 
 class Clock:

@@ -197,7 +197,7 @@ class FeedMachine(RuleBasedStateMachine):
         owner = sorted(self.private)[index % len(self.private)]
 
         async def step():
-            await self.ctx.accounts.update_profile(owner, {"is_private": False})
+            await self.ctx.profiles.update_profile(owner, {"is_private": False})
             self.private.discard(owner)
             for requester, target in sorted(self.requests):
                 if target == owner:
@@ -229,7 +229,7 @@ class FeedMachine(RuleBasedStateMachine):
         gone = self.user(a)
 
         async def step():
-            await self.ctx.accounts.delete_user(gone)
+            await self.ctx.account_deletion.delete_user(gone)
             self.users.remove(gone)
             self.private.discard(gone)
             self.follows = {pair for pair in self.follows if gone not in pair}

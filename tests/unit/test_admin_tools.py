@@ -46,22 +46,22 @@ def test_users_create_list_disable_enable_reset(data_dir):
     listed = run(["admin", "users", "list"], data_dir)
     assert "grandma" in listed.output and "admin" in listed.output and "2 account(s)" in listed.output
 
-    token = in_context(data_dir, lambda ctx: ctx.accounts.login("kid", "lego bricks 123"))[1]
+    token = in_context(data_dir, lambda ctx: ctx.sessions.login("kid", "lego bricks 123"))[1]
     assert run(["admin", "users", "disable", "kid"], data_dir).exit_code == 0
-    assert in_context(data_dir, lambda ctx: ctx.accounts.user_for_token(token)) is None
+    assert in_context(data_dir, lambda ctx: ctx.sessions.user_for_token(token)) is None
 
     async def login_fails(ctx):
         from server.web.errors import Unauthorized
 
         with pytest.raises(Unauthorized, match="disabled"):
-            await ctx.accounts.login("kid", "lego bricks 123")
+            await ctx.sessions.login("kid", "lego bricks 123")
 
     in_context(data_dir, login_fails)
     assert "disabled" in run(["admin", "users", "list"], data_dir).output
     assert run(["admin", "users", "enable", "kid"], data_dir).exit_code == 0
     reset = run(["admin", "users", "reset-password", "kid"], data_dir, input="new password 456\nnew password 456\n")
     assert reset.exit_code == 0 and "signed out" in reset.output
-    assert in_context(data_dir, lambda ctx: ctx.accounts.login("kid", "new password 456"))[0]["username"] == "kid"
+    assert in_context(data_dir, lambda ctx: ctx.sessions.login("kid", "new password 456"))[0]["username"] == "kid"
     missing = run(["admin", "users", "disable", "nobody"], data_dir)
     assert missing.exit_code == 1 and "No account named" in missing.output
 
@@ -78,7 +78,7 @@ def make_post(data_dir):
         from server.jobs.runner import JobRunner
         from server.media.sniff import sniff
 
-        user = await ctx.accounts.create_user("poster", "long enough pw")
+        user = await ctx.admin.create_user("poster", "long enough pw")
         data = jpeg_bytes(300, 200)
         fd, path = tempfile.mkstemp(dir=ctx.media.tmp_dir())
         with open(fd, "wb") as handle:
@@ -146,7 +146,7 @@ def test_database_url_points_admin_commands_at_a_postgresql_server(tmp_path):
         async def make_account():
             ctx = await build_context(load(overrides=in_postgres, environ={}, config_file=None), run_jobs=False)
             try:
-                await ctx.accounts.create_user("grandma", "long enough pw")
+                await ctx.admin.create_user("grandma", "long enough pw")
             finally:
                 await close_context(ctx)
 

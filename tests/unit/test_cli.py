@@ -66,8 +66,8 @@ def test_invite_codes_let_people_register(tmp_path):
     async def register_with(code):
         ctx = await build_context(load(overrides={"data_dir": str(tmp_path), "registration": "invite"}, environ={}, config_file=None), run_jobs=False)
         try:
-            await ctx.accounts.register("firstadmin", "long enough pw")
-            user, _ = await ctx.accounts.register("invited", "long enough pw", code)
+            await ctx.registration.register("firstadmin", "long enough pw")
+            user, _ = await ctx.registration.register("invited", "long enough pw", code)
             return user
         finally:
             await close_context(ctx)
@@ -129,7 +129,7 @@ def test_reprocess_rebuilds_variants_and_keeps_them_served(tmp_path):
     async def make_post():
         ctx = await build_context(settings, run_jobs=False)
         try:
-            _, _token = await ctx.accounts.register("painter", "long enough pw")
+            _, _token = await ctx.registration.register("painter", "long enough pw")
             data = jpeg_bytes(400, 300)
             path = tmp_path / "upload.jpg"
             path.write_bytes(data)

@@ -1,0 +1,105 @@
+"""Sessions: sign in (through the failed-sign-in throttle) and out, and which account a bearer token signs in.
+
+Tokens are random and stored only as a hash. Checked tokens are cached for ``TOKEN_CACHE_SECONDS`` and
+re-checked in the background once half that old, so a busy client never waits for the database while a
+sign-out in another process is honoured within the cache time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from .. import auth
+from ..caches import LRUCache
+from ..clock import now_ms
+from ..context import Context
+from ..repos import users as users_repo
+from ..web.errors import Unauthorized
+from ..web.serialize import user_json
+from .registration import MAX_PASSWORD_CHARS
+
+log = logging.getLogger(__name__)
+
+TOKEN_CACHE_SECONDS = 30  # how long another process may keep honouring a token after sign-out elsewhere
+TOKEN_REFRESH_SECONDS = TOKEN_CACHE_SECONDS / 2  # a token in use is re-checked in the background after this
+
+
+class Sessions:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self._tokens = LRUCache(100_000, ttl=TOKEN_CACHE_SECONDS)  # token hash -> (user id, when checked)
+        self._token_forgets = 0
+        self._rechecking: set[str] = set()
+        self._background: set[asyncio.Task] = set()
+
+    async def login(self, username: object, password: object, address: str = "unknown") -> tuple[dict, str]:
+        """Sign in; ``address`` is the client's, for the failed-sign-in throttle (``login_throttle``)."""
+        if not isinstance(username, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD_CHARS:
+            raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        name = username.strip().lower().lstrip("@")
+        succeeded = await self.ctx.login_throttle.attempt(name, address)  # 429 past the limits; may wait a little
+        row = await self.ctx.db.read(lambda conn: users_repo.by_username(conn, name))
+        ok = await auth.verify_password(row["password_hash"] if row else None, password)
+        if not ok or row is None:
+            raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+        await succeeded()
+        if row["is_disabled"]:
+            raise Unauthorized("This account is disabled. Ask the server's admin.", code="account_disabled")
+        token = auth.new_token()
+        await self.ctx.db.write(lambda conn: users_repo.add_token(conn, auth.token_hash(token), row["id"], now_ms()))
+        return user_json(row, private_fields=True), token
+
+    async def logout(self, token: str) -> None:
+        digest = auth.token_hash(token)
+        self._token_forgets += 1
+        self._tokens.discard(digest)
+        await self.ctx.db.write(lambda conn: users_repo.delete_token(conn, digest))
+
+    async def user_for_token(self, token: str) -> int | None:
+        """The account a bearer token signs in, from the cache when it was checked recently.
+
+        A token in use is re-checked in the background once its check is TOKEN_REFRESH_SECONDS old, so busy
+        clients never wait for the database; one not re-checked within TOKEN_CACHE_SECONDS is checked again
+        before it is honoured, which bounds how long a sign-out in another process goes unnoticed.
+        """
+        user_id = self.recent_user_for_token(token)
+        if user_id is not None:
+            return user_id
+        return await self._check_token(auth.token_hash(token))
+
+    def recent_user_for_token(self, token: str) -> int | None:
+        """``user_for_token`` without waiting, for a token checked recently; None when it must be checked now."""
+        digest = auth.token_hash(token)
+        cached = self._tokens.get(digest)
+        if cached is None:
+            return None
+        user_id, checked_at = cached
+        if time.monotonic() - checked_at > TOKEN_REFRESH_SECONDS and digest not in self._rechecking:
+            self._rechecking.add(digest)
+            task = asyncio.get_running_loop().create_task(self._recheck_token(digest))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return user_id
+
+    async def _check_token(self, digest: str) -> int | None:
+        forgets = self._token_forgets
+        user_id = await self.ctx.db.read(lambda conn: users_repo.user_for_token(conn, digest))
+        # A sign-out that happened while we read may predate what we read: use it, but do not keep it.
+        if user_id is not None and forgets == self._token_forgets:
+            self._tokens.set(digest, (user_id, time.monotonic()))
+        return user_id
+
+    async def _recheck_token(self, digest: str) -> None:
+        try:
+            if await self._check_token(digest) is None:
+                self._tokens.discard(digest)
+        except Exception:  # the entry stays until its hard limit; the next use checks again
+            log.warning("re-checking a cached token failed", exc_info=True)
+        finally:
+            self._rechecking.discard(digest)
+
+    def forget_tokens(self) -> None:
+        self._token_forgets += 1
+        self._tokens.clear()
