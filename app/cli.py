@@ -280,18 +280,7 @@ def reprocess(post_id, username, failed_only, data_dir, config) -> None:
     settings = _settings(data_dir, config)
 
     async def action(ctx):
-        clauses, params = [], []
-        if post_id is not None:
-            clauses.append("m.post_id = ?")
-            params.append(post_id)
-        if username is not None:
-            clauses.append("u.username = ?")
-            params.append(username.lstrip("@").lower())
-        if failed_only:
-            clauses.append("m.status = 'failed'")
-        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        media_ids = await ctx.db.read(lambda conn: [row[0] for row in conn.fetch_all(
-            f"SELECT m.id FROM media m JOIN users u ON u.id = m.user_id {where} ORDER BY m.id", params)])
+        media_ids = await ctx.admin.media_to_reprocess(post_id=post_id, username=username, failed_only=failed_only)
         outcome: dict[str, int] = {}
         with click.progressbar(length=len(media_ids), label=f"Reprocessing {len(media_ids)} media", show_pos=True) as bar:
             for media_id in media_ids:

@@ -4,15 +4,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
 from .. import auth
 from ..clock import now_ms
 from ..context import Context
+from ..repos import admin as repo
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
 from ..web.errors import Conflict, NotFound
 from ..web.serialize import user_json
 from .registration import check_password, normalise_username
+
+MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
+# A file nothing refers to may be an upload or a processing step in flight on a running server (stored first,
+# then committed): only files this old count as garbage, and only they are deleted by --delete-unreferenced.
+UNREFERENCED_GRACE_SECONDS = 3600
 
 
 class Admin:
@@ -73,3 +85,99 @@ class Admin:
 
     async def list_users(self, limit: int = 1000) -> list:
         return await self.ctx.db.read(lambda conn: users_repo.listing(conn, limit))
+
+    # -- statistics and checks ------------------------------------------------------------------
+    async def stats(self) -> dict:
+        """Counts of users, posts, media, stored files and jobs; sizes in bytes (``… bytes``)."""
+        numbers = await self.ctx.db.read(repo.counts)
+        root = getattr(self.ctx.blobs, "root", None)
+        if root is not None and os.path.isdir(root):
+            numbers["storage bytes"] = await asyncio.to_thread(
+                lambda: sum(entry.stat().st_size for entry in Path(root).rglob("*") if entry.is_file()))
+        counts = await self.ctx.jobs.counts()
+        numbers["queued jobs"] = counts.get("queued", 0)
+        numbers["failed jobs"] = counts.get("failed", 0)
+        return numbers
+
+    async def check(self, delete_unreferenced: bool = False,
+                    track: Callable[[list[str]], Iterable[str]] = iter) -> tuple[list[str], list[str]]:
+        """(problems, notes): database integrity, missing and unreferenced files, media stuck in processing.
+
+        ``track`` wraps the stored keys as they are checked one by one (the command line shows a progress bar).
+        """
+        from ..repos.stored_files import referenced_keys
+
+        problems: list[str] = []
+        notes: list[str] = []
+        if self.ctx.db.url.startswith("sqlite"):
+            verdict = await self.ctx.db.read(repo.sqlite_integrity)
+            if verdict != ["ok"]:
+                problems += [f"database integrity: {line}" for line in verdict]
+            broken_keys = await self.ctx.db.read(repo.sqlite_foreign_key_problems)
+            problems += [f"database: row {row[1]} in {row[0]} points to a missing {row[2]}" for row in broken_keys]
+        keys = await self.ctx.db.read(repo.stored_keys)
+        for key in track(keys):
+            if not await self.ctx.blobs.exists(key):
+                problems.append(f"missing file {key}")
+        root = getattr(self.ctx.blobs, "root", None)
+        if root is not None and os.path.isdir(root):
+            referenced = await self.ctx.db.read(lambda conn: referenced_keys(conn.fetch_all))
+            found, notes = await asyncio.to_thread(_unreferenced_files, Path(root), referenced, delete_unreferenced)
+            problems += found
+        processing = await self.ctx.db.read(repo.processing_post_ids)
+        if processing:
+            queued = {job.payload.get("post_id") for status in ("queued", "running")
+                      for job in await self.ctx.jobs.list_jobs(status, MAX_JOBS_SCANNED) if job.kind == "process_media"}
+            stuck = processing - queued
+            if stuck:
+                problems.append(f"{len(stuck)} post(s) have media stuck in processing with no job to finish them: "
+                                "run `photoshare admin reprocess` for them")
+        return problems, notes
+
+    async def media_to_reprocess(self, *, post_id: int | None = None, username: str | None = None,
+                                 failed_only: bool = False) -> list[int]:
+        name = username.lstrip("@").lower() if username is not None else None
+        return await self.ctx.db.read(lambda conn: repo.media_ids(conn, post_id=post_id, username=name, failed_only=failed_only))
+
+
+def size_text(count: float) -> str:
+    """A byte count for people: 512 B, 1.5 MB."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if count < 1024 or unit == "TB":
+            return f"{count:.1f} {unit}" if unit != "B" else f"{count} B"
+        count /= 1024
+    return str(count)
+
+
+def _unreferenced_files(root: Path, referenced: set[str], delete: bool) -> tuple[list[str], list[str]]:
+    """(problems, notes) about files under the media folder that no row refers to; deletes the old ones if asked."""
+    old_files = old_bytes = young_files = young_bytes = deleted = 0
+    cutoff = time.time() - UNREFERENCED_GRACE_SECONDS
+    for folder, dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if path.relative_to(root).as_posix() in referenced:
+                continue
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            if info.st_mtime > cutoff:
+                young_files += 1
+                young_bytes += info.st_size
+                continue
+            if delete:
+                path.unlink(missing_ok=True)
+                deleted += 1
+            old_files += 1
+            old_bytes += info.st_size
+    problems, notes = [], []
+    if old_files and delete:
+        notes.append(f"deleted {deleted} unreferenced file(s), {size_text(old_bytes)}")
+    elif old_files:
+        problems.append(f"{old_files} unreferenced file(s), {size_text(old_bytes)}, in {root} (left by deleted posts or "
+                        "accounts, or by a crash): `photoshare admin check --delete-unreferenced` removes them")
+    if young_files:
+        notes.append(f"{young_files} file(s), {size_text(young_bytes)}, not referenced yet: written in the last "
+                     f"{UNREFERENCED_GRACE_SECONDS // 60} minutes (uploads in progress?), left alone")
+    return problems, notes
