@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from server.services.admin import UNREFERENCED_GRACE_SECONDS, size_text
+from server.ops.media_files import UNREFERENCED_GRACE_SECONDS, size_text
 from server.web.errors import ApiError
 
 

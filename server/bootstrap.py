@@ -12,6 +12,7 @@ from .config import Settings
 from .context import Context
 from .broker.base import LocalBroker
 from .id_shards import ShardLease
+from .media.pool import MediaPool
 from .metrics import Metrics
 from .ratelimit.base import LocalRateLimiter
 from .scratch import ScratchDir, sweep as sweep_scratch
@@ -192,20 +193,18 @@ async def build_context(settings: Settings, *, run_jobs: bool = True, media_pool
         limiter=open_limiter(redis),
         hydrator=PostHydrator(db, broker, shared=redis is not None),
         secret_key=load_secret_key(settings),
-        media_pool=media_pool,
+        media_pool=MediaPool(settings.media_processes or os.cpu_count() or 1, executor=media_pool),
         redis=redis,
         broker=broker,
         login_throttle=open_login_throttle(redis),
         scratch=ScratchDir(tmp),
+        shard_lease=shard_lease,
     )
-    ctx.owns_media_pool = media_pool is None
-    ctx.shard_lease = shard_lease
-    for backend in (ctx.timelines, ctx.jobs):
-        if hasattr(backend, "open"):
-            await backend.open()
+    await ctx.timelines.open()
+    await ctx.jobs.open()
     wire_services(ctx)
     await broker.start()
-    if run_jobs and hasattr(ctx.jobs, "start"):
+    if run_jobs:
         await ctx.jobs.start()  # the outbox relay: every serving process moves its committed jobs along
     if run_jobs and settings.job_workers > 0:
         from .jobs.runner import JobRunner
@@ -218,14 +217,12 @@ async def build_context(settings: Settings, *, run_jobs: bool = True, media_pool
 async def close_context(ctx: Context) -> None:
     if ctx.runner is not None:
         await ctx.runner.stop()
-    if hasattr(ctx.jobs, "stop"):
-        await ctx.jobs.stop()
+    await ctx.jobs.stop()
     ctx.live.close_all()
     await ctx.broker.close()
     if ctx.redis is not None:
         await ctx.redis.close()
-    if ctx.media_pool is not None and ctx.owns_media_pool:
-        ctx.media_pool.shutdown(wait=True, cancel_futures=True)
+    ctx.media_pool.close()
     await ctx.blobs.close()
     await ctx.shard_lease.release()
     await ctx.db.close()

@@ -7,8 +7,7 @@ handlers reach services through it, and nothing in PhotoShare is a module-level 
 from __future__ import annotations
 
 import dataclasses
-from concurrent.futures import Executor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -18,13 +17,35 @@ if TYPE_CHECKING:
     from .config import Settings
     from .ids import IdGenerator
     from .jobs.base import JobQueue
+    from .id_shards import ShardLease
     from .jobs.runner import JobRunner
+    from .media.pool import MediaPool
     from .metrics import Metrics
     from .ratelimit.base import RateLimiter
+    from .ratelimit.login import LoginThrottle
     from .redislink import RedisLink
+    from .scratch import ScratchDir
+    from .services.account_deletion import AccountDeletion
+    from .services.admin import Admin
+    from .services.comments import Comments
+    from .services.direct_uploads import DirectUploads
+    from .services.fanout import Fanout
+    from .services.feed import Feed
+    from .services.follows import Follows
     from .services.hydrate import PostHydrator
+    from .services.likes import Likes
+    from .services.live import LiveNotifications
+    from .services.media import MediaProcessing
+    from .services.notifications import Notifications
+    from .services.posts import Posts
+    from .services.profiles import Profiles
+    from .services.registration import Registration
+    from .services.saves import Saves
+    from .services.search import Search
+    from .services.sessions import Sessions
     from .stores.base import Database
     from .timelines.base import Timelines
+    from .timelines.manager import TimelineManager
 
 
 @dataclasses.dataclass
@@ -39,39 +60,36 @@ class Context:
     limiter: "RateLimiter"
     hydrator: "PostHydrator"
     secret_key: bytes
-    media_pool: Executor | None = None
-    owns_media_pool: bool = True
-    shard_lease: Any = None
+    media_pool: "MediaPool"
+    shard_lease: "ShardLease"
+    login_throttle: "LoginThrottle"  # failed sign-ins per account and address (ratelimit/login.py)
+    scratch: "ScratchDir"  # this process's own folder for temporary files (scratch.py)
     runner: "JobRunner | None" = None
     redis: "RedisLink | None" = None  # the process's Redis pool; None in the embedded deployment
     broker: "Broker | None" = None  # messages between this deployment's processes
-    login_throttle: Any = None  # failed sign-ins per account and address (ratelimit/login.py)
-    scratch: Any = None  # this process's own folder for temporary files (scratch.py)
-    # Services, one use case each; set by bootstrap.
-    registration: Any = None
-    sessions: Any = None
-    profiles: Any = None
-    account_deletion: Any = None
-    admin: Any = None
-    posts: Any = None
-    uploads: Any = None
-    media: Any = None
-    follows: Any = None
-    feed: Any = None
-    fanout: Any = None
-    timeline_manager: Any = None  # the one writer of home timelines (server/timelines/manager.py)
-    likes: Any = None
-    comments: Any = None
-    saves: Any = None
-    notifications: Any = None
-    live: Any = None
-    search: Any = None
+    # Services, one use case each; set by bootstrap.wire_services (None only while it runs).
+    registration: "Registration" = None  # type: ignore[assignment]
+    sessions: "Sessions" = None  # type: ignore[assignment]
+    profiles: "Profiles" = None  # type: ignore[assignment]
+    account_deletion: "AccountDeletion" = None  # type: ignore[assignment]
+    admin: "Admin" = None  # type: ignore[assignment]
+    posts: "Posts" = None  # type: ignore[assignment]
+    uploads: "DirectUploads" = None  # type: ignore[assignment]
+    media: "MediaProcessing" = None  # type: ignore[assignment]
+    follows: "Follows" = None  # type: ignore[assignment]
+    feed: "Feed" = None  # type: ignore[assignment]
+    fanout: "Fanout" = None  # type: ignore[assignment]
+    timeline_manager: "TimelineManager" = None  # type: ignore[assignment]  # the one writer of home timelines
+    likes: "Likes" = None  # type: ignore[assignment]
+    comments: "Comments" = None  # type: ignore[assignment]
+    saves: "Saves" = None  # type: ignore[assignment]
+    notifications: "Notifications" = None  # type: ignore[assignment]
+    live: "LiveNotifications" = None  # type: ignore[assignment]
+    search: "Search" = None  # type: ignore[assignment]
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""
-        wake_relay = getattr(self.jobs, "wake", None)
-        if wake_relay is not None:
-            wake_relay()
+        self.jobs.wake()
         if self.runner is not None:
             self.runner.notify()
 

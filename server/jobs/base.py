@@ -44,9 +44,18 @@ class JobFailed(Exception):
 
 
 class JobQueue(Protocol):
-    """Implementations: ``database.DatabaseJobQueue`` and ``redis.RedisJobQueue``. Optional extras the
-    bootstrap and runner use when present: ``open()``, ``start()``/``stop()`` (a relay task), ``wake()``,
-    ``renew(job)`` (extend a long job's lease) and ``recover_orphans()`` (a crashed predecessor's work)."""
+    """Implementations: ``database.DatabaseJobQueue`` and ``redis.RedisJobQueue``. Lifecycle, in bootstrap's
+    order: ``open()`` (connect), ``start()`` (a serving process's relay task), ``stop()``; ``wake()`` says new
+    work was committed. Optional extras the runner uses when present: ``renew(job)`` (extend a long job's
+    lease) and ``recover_orphans()`` (a crashed predecessor's work)."""
+
+    async def open(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def wake(self) -> None: ...
 
     async def enqueue(self, kind: str, payload: dict, priority: int = PRIORITY_FANOUT, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> int: ...
 

@@ -71,6 +71,19 @@ class DatabaseJobQueue:
         self.lease_ms = lease_ms
         self.identity = process_identity()
 
+    # Lifecycle of the JobQueue protocol: the database queue has no connection or relay task of its own.
+    async def open(self) -> None:
+        pass
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def wake(self) -> None:
+        pass
+
     async def recover_orphans(self) -> int:
         """Requeue jobs held by dead processes on this host (a crash), without waiting for their leases."""
 

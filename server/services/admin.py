@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from pathlib import Path
 from typing import Callable, Iterable
 
 from .. import auth
+from ..ops.media_files import unreferenced_files
 from ..clock import now_ms
 from ..context import Context
 from ..repos import admin as repo
@@ -22,9 +22,6 @@ from ..web.serialize import user_json
 from .registration import check_password, normalise_username
 
 MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
-# A file nothing refers to may be an upload or a processing step in flight on a running server (stored first,
-# then committed): only files this old count as garbage, and only they are deleted by --delete-unreferenced.
-UNREFERENCED_GRACE_SECONDS = 3600
 
 
 class Admin:
@@ -122,7 +119,7 @@ class Admin:
         root = getattr(self.ctx.blobs, "root", None)
         if root is not None and os.path.isdir(root):
             referenced = await self.ctx.db.read(lambda conn: referenced_keys(conn.fetch_all))
-            found, notes = await asyncio.to_thread(_unreferenced_files, Path(root), referenced, delete_unreferenced)
+            found, notes = await asyncio.to_thread(unreferenced_files, Path(root), referenced, delete_unreferenced)
             problems += found
         processing = await self.ctx.db.read(repo.processing_post_ids)
         if processing:
@@ -138,46 +135,3 @@ class Admin:
                                  failed_only: bool = False) -> list[int]:
         name = username.lstrip("@").lower() if username is not None else None
         return await self.ctx.db.read(lambda conn: repo.media_ids(conn, post_id=post_id, username=name, failed_only=failed_only))
-
-
-def size_text(count: float) -> str:
-    """A byte count for people: 512 B, 1.5 MB."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.1f} {unit}" if unit != "B" else f"{count} B"
-        count /= 1024
-    return str(count)
-
-
-def _unreferenced_files(root: Path, referenced: set[str], delete: bool) -> tuple[list[str], list[str]]:
-    """(problems, notes) about files under the media folder that no row refers to; deletes the old ones if asked."""
-    old_files = old_bytes = young_files = young_bytes = deleted = 0
-    cutoff = time.time() - UNREFERENCED_GRACE_SECONDS
-    for folder, dirs, names in os.walk(root):
-        for name in names:
-            path = Path(folder) / name
-            if path.relative_to(root).as_posix() in referenced:
-                continue
-            try:
-                info = path.stat()
-            except FileNotFoundError:
-                continue
-            if info.st_mtime > cutoff:
-                young_files += 1
-                young_bytes += info.st_size
-                continue
-            if delete:
-                path.unlink(missing_ok=True)
-                deleted += 1
-            old_files += 1
-            old_bytes += info.st_size
-    problems, notes = [], []
-    if old_files and delete:
-        notes.append(f"deleted {deleted} unreferenced file(s), {size_text(old_bytes)}")
-    elif old_files:
-        problems.append(f"{old_files} unreferenced file(s), {size_text(old_bytes)}, in {root} (left by deleted posts or "
-                        "accounts, or by a crash): `photoshare admin check --delete-unreferenced` removes them")
-    if young_files:
-        notes.append(f"{young_files} file(s), {size_text(young_bytes)}, not referenced yet: written in the last "
-                     f"{UNREFERENCED_GRACE_SECONDS // 60} minutes (uploads in progress?), left alone")
-    return problems, notes

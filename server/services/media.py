@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -24,7 +22,6 @@ from ..context import Context
 from ..web.errors import ApiError
 from ..jobs.base import PRIORITY_BACKFILL
 from ..jobs.database import enqueue_in
-from ..ops.lifeline import exit_with, watch_this_server
 from ..repos import posts as posts_repo
 from ..web.serialize import VARIANT_NAMES
 from ..stores.base import Conn
@@ -67,26 +64,9 @@ class MediaProcessing:
             "delete_blobs": self._delete_blobs,
         }
 
-    # -- the process pool ---------------------------------------------------------------------
-    def pool(self):
-        if self.ctx.media_pool is None:
-            workers = self.ctx.settings.media_processes or os.cpu_count() or 1
-            # spawn, not fork: the server has threads (SQLite writer, readers) that fork would copy mid-state.
-            # Each worker watches this process and ends with it, even if it is killed (server/ops/lifeline.py).
-            self.ctx.media_pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                                      initializer=exit_with, initargs=watch_this_server())
-        return self.ctx.media_pool
-
     async def _in_pool(self, fn, *args):
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self.pool(), fn, *args)
-        except BrokenProcessPool:
-            # A worker died (out of memory, a crashing decoder). Start a fresh pool for the next try.
-            log.error("a media worker process died; restarting the pool")
-            if self.ctx.owns_media_pool:
-                self.ctx.media_pool = None
-            raise
+        """CPU work in the process's media pool (``media/pool.py``), never on the event loop."""
+        return await self.ctx.media_pool.run(fn, *args)
 
     # -- intake ---------------------------------------------------------------------------------
     async def inspect(self, path: str, sniffed):

@@ -28,6 +28,9 @@ class TimelineSlice(NamedTuple):  # a tuple: made on every feed read, and a tupl
 
 
 class Timelines(Protocol):
+    async def open(self) -> None:
+        """Connect (Redis loads its scripts); nothing to do in process."""
+
     async def read(self, user_id: int, *, before: int | None, limit: int) -> TimelineSlice | None:
         """Up to ``limit`` ids below ``before`` (None: from the newest); None when the timeline is cold."""
 

@@ -64,6 +64,9 @@ class MemoryTimelines:
     def __len__(self) -> int:
         return len(self._warm)
 
+    async def open(self) -> None:
+        """Nothing to connect: the timelines live in this process."""
+
     async def read(self, user_id: int, *, before: int | None, limit: int) -> TimelineSlice | None:
         timeline = self._warm.get(user_id)
         if timeline is None:
