@@ -33,7 +33,7 @@ from .. import __version__
 from ..config import Settings
 from ..fsutil import fsync_dir
 from ..repos.stored_files import referenced_keys
-from .restore import require_sound
+from .restore import SIDECARS, move_aside, require_sound
 
 MANIFEST_NAME = "photoshare-backup.json"
 DATABASE_NAME = "photoshare.db"
@@ -42,7 +42,6 @@ SECRET_NAME = "secret.key"
 FORMAT_VERSION = 1
 BACKUP_STEP_PAGES = 1024  # pages per backup step (4 MB at SQLite's default page size): the progress bar's grain
 COPY_CHUNK_BYTES = 1024 * 1024
-SIDECARS = ("-wal", "-shm")
 
 
 class BackupError(RuntimeError):
@@ -327,13 +326,7 @@ def restore(settings: Settings, source: str | os.PathLike, *, force: bool = Fals
     _copy_file(backup_db, staging, advance)
     require_sound(staging, str(staging), BackupError)
     if db.exists():
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        for suffix in ("", *SIDECARS):
-            current = Path(str(db) + suffix)
-            if current.exists():
-                kept = Path(f"{db}.before-restore-{stamp}{suffix}")
-                os.replace(current, kept)
-                progress.say(f"Kept the previous {current.name} as {kept.name}")
+        move_aside(db, progress.say)
     for suffix in SIDECARS:
         Path(str(db) + suffix).unlink(missing_ok=True)
     os.replace(staging, db)

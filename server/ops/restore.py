@@ -65,7 +65,8 @@ def require_sound(path: Path, label: str, error: type[Exception]) -> None:
         raise error(f"{label} failed its integrity check: {verdict}")
 
 
-def _move_aside(db: Path, progress: Callable[[str], None]) -> None:
+def move_aside(db: Path, progress: Callable[[str], None]) -> None:
+    """Rename the database and its -wal/-shm aside (``<name>.before-restore-<time>``): a restore never deletes one."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", *SIDECARS):
         current = Path(str(db) + suffix)
@@ -106,7 +107,7 @@ def restore_database(settings: Settings, url: str, *, force: bool = False, progr
     progress("Checking the restored database …")
     require_sound(staging, "the restored file", RestoreError)
     if force:
-        _move_aside(db, progress)
+        move_aside(db, progress)
     for suffix in SIDECARS:
         Path(str(db) + suffix).unlink(missing_ok=True)
     os.replace(staging, db)

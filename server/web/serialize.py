@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
+from ..media.limits import VARIANT_WIDTHS
+
 MEDIA_PATH = "/media/"
 
 
@@ -46,7 +48,7 @@ def user_json(row: Any, *, followed_by_me: bool = False, requested_by_me: bool =
     return data
 
 
-VARIANT_NAMES = ("thumb", "320", "640", "1080", "1440")
+VARIANT_NAMES = ("thumb", *(str(width) for width in VARIANT_WIDTHS))  # the names the API shows, from the widths made
 
 
 def media_json(row: Any) -> dict:
