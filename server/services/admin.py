@@ -83,6 +83,27 @@ class Admin:
     async def list_users(self, limit: int = 1000) -> list:
         return await self.ctx.db.read(lambda conn: users_repo.listing(conn, limit))
 
+    async def create_invites(self, count: int, created_by: int | None = None) -> list[str]:
+        """Invite codes for ``registration = invite`` (each works once, for a week)."""
+        return [await self.ctx.registration.create_invite(created_by) for _ in range(count)]
+
+    # -- jobs -----------------------------------------------------------------------------------
+    async def jobs_overview(self, status: str | None, limit: int) -> tuple[dict[str, int], list]:
+        """(how many jobs are in each state, the newest jobs in ``status`` or in any state)."""
+        return await self.ctx.jobs.counts(), await self.ctx.jobs.list_jobs(status, limit)
+
+    async def retry_jobs(self, job_id: int | None = None) -> int:
+        """Queue one failed job again, or every failed job (``job_id`` None); how many were queued."""
+        return await self.ctx.jobs.retry_failed(job_id)
+
+    async def purge_jobs(self, status: str) -> int:
+        """Delete every job in a state; how many were deleted."""
+        return await self.ctx.jobs.purge(status)
+
+    async def reprocess(self, media_id: int) -> str:
+        """Run one medium through the pipeline again; its outcome (``ready``, ``failed``, …)."""
+        return await self.ctx.media.reprocess(media_id)
+
     # -- statistics and checks ------------------------------------------------------------------
     async def stats(self) -> dict:
         """Counts of users, posts, media, stored files and jobs; sizes in bytes (``… bytes``)."""

@@ -6,7 +6,6 @@ the transaction has committed.
 
 from __future__ import annotations
 
-import time
 
 from ..clock import now_ms
 from ..context import Context

@@ -260,7 +260,7 @@ def test_the_web_app_watches_the_server_by_pid_not_as_its_parent(tmp_path):
 
     stand_in = subprocess.Popen(["sleep", "60"])
     probe = ("import sys, time\n"
-             "from app.cli import _exit_with_parent\n"
+             "from app.cli.launch import _exit_with_parent\n"
              "_exit_with_parent(int(sys.argv[1]))\n"
              "print('watching', flush=True)\n"
              "time.sleep(60)\n")
