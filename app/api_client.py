@@ -7,11 +7,8 @@ A server that cannot be reached raises ``OfflineError``: callers treat it as "tr
 
 from __future__ import annotations
 
-import asyncio
 import json
 import mimetypes
-import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import httpx
 
 from app.api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from app.multipart import MultipartBody, ProgressCallback
 
 API_PREFIX = "/api/v1"
 MEDIA_PREFIX = "/media/"
@@ -28,15 +26,12 @@ READ_TIMEOUT_SECONDS = 20.0
 # only a stall limit per chunk.
 UPLOAD_STALL_SECONDS = 60.0
 CONNECT_TIMEOUT_SECONDS = 5.0
-# 64 KiB chunks keep progress reports smooth without many tiny writes.
-UPLOAD_CHUNK_BYTES = 64 * 1024
 NETWORK_ERRORS = (httpx.TransportError,)
 LIVE_PATH = "/notifications/live"
 # The live stream carries a heartbeat every 15 s: three missed in a row mean the connection is dead,
 # even when no TCP error says so (a laptop that slept, a proxy that dropped it silently).
 LIVE_READ_TIMEOUT_SECONDS = 45.0
 
-ProgressCallback = Callable[[int, int], None]
 
 
 class ApiError(Exception):
@@ -321,70 +316,6 @@ class ApiClient:
         if response.status_code >= 400:
             raise _error_from(response)
         return response.content
-
-
-class MultipartBody:
-    """A multipart/form-data body streamed from disk, reporting bytes sent and optionally rate-limited
-    (a user on a metered link can cap the upload speed)."""
-
-    def __init__(self, files: Sequence[Path], caption: str, alt_texts: Sequence[str],
-                 progress: ProgressCallback | None, max_bytes_per_second: int | None) -> None:
-        self.boundary = f"photoshare-{uuid.uuid4().hex}"
-        self.files = [Path(f) for f in files]
-        self.progress = progress
-        self.max_bytes_per_second = max_bytes_per_second
-        fields = [("caption", caption)] + [("alt_text", text) for text in alt_texts]
-        self._field_parts = [self._field(name, value) for name, value in fields]
-        self._file_heads = [self._file_head(path) for path in self.files]
-        self._closing = f"--{self.boundary}--\r\n".encode()
-        self.length = (sum(map(len, self._field_parts)) + sum(map(len, self._file_heads))
-                       + sum(path.stat().st_size + 2 for path in self.files) + len(self._closing))
-
-    @property
-    def content_type(self) -> str:
-        return f"multipart/form-data; boundary={self.boundary}"
-
-    def _field(self, name: str, value: str) -> bytes:
-        return (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n".encode()
-                + value.encode("utf-8") + b"\r\n")
-
-    def _file_head(self, path: Path) -> bytes:
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        safe_name = path.name.replace('"', "_")
-        return (f"--{self.boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{safe_name}\"\r\n"
-                f"Content-Type: {content_type}\r\n\r\n").encode()
-
-    async def stream(self) -> AsyncIterator[bytes]:
-        sent = 0
-        started = time.monotonic()
-        for part in self._field_parts:
-            sent += len(part)
-            yield part
-        for head, path in zip(self._file_heads, self.files):
-            sent += len(head)
-            yield head
-            with path.open("rb") as handle:
-                while chunk := handle.read(UPLOAD_CHUNK_BYTES):
-                    sent += len(chunk)
-                    yield chunk
-                    self._report(sent)
-                    await self._throttle(sent, started)
-            sent += 2
-            yield b"\r\n"
-        sent += len(self._closing)
-        yield self._closing
-        self._report(sent)
-
-    def _report(self, sent: int) -> None:
-        if self.progress is not None:
-            self.progress(sent, self.length)
-
-    async def _throttle(self, sent: int, started: float) -> None:
-        if not self.max_bytes_per_second:
-            return
-        ahead = sent / self.max_bytes_per_second - (time.monotonic() - started)
-        if ahead > 0:
-            await asyncio.sleep(ahead)
 
 
 async def read_sse(lines: AsyncIterator[str]) -> AsyncIterator[LiveEvent]:

@@ -26,7 +26,8 @@ from .placeholder import flatten_on_white
 JPEG = "jpeg"
 WEBP = "webp"
 AVIF = "avif"
-EXTENSIONS = {JPEG: "jpg", WEBP: "webp", AVIF: "avif"}
+MP4 = "mp4"  # videos (media/video.py)
+EXTENSIONS = {JPEG: "jpg", WEBP: "webp", AVIF: "avif", MP4: "mp4"}  # the file name extension of each stored format
 
 
 def encode_jpeg(img: Image.Image) -> bytes:

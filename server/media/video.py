@@ -109,7 +109,7 @@ def _transcode(source: str, plan: dict[str, tuple[int, int]], work_dir: str, out
     completed = run_ffmpeg(args, TRANSCODE_TIMEOUT_SECONDS)
     if completed.returncode != 0:
         raise ProcessingFailed(f"video transcoding failed ({_last_line(completed.stderr)})")
-    return {name: _store_file(path, out_dir, "mp4") for name, path in outputs.items()}
+    return {name: _store_file(path, out_dir, encode.EXTENSIONS[encode.MP4]) for name, path in outputs.items()}
 
 
 def _extract_poster(source: str, duration: float, work_dir: str) -> str:

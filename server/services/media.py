@@ -22,13 +22,12 @@ from ..context import Context
 from ..web.errors import ApiError
 from ..jobs.base import PRIORITY_BACKFILL
 from ..jobs.database import enqueue_in
+from ..media.encode import EXTENSIONS
 from ..repos import posts as posts_repo
 from ..web.serialize import VARIANT_NAMES
 from ..stores.base import Conn
 
 log = logging.getLogger(__name__)
-
-EXTENSIONS = {"jpeg": "jpg", "webp": "webp", "avif": "avif", "mp4": "mp4"}
 
 
 def variant_key(stem: str, fmt: str) -> str:
