@@ -8,9 +8,9 @@ import os
 import secrets
 from pathlib import Path
 
+from .broker.base import LocalBroker
 from .config import Settings
 from .context import Context
-from .broker.base import LocalBroker
 from .id_shards import ShardLease
 from .media.pool import MediaPool
 from .metrics import Metrics

@@ -19,8 +19,8 @@ import secrets
 import orjson
 from redis.exceptions import RedisError
 
-from .base import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, TIMELINE_CHANNEL, Subscriber, Subscriptions
 from ..redislink import RedisLink, RedisUnavailable
+from .base import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, TIMELINE_CHANNEL, Subscriber, Subscriptions
 
 log = logging.getLogger(__name__)
 

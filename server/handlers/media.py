@@ -20,9 +20,9 @@ import re
 from aiohttp import web
 
 from ..context import CONTEXT
+from ..services.media import variant_key
 from ..web.errors import InvalidInput, NotFound
 from ..web.routing import doc
-from ..services.media import variant_key
 from .media_proxy import stream_from_store
 
 routes = web.RouteTableDef()

@@ -7,9 +7,9 @@ import asyncio
 from aiohttp import web
 
 from ..context import CONTEXT
+from ..ops.replication import REPLICATOR
 from ..web.http import json_response
 from ..web.openapi import build_openapi
-from ..ops.replication import REPLICATOR
 from ..web.routing import doc
 
 routes = web.RouteTableDef()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
+from ..services.posts import check_idempotency_key
 from ..web.http import json_response, no_content, path_id, read_json
 from ..web.middlewares import current_user, require_user
 from ..web.routing import doc
-from ..services.posts import check_idempotency_key
 from ..web.uploads import receive_post_form
 
 routes = web.RouteTableDef()

@@ -16,8 +16,8 @@ from __future__ import annotations
 import logging
 import math
 
-from .login import Bucket
 from ..redislink import RedisLink, RedisUnavailable
+from .login import Bucket
 
 log = logging.getLogger(__name__)
 

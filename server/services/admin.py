@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .. import auth
-from ..ops.media_files import unreferenced_files
 from ..clock import now_ms
 from ..context import Context
+from ..ops.media_files import unreferenced_files
 from ..repos import admin as repo
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo

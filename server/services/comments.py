@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import Forbidden, InvalidInput, NotFound
-from ..web.http import encode_cursor
 from ..repos import access as access_repo
 from ..repos import comments as repo
-from ..web.serialize import comment_json, user_summary
 from ..stores.base import Conn
+from ..web.errors import Forbidden, InvalidInput, NotFound
+from ..web.http import encode_cursor
+from ..web.serialize import comment_json, user_summary
 
 MAX_COMMENT_CHARS = 2_200  # the caption limit too (Instagram's): a few paragraphs, never a wall that breaks a thread
 

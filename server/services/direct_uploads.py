@@ -21,13 +21,13 @@ import os
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
 from ..ids import parse_uint63
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
 from ..media.sniff import PHOTO
 from ..repos import uploads as uploads_repo
 from ..stores.base import Conn
+from ..web.errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound
 from .intake import stream_to_file
 from .posts import original_key
 

@@ -10,8 +10,8 @@ see it: a post is never shown as ready before it is in its followers' feeds. A d
 from __future__ import annotations
 
 
-from ..clock import now_ms
 from ..broker.base import CELEBRITY_CHANNEL
+from ..clock import now_ms
 from ..context import Context
 from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_FANOUT
 from ..jobs.database import enqueue_in

@@ -17,12 +17,12 @@ import time
 
 from ..caches import LRUCache
 from ..context import Context
-from ..web.errors import Forbidden
-from ..web.http import encode_cursor
 from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..stores.base import Conn
 from ..timelines.base import TimelineSlice
+from ..web.errors import Forbidden
+from ..web.http import encode_cursor
 
 # Viewers whose merged top page (timeline + followed celebrities) is kept; see ``Feed._top_ids``.
 TOP_PAGES_ITEMS = 50_000

@@ -12,13 +12,13 @@ import dataclasses
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..repos import access as access_repo
 from ..repos import follows as follows_repo
 from ..repos import users as users_repo
 from ..repos.user_refs import user_by_ref
-from ..web.serialize import user_json
 from ..stores.base import Conn
+from ..web.errors import Conflict, Forbidden, InvalidInput, NotFound
+from ..web.serialize import user_json
 
 # Requests approved per transaction when an account turns public: keeps each write short.
 APPROVE_ALL_BATCH = 500

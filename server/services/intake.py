@@ -11,9 +11,9 @@ import hashlib
 import os
 import tempfile
 
-from ..web.errors import ApiError
 from ..media.limits import SNIFF_BYTES
 from ..media.sniff import PHOTO, Sniffed, sniff
+from ..web.errors import ApiError
 
 
 @dataclasses.dataclass

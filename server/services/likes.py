@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import Conflict, NotFound
-from ..web.http import encode_cursor
 from ..repos import access as access_repo
 from ..repos import likes as repo
-from ..web.serialize import user_summary
 from ..stores.base import Conn, IntegrityError
+from ..web.errors import Conflict, NotFound
+from ..web.http import encode_cursor
+from ..web.serialize import user_summary
 
 
 

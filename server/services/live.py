@@ -21,9 +21,9 @@ from typing import AsyncIterator, Callable, Iterable
 
 from ..broker.base import NOTIFY_CHANNEL
 from ..context import Context
-from ..web.errors import ApiError, Unavailable
 from ..repos import notifications as repo
 from ..stores.base import Conn
+from ..web.errors import ApiError, Unavailable
 
 # A family member with a phone, a tablet, a laptop and a couple of browser tabs: more is a leak or abuse.
 MAX_STREAMS_PER_USER = 5

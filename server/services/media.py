@@ -19,13 +19,13 @@ from pathlib import Path
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import ApiError
 from ..jobs.base import PRIORITY_BACKFILL
 from ..jobs.database import enqueue_in
 from ..media.encode import EXTENSIONS
 from ..repos import posts as posts_repo
-from ..web.serialize import VARIANT_NAMES
 from ..stores.base import Conn
+from ..web.errors import ApiError
+from ..web.serialize import VARIANT_NAMES
 
 log = logging.getLogger(__name__)
 

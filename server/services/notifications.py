@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import InvalidInput
-from ..web.http import encode_cursor
 from ..ids import parse_id
 from ..repos import access as access_repo
 from ..repos import notifications as repo
 from ..repos import users as users_repo
-from ..web.serialize import iso_time, user_summary
 from ..stores.base import Conn
+from ..web.errors import InvalidInput
+from ..web.http import encode_cursor
+from ..web.serialize import iso_time, user_summary
 from .hydrate import mentions_in
 
 TYPES = frozenset({"like", "comment", "follow", "mention", "follow_request"})

@@ -11,15 +11,15 @@ import asyncio
 
 from ..clock import now_ms
 from ..context import Context
-from ..web.errors import Forbidden, InvalidInput, NotFound, RateLimited
-from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_NEW_MEDIA
 from ..ids import parse_id
+from ..jobs.base import PRIORITY_CLEANUP, PRIORITY_NEW_MEDIA
 from ..jobs.database import enqueue_in
 from ..media.limits import MAX_CAROUSEL
 from ..repos import hashtags as hashtags_repo
 from ..repos import posts as posts_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn, IntegrityError
+from ..web.errors import Forbidden, InvalidInput, NotFound, RateLimited
 from .hydrate import hashtags_in
 
 MAX_CAPTION_CHARS = 2_200  # Instagram's caption limit, which the API contract adopts

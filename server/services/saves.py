@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..context import Context
-from ..web.errors import NotFound
-from ..web.http import encode_cursor
 from ..repos import saves as repo
 from ..stores.base import Conn, IntegrityError
+from ..web.errors import NotFound
+from ..web.http import encode_cursor
 
 
 class Saves:

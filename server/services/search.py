@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from ..context import Context
+from ..repos import search as repo
 from ..web.errors import InvalidInput
 from ..web.http import encode_cursor
-from ..repos import search as repo
 from ..web.serialize import user_summary
 
 MAX_QUERY_CHARS = 101  # a sigil and the longest hashtag (100); nothing longer can match anything

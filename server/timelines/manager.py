@@ -39,7 +39,7 @@ import asyncio
 import logging
 import time
 from bisect import bisect_left
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..broker.base import CELEBRITY_CHANNEL, TIMELINE_CHANNEL
 from ..caches import LRUCache
@@ -50,6 +50,9 @@ from ..repos import follows as follows_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
 from .base import TIMELINE_MAX_ITEMS, TimelineSlice, Timelines
+
+if TYPE_CHECKING:
+    from ..context import Context
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ class _Recent:
 
 
 class TimelineManager:
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._recent = LRUCache(CELEBRITY_CACHE_AUTHORS, ttl=CELEBRITY_CACHE_SECONDS)
         self._viewer_celebrities = LRUCache(VIEWER_CELEBRITIES_ITEMS, ttl=VIEWER_CELEBRITIES_SECONDS)

@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .errors import InvalidInput, NotFound
 from ..ids import parse_id, parse_uint63
+from .errors import InvalidInput, NotFound
 
 MAX_JSON_BODY_BYTES = 64 * 1024  # the largest JSON body (a 2,200-char caption and ten alt texts fit easily)
 DEFAULT_PAGE_SIZE = 20

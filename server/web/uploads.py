@@ -12,12 +12,12 @@ from typing import AsyncIterator
 from aiohttp import BodyPartReader, MultipartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from .errors import ApiError, InvalidInput
-from .http import refuse_nul
 from ..media.limits import MAX_CAROUSEL
 from ..media.sniff import PHOTO
 from ..services.intake import IncomingFile, stream_to_file
 from ..services.intake import remove_quietly as _remove
+from .errors import ApiError, InvalidInput
+from .http import refuse_nul
 
 __all__ = ["CHUNK_BYTES", "IncomingFile", "PostForm", "receive_post_form", "receive_single_image", "stream_to_file"]
 

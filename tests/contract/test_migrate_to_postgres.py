@@ -15,10 +15,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
 
 from app.cli import main
-from server.web.app import create_app
 from server.bootstrap import build_context, close_context, job_handlers
 from server.config import load
 from server.jobs.runner import JobRunner
+from server.web.app import create_app
 from tests.conftest import Api
 
 API = "/api/v1"

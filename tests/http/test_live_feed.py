@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from server.web.app import create_app
 from server.broker.base import CELEBRITY_CHANNEL, NOTIFY_CHANNEL
+from server.web.app import create_app
 from tests.conftest import Api
 from tests.feed_data import add_post
 from tests.interaction_helpers import API, follow, publish

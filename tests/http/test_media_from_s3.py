@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from server.web.app import create_app
 from server.config import load
+from server.web.app import create_app
 from tests.conftest import Api, jpeg_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"

@@ -38,8 +38,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from server.bootstrap import build_context, close_context, job_handlers
 from server.config import load
-from server.web.errors import Conflict, InvalidInput, NotFound
 from server.jobs.runner import JobRunner
+from server.web.errors import Conflict, InvalidInput, NotFound
 from tests.feed_data import add_post, add_user
 
 MAX_USERS = 4
