@@ -15,7 +15,8 @@ import urllib.request
 from pathlib import Path
 
 
-from tests.e2e.servers import ROOT, free_port, stop_process
+from tests.e2e.servers import ROOT, stop_process
+from tests.ports import free_port
 from tests.services import require  # noqa: F401  (the UI tests import it from here)
 
 CHROMIUM = "/usr/bin/chromium"
