@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -119,3 +120,17 @@ class ServerProcess:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+@contextlib.contextmanager
+def started(*processes: ServerProcess):
+    """Start the processes in order; stop every one that started, however the block ends.
+    Answers the list of the started processes (still readable after the block, to check exit codes)."""
+    running: list[ServerProcess] = []
+    try:
+        for process in processes:
+            running.append(process.start())
+        yield running
+    finally:
+        for process in running:
+            process.stop()
