@@ -11,18 +11,13 @@ import pytest
 from server.ratelimit import LocalRateLimiter
 from server.ratelimit_redis import RedisRateLimiter
 from server.redislink import RedisLink
+from tests.backends.redis import fresh_redis_link
 
 
 @contextlib.asynccontextmanager
 async def redis_limiter():
-    from tests.backends.redis import fresh_redis
-
-    with fresh_redis() as overrides:
-        link = RedisLink(overrides["redis_url"], timeout_seconds=2.0)
-        try:
-            yield RedisRateLimiter(link)
-        finally:
-            await link.close()
+    async with fresh_redis_link() as link:
+        yield RedisRateLimiter(link)
 
 
 @contextlib.asynccontextmanager

@@ -6,14 +6,7 @@ import pytest
 
 from server.metrics import Metrics
 from server.redislink import BACKOFF_FIRST_SECONDS, RedisLink, RedisUnavailable, split_url
-
-
-class FrozenClock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clocks import ManualClock
 
 
 def test_the_prefix_is_ours_and_the_rest_of_the_url_is_redis_pys():
@@ -22,7 +15,7 @@ def test_the_prefix_is_ours_and_the_rest_of_the_url_is_redis_pys():
 
 
 async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_backoff(redis_server):
-    clock, metrics = FrozenClock(), Metrics()
+    clock, metrics = ManualClock(1_000.0), Metrics()
     link = RedisLink(redis_server.url, timeout_seconds=0.5, metrics=metrics, clock=clock)
     recovered = []
 
@@ -53,7 +46,7 @@ async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_b
 
 
 async def test_healthz_probes_at_once_even_inside_the_backoff(redis_server):
-    clock = FrozenClock()
+    clock = ManualClock(1_000.0)
     link = RedisLink(redis_server.url, timeout_seconds=0.5, clock=clock)
     try:
         redis_server.stop()
@@ -97,7 +90,7 @@ async def test_calls_in_one_loop_turn_share_one_pipeline_and_keep_their_own_repl
 
 
 async def test_calls_fail_fast_while_redis_is_away_and_work_again_after(redis_server):
-    clock = FrozenClock()
+    clock = ManualClock(1_000.0)
     link = RedisLink(redis_server.url, timeout_seconds=0.5, clock=clock)
     try:
         assert await link.call("PING") in (True, b"PONG")
