@@ -53,3 +53,19 @@ async def live_stream(api, token: str):
         yield response
     finally:
         response.close()
+
+
+# No post has this id: the marker ``assert_nothing_sent`` sends.
+MARKER_POST_ID = 2**62
+
+
+async def assert_nothing_sent(api, stream, user_id) -> None:
+    """The stream carried nothing since the last event read from it, proved without waiting out a clock.
+
+    A feed hint for ``user_id`` goes out now through the server's broker, which delivers in order: it must be
+    the very next event, and alone. News sent before it would come first, or in the same event (a stream
+    merges what is due into one ``unread`` and one ``feed`` event)."""
+    from server.broker import NOTIFY_CHANNEL
+
+    api.ctx.broker.publish(NOTIFY_CHANNEL, {"feed": [int(user_id)], "post": MARKER_POST_ID})
+    assert await next_event(stream) == ("feed", {"post_ids": [str(MARKER_POST_ID)]})
