@@ -152,7 +152,7 @@ def wire_services(ctx: Context) -> None:
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
-    for service in (ctx.accounts, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.follows, ctx.notifications):
+    for service in (ctx.accounts, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows, ctx.notifications):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -111,6 +111,10 @@ NOT_JSON = {
 }
 NO_BODY = frozenset({"204", "302", "304", "412", "416"})
 
+PATH_PARAM_NOTES = {
+    "user": "a user id, @username or the plain username (a reference of digits only is an id: write @2024 for user 2024)",
+}
+
 AUTO_STATUSES = {
     400: "the request could not be read, or a parameter or the body is malformed",
     401: "no or bad token",
@@ -234,7 +238,8 @@ def build_openapi(app: web.Application) -> dict:
             "responses": _responses(path, route.method, info),
         }
         params = [{"name": name, "in": "path", "required": True,
-                   "schema": ID if name.endswith("_id") else {"type": "string", "minLength": 1}}
+                   "schema": ID if name.endswith("_id") else {"type": "string", "minLength": 1},
+                   **({"description": PATH_PARAM_NOTES[name]} if name in PATH_PARAM_NOTES else {})}
                   for name in PATH_PARAM.findall(path)]
         params += [{"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
                    for name, text in info["query"].items()]

@@ -34,25 +34,26 @@ def backend_environment() -> dict[str, str]:
     return {name: os.environ[name] for name in BACKEND_VARIABLES if os.environ.get(name)}
 
 
-def photoshare_app(data_dir: str) -> web.Application:
+def photoshare_app(data_dir: str):
     from server.app import create_app
     from server.config import load
 
     settings = load(overrides={"data_dir": data_dir, "host": HOST, "job_workers": 1, "log_level": "warning", "web_ui": False},
                     environ=backend_environment(), config_file=None)
-    return create_app(settings)
+    return create_app(settings), settings
 
 
 def main() -> None:
     kind, port = sys.argv[1], int(sys.argv[2])
     if kind == "hello":
-        app = hello_app()
-    else:
-        from server.runtime import tune_for_serving
+        web.run_app(hello_app(), host=HOST, port=port, print=None, access_log=None)
+        return
+    from server.runtime import tune_for_serving
+    from server.serving import run_app
 
-        tune_for_serving()  # as `photoshare serve` does
-        app = photoshare_app(sys.argv[3])
-    web.run_app(app, host=HOST, port=port, print=None, access_log=None)
+    tune_for_serving()  # as `photoshare serve` does, and served as it serves (server/serving.py)
+    app, settings = photoshare_app(sys.argv[3])
+    run_app(app, settings, host=HOST, port=port)
 
 
 if __name__ == "__main__":

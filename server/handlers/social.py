@@ -1,6 +1,6 @@
 """Profiles and the follow graph: /users/{user}, followers, following, follow, follow requests.
 
-``{user}`` is a decimal user id or ``@username``.
+``{user}`` is a decimal user id, ``@username`` or a plain username (all digits is always an id: see repos/user_refs.py).
 """
 
 from __future__ import annotations

@@ -403,4 +403,6 @@ class Accounts:
         manager = self.ctx.timeline_manager
         await manager.account_deleted(payload["user_id"], payload["post_ids"], payload["follower_ids"])
         for followee_id, after in payload.get("followee_counts", ()):  # followees whose count it lowered
-            await manager.follower_count_changed(followee_id, after + 1, after)
+            manager.follower_count_changed(followee_id, after + 1, after)
+            if manager.is_celebrity(after + 1) and not manager.is_celebrity(after):
+                await manager._demoted(followee_id)  # this cleanup is itself the durable job

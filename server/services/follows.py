@@ -67,6 +67,7 @@ class Follows:
                 return target["id"], False, target["follower_count"]
             follows_repo.add_follow(conn, follower_id, target["id"], now_ms())
             notifications.add_in(conn, user_id=target["id"], type="follow", actor_id=follower_id)
+            self.ctx.timeline_manager.count_changing_in(conn, target["id"], target["follower_count"], target["follower_count"] + 1)
             return target["id"], True, target["follower_count"] + 1
 
         target_id, following, follower_count = await self.ctx.db.write(unit)
@@ -83,6 +84,7 @@ class Follows:
             target = self._target(conn, ref)
             if follows_repo.remove_follow(conn, follower_id, target["id"]):
                 notifications.withdraw_in(conn, user_id=target["id"], type="follow", actor_id=follower_id)
+                self.ctx.timeline_manager.count_changing_in(conn, target["id"], target["follower_count"], target["follower_count"] - 1)
                 return target["id"], target["follower_count"] - 1
             if follows_repo.remove_request(conn, follower_id, target["id"]):
                 notifications.withdraw_in(conn, user_id=target["id"], type="follow_request", actor_id=follower_id)
@@ -92,8 +94,8 @@ class Follows:
         target_id, follower_count = await self.ctx.db.write(unit)
         if follower_count is not None:
             manager = self.ctx.timeline_manager
+            manager.follower_count_changed(target_id, follower_count + 1, follower_count)
             await manager.follow_changed(follower_id, target_id)
-            await manager.follower_count_changed(target_id, follower_count + 1, follower_count)
         return {"following": False}
 
     # -- follow requests -------------------------------------------------------------------------
@@ -137,7 +139,7 @@ class Follows:
             requesters, before, after = await self.ctx.db.write(unit)
             for requester_id in requesters:
                 await manager.forget_timeline(requester_id)  # rebuilt with the new followee on the next read
-            await manager.follower_count_changed(user_id, before, after)
+            manager.follower_count_changed(user_id, before, after)
             approved += len(requesters)
             if len(requesters) < APPROVE_ALL_BATCH:
                 break
@@ -209,8 +211,8 @@ class Follows:
 
     async def _started_following(self, follower_id: int, followee_id: int, follower_count: int) -> None:
         manager = self.ctx.timeline_manager
+        manager.follower_count_changed(followee_id, follower_count - 1, follower_count)
         await manager.follow_changed(follower_id, followee_id)
-        await manager.follower_count_changed(followee_id, follower_count - 1, follower_count)
 
     async def _sweep_after_unfollow(self, payload: dict) -> None:
         await self.ctx.timeline_manager.follow_changed(int(payload["follower_id"]), int(payload["followee_id"]))

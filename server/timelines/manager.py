@@ -43,6 +43,8 @@ from typing import Iterable, Sequence
 
 from ..broker import CELEBRITY_CHANNEL, TIMELINE_CHANNEL
 from ..caches import LRUCache
+from ..jobs.base import PRIORITY_FANOUT
+from ..jobs.database import enqueue_in
 from ..repos import feed_posts
 from ..repos import follows as follows_repo
 from ..repos import users as users_repo
@@ -191,17 +193,27 @@ class TimelineManager:
         Returns the followers it was pushed to, or None when the author is a celebrity (merged at read
         time; every process is told, so open streams of followers hear of it once it is published).
         """
-        follower_count = await self.ctx.db.read(lambda conn: users_repo.follower_count(conn, author_id))
+        def unit(conn: Conn) -> int | None:
+            if feed_posts.post_author(conn, post_id) != author_id:
+                return None
+            return users_repo.follower_count(conn, author_id)
+
+        follower_count = await self.ctx.db.read(unit)
         if follower_count is None:
-            return []  # the author is gone: account cleanup takes their posts out
+            return []  # the post (or its author) is gone: its retraction or the account cleanup takes it out
         await self.timelines.push([author_id], [post_id])
+        delivered: list[int] | None = None
         if self.is_celebrity(follower_count):
             self._drop_recent(author_id)
-            return None
-        delivered: list[int] = []
-        async for followers in self._follower_batches(author_id):
-            await self.timelines.push(followers, [post_id])
-            delivered += await self._verify_push(author_id, post_id, followers)
+        else:
+            delivered = []
+            async for followers in self._follower_batches(author_id):
+                await self.timelines.push(followers, [post_id])
+                delivered += await self._verify_push(author_id, post_id, followers)
+        # Rule 2 for the author's own timeline: a deletion whose retraction ran before our push.
+        if await self.ctx.db.read(lambda conn: feed_posts.post_author(conn, post_id)) is None:
+            await self.timelines.remove_posts(author_id, [post_id])
+            return []
         return delivered
 
     async def _verify_push(self, author_id: int, post_id: int, pushed: list[int]) -> list[int]:
@@ -289,17 +301,24 @@ class TimelineManager:
         self.ctx.broker.publish(TIMELINE_CHANNEL, {"viewer": viewer_id})
 
     # -- celebrity threshold ---------------------------------------------------------------------------
-    async def follower_count_changed(self, author_id: int, before: int, after: int) -> None:
-        """Called after a commit that changed an author's follower count (follow, unfollow, approval, a
-        follower's account deleted). Crossing the threshold changes how every follower's feed gets the
-        author's posts (rule 4)."""
-        was, now = self.is_celebrity(before), self.is_celebrity(after)
-        if was == now:
-            return
-        self._clear_viewer_lists()
-        self.ctx.broker.publish(TIMELINE_CHANNEL, {"celebrities": True})
-        if was and not now:
-            await self._demoted(author_id)
+    def job_handlers(self) -> dict:
+        return {"celebrity_demoted": self._demoted_job}
+
+    def count_changing_in(self, conn: Conn, author_id: int, before: int, after: int) -> None:
+        """Inside the write unit that changes an author's follower count: a demotion's backfill (rule 4) is a
+        durable job committed with the change, so a crash right after the commit cannot lose it."""
+        if self.is_celebrity(before) and not self.is_celebrity(after):
+            enqueue_in(conn, "celebrity_demoted", {"author_id": author_id}, PRIORITY_FANOUT)
+
+    def follower_count_changed(self, author_id: int, before: int, after: int) -> None:
+        """After that commit: crossing the threshold either way changes whom each viewer merges at read time,
+        so every process drops its lists of followed celebrities (rule 4)."""
+        if self.is_celebrity(before) != self.is_celebrity(after):
+            self._clear_viewer_lists()
+            self.ctx.broker.publish(TIMELINE_CHANNEL, {"celebrities": True})
+
+    async def _demoted_job(self, payload: dict) -> None:
+        await self._demoted(int(payload["author_id"]))
 
     async def _demoted(self, author_id: int) -> None:
         """No longer merged at read time: the author's recent posts go into every follower's timeline, read
@@ -335,8 +354,9 @@ class TimelineManager:
         self._viewer_celebrities.discard(viewer_id)
 
     def _drop_recent(self, author_id: int) -> None:
-        self._drops += 1
-        self._recent.discard(author_id)
+        self._drops += 1  # always: a load of this list may be in flight
+        if author_id in self._recent:  # most authors are no one's celebrity: keep ``celebrity_version`` (and merged pages)
+            self._recent.discard(author_id)
 
     def _clear_viewer_lists(self) -> None:
         self._drops += 1

@@ -102,3 +102,13 @@ async def test_mutated_media_never_errors_the_server(api, fmt, rng):
     assert status in (201, 400), (status, body)
     if status == 400:
         assert body["error"]["code"] in MEDIA_CODES, body
+
+
+async def test_an_avif_whose_primary_item_is_missing_is_invalid_media(api):
+    """The probe's case: libavif raises RuntimeError for it, which was a 500 during inspection."""
+    data, content_type = seed("avif")
+    at = data.index(b"pitm") + 8  # after the box's size, type, version and flags: the primary item's id
+    damaged = data[:at] + b"\x77\x77" + data[at + 2:]
+    status, body = await post_file(api, await token_for(api), damaged, content_type)
+    assert status == 400 and body["error"]["code"] == "invalid_media", body
+    assert "AVIF" in body["error"]["message"]

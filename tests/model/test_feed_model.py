@@ -2,19 +2,22 @@
 
 A handful of accounts register, follow (public and private accounts, so requests and approvals too),
 unfollow, post (each post processing until it finishes ready or failed), delete posts and accounts and
-read their feeds page by page, with a celebrity threshold of 3 so authors cross it up and down as people
-follow and unfollow. Background jobs (fan-out, retraction, account cleanup) run when the test says:
-a few at a time, or one of them *at the same time* as a follow, an unfollow, a deletion or a read, so the
-manager's writes interleave with requests at every await.
+read their feeds page by page, with a celebrity threshold of 2 so authors cross it up and down all the time.
+Background jobs (fan-out, retraction, account cleanup, a demotion's backfill) run when the test says: a few
+at a time, or one of them *together with* each request, on a schedule Hypothesis picks (every database and
+timeline call yields to the other side a chosen number of times), so the manager's writes interleave with
+requests in orders a plain run rarely produces.
 
-Two properties, checked against a plain model of who follows whom and which posts exist:
-- always (every read): a page never shows a post twice, pages go newest first, and nothing shown is
-  outside what the viewer may see (their own posts; finished posts of accounts they follow now);
-- once quiet (no job pending): every feed, read to its end in pages of any size, is exactly the model:
-  the viewer's own posts plus the finished posts of the accounts they follow, newest first.
+What is checked, against a plain model of who follows whom and which posts exist:
+- every read: a page never shows a post twice, pages go newest first, and nothing shown is outside what
+  the viewer may see (their own posts; finished posts of accounts they follow now);
+- whenever no job is pending: every feed, read to its end in pages, is exactly the model (own posts plus the
+  finished posts of the accounts followed, newest first); every warm timeline holds what the manager
+  promises above its floor; every cached list of followed celebrities is right;
+- follower counts match the model.
 
-It runs on the embedded stack (memory timelines + SQLite) and on Redis timelines + PostgreSQL, with the
-real services; a failure shrinks to a short sequence of steps that shows it.
+It runs on the embedded stack (memory timelines + SQLite) and on Redis timelines + PostgreSQL, with the real
+services; a failure shrinks to a short sequence of steps that shows it.
 """
 
 from __future__ import annotations

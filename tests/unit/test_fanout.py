@@ -276,3 +276,25 @@ async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchange
 
     await ctx.follows.unfollow(fan, str(star))
     assert await warm_feed(ctx, fan) == [friends]
+
+
+async def test_a_demoted_celebritys_posts_reach_followers_whose_timelines_never_held_them(ctx):
+    """A celebrity's posts are merged at read time, so no timeline holds them; when an unfollow takes the author
+    below the threshold, a durable job pushes their recent posts to every follower (rule 4)."""
+    star, fan = await add_user(ctx, "star"), await add_user(ctx, "fan")
+    crowd = [await add_user(ctx, f"crowd{i}") for i in range(49)]
+    for person in [fan, *crowd]:
+        await ctx.follows.follow(person, str(star))  # 50 followers: the threshold
+    await warm_feed(ctx, fan)
+    post = await add_post(ctx, star)
+    await run_jobs(ctx)
+    assert post not in (await timeline_ids(ctx, fan)) and await warm_feed(ctx, fan) == [post]
+    await ctx.follows.unfollow(crowd[0], str(star))  # 49: pushed from now on, and the past too
+    await run_jobs(ctx)
+    assert post in await timeline_ids(ctx, fan)
+    assert await warm_feed(ctx, fan) == [post]
+    await ctx.follows.follow(crowd[0], str(star))  # a celebrity again
+    newer = await add_post(ctx, star)
+    await run_jobs(ctx)
+    assert newer not in await timeline_ids(ctx, fan)
+    assert await warm_feed(ctx, fan) == [newer, post]

@@ -1,6 +1,6 @@
 import threading
 
-from server.ids import EPOCH_MS, IdGenerator, id_for_time, id_time_ms, parse_id
+from server.ids import EPOCH_MS, IdGenerator, id_for_time, id_time_ms, parse_id, parse_uint63
 
 
 def test_ids_increase_and_carry_their_time():
@@ -40,8 +40,16 @@ def test_unique_across_threads():
 
 def test_parse_id_refuses_garbage():
     assert parse_id("123") == 123
-    for bad in (None, "", "-1", "0", "12a", "1e5", "9" * 20, str(1 << 63)):
+    for bad in (None, "", "-1", "0", "12a", "1e5", "9" * 20, str(1 << 63), "\u00b3", "1\u00b2", "\u0663", "\uff11",
+                " 1", "+1", "1" * 5000):
         assert parse_id(bad) is None
+    assert parse_id(str((1 << 63) - 1)) == (1 << 63) - 1
+
+
+def test_parse_uint63_takes_ascii_digits_below_2_63_only():
+    assert parse_uint63("0") == 0 and parse_uint63("007") == 7
+    for bad in (None, 5, "", "\u00b3", "\u0663", "1" * 20, str(1 << 63), "1_000", "1.0"):
+        assert parse_uint63(bad) is None
 
 
 def test_id_for_time_bounds_ids():
