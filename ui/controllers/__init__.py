@@ -5,6 +5,6 @@ changes the observable state of its screens. Network trouble flips ``state.onlin
 on screen (from the cache) in place; a server refusal becomes a toast with the server's message.
 """
 
-from .page import Controller
+from .coordinator import Controller
 
 __all__ = ["Controller"]

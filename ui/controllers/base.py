@@ -7,35 +7,35 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ..core import ClientCore
     from ..models import AppState
-    from .page import Controller
+    from .coordinator import Controller
 
 # One page of posts, of whichever list (feed, saved, a tag, a profile).
 PAGE_SIZE = 12
 
 
 class Feature:
-    """A feature controller: reaches its siblings (``self.page.feed``...) through the coordinator."""
+    """A feature controller: reaches its siblings (``self.controller.feed``...) through the page's coordinator."""
 
-    def __init__(self, page: Controller) -> None:
-        self.page = page
+    def __init__(self, controller: Controller) -> None:
+        self.controller = controller
 
     @property
     def core(self) -> ClientCore:
-        return self.page.core
+        return self.controller.core
 
     @property
     def state(self) -> AppState:
-        return self.page.state
+        return self.controller.state
 
     @property
     def api(self):
-        return self.page.core.api
+        return self.controller.core.api
 
     async def call(self, action, *, quiet: bool = False):
-        return await self.page.call(action, quiet=quiet)
+        return await self.controller.call(action, quiet=quiet)
 
     def toast(self, message: str) -> None:
-        self.page.toast(message)
+        self.controller.toast(message)
 
     async def navigate(self, route: str) -> None:
-        await self.page.navigate(route)
+        await self.controller.navigate(route)

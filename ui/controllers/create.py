@@ -13,8 +13,8 @@ from .base import Feature
 
 
 class CreateController(Feature):
-    def __init__(self, page) -> None:
-        super().__init__(page)
+    def __init__(self, controller) -> None:
+        super().__init__(controller)
         self._source: Path | None = None
         self._preview_base = None
         self._scratch = tempfile.TemporaryDirectory(prefix="photoshare-create-")
@@ -72,7 +72,7 @@ class CreateController(Feature):
             create.busy = False
         create.queue_item_id = item.item_id
         create.step = "sharing"
-        self.page.queue.refresh()
+        self.controller.queue.refresh()
 
     async def finish_share(self) -> None:
         """The queued post is delivered: show it at the top of the feed and profile."""
@@ -82,4 +82,4 @@ class CreateController(Feature):
         if self.state.me:
             self.state.profile(self.state.me.username).posts.loaded = False
         await self.navigate("/")
-        await self.page.feed.load()
+        await self.controller.feed.load()

@@ -14,8 +14,8 @@ PROCESSING_CHECKS_PER_ROUND = 4
 
 
 class FeedController(Feature):
-    def __init__(self, page) -> None:
-        super().__init__(page)
+    def __init__(self, controller) -> None:
+        super().__init__(controller)
         # A `feed` event came while the feed was off screen or loading: look for new posts when it can be.
         self._new_posts_unchecked = False
 

@@ -31,7 +31,7 @@ class ProfileController(Feature):
                 and (self.state.me is None or profile.user.user_id != self.state.me.user_id):
             profile.posts.loaded = True  # the server would answer 403: say so instead of asking
             return
-        await self.page.feed.fill(profile.posts, lambda c, n: self.api.user_posts(username, c, n), more=more,
+        await self.controller.feed.fill(profile.posts, lambda c, n: self.api.user_posts(username, c, n), more=more,
                                   cache_key=f"profile:{username}")
 
     async def toggle_follow(self, username: str) -> None:
@@ -54,7 +54,7 @@ class ProfileController(Feature):
         profile.posts.loaded = False
         self.state.feed.loaded = False
         await self.load(username)
-        await self.page.feed.load()
+        await self.controller.feed.load()
 
     async def save(self, display_name: str, bio: str, is_private: bool) -> bool:
         user = await self.call(lambda: self.api.update_me(display_name=display_name.strip(), bio=bio.strip(),

@@ -26,7 +26,7 @@ class SessionController(Feature):
             self.state.me = self.core.cache.load_user(session.username or "")
         known = self.state.me is not None
         me, _ = await asyncio.gather(self.call(self.api.me, quiet=True),
-                                     self.page.feed.load() if known else asyncio.sleep(0))
+                                     self.controller.feed.load() if known else asyncio.sleep(0))
         if not self.core.session.signed_in:  # the server refused the token (call() signed out)
             return
         if me is not None:
@@ -39,7 +39,7 @@ class SessionController(Feature):
         if self.state.route in ("/welcome", ""):
             await self.navigate("/")
         if not known:
-            await self.page.feed.load()
+            await self.controller.feed.load()
 
     async def check_setup(self, server_url: str | None = None) -> None:
         """Ask the server whether it waits for its admin (then creating an account takes the setup code)."""
@@ -93,7 +93,7 @@ class SessionController(Feature):
         self.core.stop_live()  # a stream opened for an earlier account (or none) must not carry on
         self.core.start_background()
         await self.navigate("/")
-        await self.page.feed.load()
+        await self.controller.feed.load()
         return True
 
     async def sign_out(self, local_only: bool = False) -> None:
