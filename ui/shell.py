@@ -9,7 +9,7 @@ import flet as ft
 from . import flet_compat, theme
 from .components.chrome import BottomTabs, OfflineBanner, QueueStrip
 from .context import ControllerContext, bind_controller
-from .controller import Controller
+from .controllers import Controller
 from .core import ClientCore
 from .models import AppState
 from .routes import resolve

@@ -51,7 +51,7 @@ def QueueStrip(queue: QueueModel):
             controls=[
                 ft.ProgressRing(value=item.progress if item.state == ItemState.UPLOADING else None, width=18, height=18),
                 ft.Text(f"{item.caption or 'Photo'}: {label}", expand=True, max_lines=2),
-                ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel upload"), on_click=act(controller.cancel_upload, item.item_id)),
+                ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel upload"), on_click=act(controller.queue.cancel_upload, item.item_id)),
             ],
         ))
     if queue.paused_all:

@@ -44,13 +44,13 @@ def PostCard(model: PostModel, index: int = 0):
         photo = Photo(variant_url(media, FEED_VARIANT), media.placeholder, ratio, label)
 
     async def like_by_double_tap(_):
-        await controller.like(model)
+        await controller.post.like(model)
 
     async def toggle_like(_):
-        await controller.toggle_like(model)
+        await controller.post.toggle_like(model)
 
     async def toggle_save(_):
-        await controller.toggle_save(model)
+        await controller.post.toggle_save(model)
 
     heart = ft.Icons.FAVORITE if post.liked_by_me else ft.Icons.FAVORITE_BORDER
     likes = "1 like" if post.like_count == 1 else f"{post.like_count} likes"

@@ -22,7 +22,7 @@ def SearchScreen(search: SearchModel):
     text = ft.use_ref(search.query)
 
     async def run(_=None):
-        await controller.search(text.current)
+        await controller.search.find(text.current)
 
     results = [ft.ListTile(key=f"user-{u.username}", leading=Avatar(u.username, u.avatar_url), title=ft.Text(u.username),
                            on_click=go(controller, f"/profile/{u.username}")) for u in search.users]
