@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from app.api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
-from app.multipart import MultipartBody, ProgressCallback
+from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from .multipart import MultipartBody, ProgressCallback
 
 API_PREFIX = "/api/v1"
 MEDIA_PREFIX = "/media/"

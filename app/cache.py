@@ -14,8 +14,8 @@ from pathlib import Path
 
 import diskcache
 
-from app.api_client import ApiClient
-from app.api_types import Post, User
+from .api_client import ApiClient
+from .api_types import Post, User
 
 # About 2,000 photos at the 640 variant: a few weeks of a family's feed, small next to a photo library.
 MEDIA_CACHE_BYTES = 512 * 1024 * 1024

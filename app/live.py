@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import Callable
+from typing import Awaitable, Callable
 
-from app.api_client import ApiClient, ApiError, OfflineError
-from app.api_types import LiveEvent
+from .api_client import ApiClient, ApiError, OfflineError
+from .api_types import LiveEvent
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,14 @@ def reconnect_delay(failures: int, retry_after: float | None = None) -> float:
 
 class LiveUpdates:
     def __init__(self, api_for: Callable[[], ApiClient], *, poll_seconds: float = POLL_SECONDS,
-                 delay: Callable[[int, float | None], float] = reconnect_delay) -> None:
-        """``api_for()`` gives the current ApiClient (its token changes as people sign in and out)."""
+                 delay: Callable[[int, float | None], float] = reconnect_delay,
+                 beat_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        """``api_for()`` gives the current ApiClient (its token changes as people sign in and out);
+        ``beat_sleep`` is how the feed beat waits between rounds (a test steps it round by round)."""
         self._api_for = api_for
         self.poll_seconds = poll_seconds
         self._delay = delay
+        self._beat_sleep = beat_sleep
         self._listeners: list[Listener] = []
         self.mode = "connecting"
         self.unread_count: int | None = None
@@ -142,7 +145,7 @@ class LiveUpdates:
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
-            await asyncio.sleep(self.poll_seconds)
+            await self._beat_sleep(self.poll_seconds)
             announced = self.server_sends_feed and self.mode == "live"
             if not announced or loop.time() - last >= FEED_BEAT_WITH_SERVER_EVENTS_SECONDS:
                 last = loop.time()

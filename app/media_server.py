@@ -25,7 +25,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # the web server imports this module before anything else: it stays light
-    from app.cache import ClientCache
+    from .cache import ClientCache
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class LocalMedia:
         return await asyncio.shield(pending)
 
     async def _fetch(self, media_url: str) -> bytes | None:
-        from app.api_client import ApiError
+        from .api_client import ApiError
 
         try:
             return await self.cache.fetch_media(self._api_for(), media_url)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import diskcache
 
-from app.api_client import ApiClient, ApiError
+from .api_client import ApiClient, ApiError
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import diskcache
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from app.editing import EditSpec, is_photo, render_for_upload
-from app.upload_queue import UploadQueue
+from .editing import EditSpec, is_photo, render_for_upload
+from .upload_queue import UploadQueue
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,13 @@ def is_candidate(path: Path) -> bool:
 
 
 class FolderWatcher:
-    def __init__(self, state_folder: Path, queue: UploadQueue) -> None:
+    def __init__(self, state_folder: Path, queue: UploadQueue,
+                 on_considered: Callable[[Path, bool], None] | None = None) -> None:
         self.memory = diskcache.Cache(str(Path(state_folder) / "watched"))
         self.queue = queue
+        # Told (path, queued now?) each time a settled file has been decided on, from the watcher's thread:
+        # how a caller (a test) learns a copy was seen and left alone without waiting out the clock.
+        self.on_considered = on_considered
         self._observer = None
         self._waiting: dict[Path, tuple[int, int, float]] = {}  # path → (size, mtime_ns, stable since)
         self._lock = threading.Lock()
@@ -126,10 +131,13 @@ class FolderWatcher:
     def _check_loop(self) -> None:
         while not self._stop.wait(CHECK_INTERVAL_SECONDS):
             for path in self._settled():
+                queued = False
                 try:
-                    self.consider(path)
+                    queued = self.consider(path)
                 except Exception:  # one unreadable file must not stop the watcher
                     log.exception("could not queue %s", path)
+                if self.on_considered is not None:
+                    self.on_considered(path, queued)
 
     def _settled(self) -> list[Path]:
         now, ready = time.monotonic(), []

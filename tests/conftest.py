@@ -38,6 +38,16 @@ STACK_BACKENDS = {
 TEST_STACKS = [name.strip() for name in os.environ.get("PHOTOSHARE_TEST_STACKS", "embedded").split(",") if name.strip()]
 
 
+@pytest.fixture
+def redis_server(tmp_path):
+    """A throwaway ``redis-server`` of the test's own, for tests that stop and restart it."""
+    from tests.redis_server import ThrowawayRedis
+
+    server = ThrowawayRedis(tmp_path / "redis").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=TEST_STACKS)
 def stack(request):
     return request.param

@@ -60,7 +60,7 @@ class BrowserSessions:
         await self.prepared.core()  # the UI's imports, made once
         from app.media_server import PATH_PREFIX
 
-        from ui.core import ClientCore
+        from .core import ClientCore
 
         session_id = secrets.token_hex(16)
         folder = self.folder / session_id
@@ -108,7 +108,7 @@ def _browser_page_main(sessions: BrowserSessions):
         page.on_close = ended  # Flet ends a session some time after its browser went away
         page.on_disconnect = went_away
         page.on_connect = came_back
-        from ui.shell import open_page
+        from .shell import open_page
 
         open_page(page, core)
 
@@ -158,8 +158,8 @@ class Preparation:
                 self._done.set_exception(error)
                 return
         try:
-            from ui import shell  # noqa: F401 — the import itself is the work (views, components, Flet controls)
-            from ui.core import ClientCore
+            from . import shell  # noqa: F401 — the import itself is the work (views, components, Flet controls)
+            from .core import ClientCore
 
             core = ClientCore(server_url=self.server_url)
             core.warm()
@@ -196,7 +196,7 @@ def _page_main(prepared: Preparation, *, loopback_media: bool):
         core = await prepared.core()
         if loopback_media:  # the desktop window fetches photos from this process over loopback
             await core.media.serve_loopback()
-        from ui.shell import open_page
+        from .shell import open_page
 
         open_page(page, core)
 
@@ -236,7 +236,7 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     _logging()
     from app.media_server import PATH_PREFIX
 
-    from ui.web_front import EarlyFront
+    from .web_front import EarlyFront
 
     def make_flet_app():
         from flet_web.fastapi import app as flet_web_app
@@ -313,7 +313,7 @@ def _font_manifest() -> bytes:
     read from the installed package (without importing Flet) and given Flet's no-CDN Roboto entry
     (``flet_web.patch_font_manifest_json``), so it follows Flet's version.
     """
-    from ui.web_front import flet_web_dir
+    from .web_front import flet_web_dir
 
     path = flet_web_dir().joinpath(*FONT_MANIFEST_PATH.strip("/").split("/"))
     families = [family for family in json.loads(path.read_text(encoding="utf-8"))

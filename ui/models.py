@@ -1,6 +1,6 @@
 """Observable UI state. Views are functions of these; their methods are the only way state changes.
 
-Network calls live in ``ui.controller``; these classes hold what the screen shows and know how to
+Network calls live in ``ui.controllers``; these classes hold what the screen shows and know how to
 change it (optimistic likes and their rollback, the "new posts" pill, the create flow's steps).
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ui.views import create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+from .views import create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ import asyncio
 
 import flet as ft
 
-from ui import flet_compat, theme
-from ui.components.chrome import BottomTabs, OfflineBanner, QueueStrip
-from ui.context import ControllerContext, bind_controller
-from ui.controller import Controller
-from ui.core import ClientCore
-from ui.models import AppState
-from ui.routes import resolve
+from . import flet_compat, theme
+from .components.chrome import BottomTabs, OfflineBanner, QueueStrip
+from .context import ControllerContext, bind_controller
+from .controllers import Controller
+from .core import ClientCore
+from .models import AppState
+from .routes import resolve
 
 # How long a toast stays up: long enough to read a server's sentence.
 TOAST_MILLISECONDS = 4000

@@ -63,12 +63,17 @@ def _credentials(access_key: str, secret_key: str):
     return ChainedProvider([EnvAWSProvider(), EnvMinioProvider(), IamAwsProvider()])
 
 
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class S3BlobStore:
     def __init__(self, url: str, *, access_key: str = "", secret_key: str = "") -> None:
         self.url = url
         self.location: S3Location = parse_s3_url(url)
         self.serve_mode = self.location.serve
         self._credentials = _credentials(access_key, secret_key)
+        self.clock = _utc_now  # when URLs are signed; a test moves it to sign an already-expired one
         self._pool: ThreadPoolExecutor | None = None
         self._found = LRUCache(VARIANT_CACHE_ITEMS)
         self._missing = LRUCache(VARIANT_CACHE_ITEMS, ttl=VARIANT_MISSING_TTL_SECONDS)
@@ -243,11 +248,11 @@ class S3BlobStore:
         if self.serve_mode == "redirect":
             scheme, host, path = self.location.object_url(key, public=True)
             return f"{scheme}://{host}{path}"
-        now = dt.datetime.now(dt.timezone.utc).timestamp()
+        now = self.clock().timestamp()
         window_start = dt.datetime.fromtimestamp(now - now % SIGNING_WINDOW_SECONDS, dt.timezone.utc)
         # Credentials from an instance role may need a network call to refresh: keep it off the loop.
         return await self._run(self._presign, "GET", key, window_start, PRESIGNED_GET_SECONDS)
 
     async def presigned_put(self, key: str, content_type: str, size: int, expires_seconds: int) -> str | None:
         headers = {"Content-Type": content_type, "Content-Length": str(size)}
-        return await self._run(self._presign, "PUT", key, dt.datetime.now(dt.timezone.utc), expires_seconds, headers)
+        return await self._run(self._presign, "PUT", key, self.clock(), expires_seconds, headers)

@@ -50,9 +50,14 @@ ENCODERS = {JPEG: encode_jpeg, WEBP: encode_webp, AVIF: encode_avif}
 
 
 def _save(img: Image.Image, pillow_format: str, **params) -> bytes:
-    img.info = {}  # belt and braces: some plugins fall back to im.info for metadata
+    # One variant is encoded in several formats at once, on several threads, and ``Image.save`` keeps its
+    # options on the image object (``encoderinfo``): two formats saving the same object could swap quality
+    # and effort settings. Each save gets its own object over the same pixels (no copy).
+    img.load()  # the variants are rendered already: this only makes sure the pixels are there
+    own = img._new(img.im)
+    own.info = {}  # belt and braces: some plugins fall back to im.info for metadata
     buffer = io.BytesIO()
-    img.save(buffer, pillow_format, **params)
+    own.save(buffer, pillow_format, **params)
     return buffer.getvalue()
 
 

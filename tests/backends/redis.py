@@ -51,3 +51,16 @@ def fresh_redis(base_url: str = REDIS_URL) -> Iterator[dict]:
         with contextlib.suppress(redis.RedisError):
             delete_prefixed(client, prefix)
         client.close()
+
+
+@contextlib.asynccontextmanager
+async def fresh_redis_link(timeout_seconds: float = CONNECT_TIMEOUT_SECONDS):
+    """The server's own ``RedisLink`` on a fresh namespace, closed afterwards (for the backends' contract tests)."""
+    from server.redislink import RedisLink
+
+    with fresh_redis() as overrides:
+        link = RedisLink(overrides["redis_url"], timeout_seconds=timeout_seconds)
+        try:
+            yield link
+        finally:
+            await link.close()

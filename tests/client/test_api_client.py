@@ -9,7 +9,7 @@ import pytest
 from app.api_client import ApiClient, ApiError, OfflineError
 from tests.client.conftest import PASSWORD, unique_username
 from tests.client.photos import write_photo
-from tests.e2e.servers import free_port
+from tests.ports import free_port
 
 
 async def test_register_then_login_gives_a_working_token(live_server):

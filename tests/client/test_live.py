@@ -176,14 +176,24 @@ async def test_feed_events_from_the_server_take_over_from_the_beat():
             yield LiveEvent("feed", {"post_id": "42"})
             await asyncio.sleep(3600)
 
-    live = LiveUpdates(lambda: StreamWithFeed(), poll_seconds=0.05)
+    asleep: asyncio.Queue[float] = asyncio.Queue()  # a beat round reached its wait
+    wake: asyncio.Queue[None] = asyncio.Queue()  # the test lets one round go
+
+    async def beat_sleep(seconds: float) -> None:
+        asleep.put_nowait(seconds)
+        await wake.get()
+
+    live = LiveUpdates(lambda: StreamWithFeed(), poll_seconds=0.05, beat_sleep=beat_sleep)
     heard = Recorder(live)
     async with running(live):
+        await asyncio.wait_for(asleep.get(), LIVE_WITHIN_SECONDS)  # the beat waits for its first round
         await heard.unread(2)
         feed = await heard.wait_for(lambda e: e.name == "feed")
-        await asyncio.sleep(0.3)
+        for _ in range(6):  # six rounds of the 0.05 s beat, each run to its next wait
+            wake.put_nowait(None)
+            await asyncio.wait_for(asleep.get(), LIVE_WITHIN_SECONDS)
     assert feed.data == {"post_id": "42"}
-    assert [e for e in heard.events if e.name == "feed"] == [feed]  # no 0.05 s beat once the server sends them
+    assert [e for e in heard.events if e.name == "feed"] == [feed]  # no beat once the server sends them
 
 
 async def test_server_sent_events_are_framed_as_the_standard_says():

@@ -13,7 +13,7 @@ from app.api_client import ApiClient
 from app.cache import ClientCache
 from app.media_server import PATH_PREFIX, LocalMedia
 from tests.client.photos import write_photo
-from tests.e2e.servers import free_port
+from tests.ports import free_port
 
 
 async def ready_post(api: ApiClient, tmp_path, *, files: int = 1):

@@ -10,7 +10,7 @@ from app.api_client import ApiClient, OfflineError
 from app.cache import ClientCache
 from app.session import SessionData, SessionStore, normalise_server_url
 from tests.client.photos import write_photo
-from tests.e2e.servers import free_port
+from tests.ports import free_port
 
 
 def test_token_file_is_readable_by_its_owner_only(client_dir):

@@ -13,7 +13,8 @@ import pytest
 from app.api_client import ApiClient
 from app.upload_queue import ITEM_PREFIX, ItemState, UploadQueue
 from tests.client.photos import write_big_photo, write_photo
-from tests.e2e.servers import ROOT, ServerProcess, free_port
+from tests.e2e.servers import ROOT, ServerProcess
+from tests.ports import free_port
 
 # Slow enough that a 3 MB upload takes several seconds, so the test can act while it is in flight.
 SLOW_BYTES_PER_SECOND = 400_000

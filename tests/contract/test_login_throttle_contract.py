@@ -9,32 +9,16 @@ import pytest
 
 from server.ratelimit import login as lt
 from server.ratelimit.login import LocalFailureBuckets, LoginThrottle, TooManyFailedSignIns
-from server.redislink import RedisLink
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
+from tests.backends.redis import fresh_redis_link
+from tests.clocks import ManualClock
 
 
 @contextlib.asynccontextmanager
 async def redis_buckets():
     from server.ratelimit.login_redis import RedisFailureBuckets
-    from tests.backends.redis import fresh_redis
 
-    with fresh_redis() as overrides:
-        link = RedisLink(overrides["redis_url"], timeout_seconds=2.0)
-        try:
-            yield RedisFailureBuckets(link)
-        finally:
-            await link.close()
+    async with fresh_redis_link() as link:
+        yield RedisFailureBuckets(link)
 
 
 @contextlib.asynccontextmanager
@@ -44,7 +28,7 @@ async def local_buckets():
 
 @pytest.fixture(params=["memory", "redis"])
 async def throttle(request):
-    clock = Clock()
+    clock = ManualClock()
     async with {"memory": local_buckets, "redis": redis_buckets}[request.param]() as buckets:
         made = LoginThrottle(buckets, clock=clock, sleep=clock.sleep)
         made.test_clock = clock

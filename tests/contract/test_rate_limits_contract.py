@@ -11,19 +11,13 @@ import pytest
 from server.ratelimit.base import LocalRateLimiter
 from server.ratelimit.redis import RedisRateLimiter
 from server.redislink import RedisLink
-from tests.redis_server import ThrowawayRedis
+from tests.backends.redis import fresh_redis_link
 
 
 @contextlib.asynccontextmanager
 async def redis_limiter():
-    from tests.backends.redis import fresh_redis
-
-    with fresh_redis() as overrides:
-        link = RedisLink(overrides["redis_url"], timeout_seconds=2.0)
-        try:
-            yield RedisRateLimiter(link)
-        finally:
-            await link.close()
+    async with fresh_redis_link() as link:
+        yield RedisRateLimiter(link)
 
 
 @contextlib.asynccontextmanager
@@ -70,17 +64,15 @@ async def test_processes_share_one_bucket():
         assert await second.hit("user:9", 2) >= 1
 
 
-async def test_with_redis_down_writes_are_allowed_and_it_is_logged_once(tmp_path, caplog):
-    server = ThrowawayRedis(tmp_path / "redis").start()
-    link = RedisLink(server.url, timeout_seconds=0.3)
+async def test_with_redis_down_writes_are_allowed_and_it_is_logged_once(redis_server, caplog):
+    link = RedisLink(redis_server.url, timeout_seconds=0.3)
     limiter = RedisRateLimiter(link)
     try:
         assert await limiter.hit("user:1", 1) == 0
         assert await limiter.hit("user:1", 1) >= 1
-        server.stop()
+        redis_server.stop()
         caplog.set_level(logging.WARNING, logger="server.ratelimit.redis")
         assert [await limiter.hit("user:1", 1) for _ in range(5)] == [0] * 5
         assert caplog.text.count("rate limits are not enforced") == 1
     finally:
         await link.close()
-        server.stop()

@@ -13,7 +13,6 @@ from server.jobs.runner import JobRunner
 from server.redislink import RedisLink, RedisUnavailable
 from server.stores.sqlite import SQLiteDatabase
 from tests.backends.redis import fresh_redis
-from tests.redis_server import ThrowawayRedis
 
 
 @pytest.fixture
@@ -135,17 +134,16 @@ async def test_dead_letters_show_in_the_admin_listing(make_queue, tmp_path, redi
     assert await queue.counts() == {"queued": 0, "running": 0, "failed": 0}
 
 
-async def test_jobs_committed_while_redis_is_down_run_when_it_returns(tmp_path, db):
-    server = ThrowawayRedis(tmp_path / "redis").start()
-    link = RedisLink(server.url, timeout_seconds=0.3)
+async def test_jobs_committed_while_redis_is_down_run_when_it_returns(redis_server, db):
+    link = RedisLink(redis_server.url, timeout_seconds=0.3)
     queue = RedisJobQueue(db, link)
     await queue.open()
     try:
-        server.stop()
+        redis_server.stop()
         await queue.enqueue("work", {"n": 1})  # the outbox is the database: committing never needs Redis
         with pytest.raises(RedisUnavailable):
             await queue.claim(1)
-        server.start()  # empty: the groups are gone and must come back by themselves
+        redis_server.start()  # empty: the groups are gone and must come back by themselves
         ran = []
 
         async def work(payload):
@@ -160,4 +158,3 @@ async def test_jobs_committed_while_redis_is_down_run_when_it_returns(tmp_path, 
         assert ran == [1]
     finally:
         await link.close()
-        server.stop()

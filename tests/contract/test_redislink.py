@@ -6,22 +6,7 @@ import pytest
 
 from server.metrics import Metrics
 from server.redislink import BACKOFF_FIRST_SECONDS, RedisLink, RedisUnavailable, split_url
-from tests.redis_server import ThrowawayRedis
-
-
-class FrozenClock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def server(tmp_path):
-    redis_server = ThrowawayRedis(tmp_path / "redis").start()
-    yield redis_server
-    redis_server.stop()
+from tests.clocks import ManualClock
 
 
 def test_the_prefix_is_ours_and_the_rest_of_the_url_is_redis_pys():
@@ -29,9 +14,9 @@ def test_the_prefix_is_ours_and_the_rest_of_the_url_is_redis_pys():
     assert split_url("redis://h:6379/0") == ("redis://h:6379/0", "photoshare:")
 
 
-async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_backoff(server):
-    clock, metrics = FrozenClock(), Metrics()
-    link = RedisLink(server.url, timeout_seconds=0.5, metrics=metrics, clock=clock)
+async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_backoff(redis_server):
+    clock, metrics = ManualClock(1_000.0), Metrics()
+    link = RedisLink(redis_server.url, timeout_seconds=0.5, metrics=metrics, clock=clock)
     recovered = []
 
     async def hook(client):
@@ -40,7 +25,7 @@ async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_b
     link.on_recovery(hook)
     try:
         await link.run(lambda client: client.set(link.key("k"), 1))
-        server.stop()
+        redis_server.stop()
         with pytest.raises(RedisUnavailable):
             await link.run(lambda client: client.get(link.key("k")))
         errors = metrics.counters[("redis_errors_total", ())]
@@ -50,7 +35,7 @@ async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_b
         assert metrics.counters[("redis_errors_total", ())] == errors
         assert metrics.gauges["redis_up"] == 0 and not link.healthy
 
-        server.start()
+        redis_server.start()
         with pytest.raises(RedisUnavailable):  # still inside the backoff: not even tried
             await link.run(lambda client: client.ping())
         clock.now += BACKOFF_FIRST_SECONDS
@@ -60,23 +45,23 @@ async def test_calls_fail_fast_while_the_circuit_is_open_and_recover_after_the_b
         await link.close()
 
 
-async def test_healthz_probes_at_once_even_inside_the_backoff(server):
-    clock = FrozenClock()
-    link = RedisLink(server.url, timeout_seconds=0.5, clock=clock)
+async def test_healthz_probes_at_once_even_inside_the_backoff(redis_server):
+    clock = ManualClock(1_000.0)
+    link = RedisLink(redis_server.url, timeout_seconds=0.5, clock=clock)
     try:
-        server.stop()
+        redis_server.stop()
         with pytest.raises(RedisUnavailable):
             await link.ping()
-        server.start()
+        redis_server.start()
         await link.ping()
         assert link.healthy
     finally:
         await link.close()
 
 
-async def test_a_server_that_starts_while_redis_is_down_still_starts(server):
-    server.stop()
-    link = RedisLink(server.url, timeout_seconds=0.3)
+async def test_a_server_that_starts_while_redis_is_down_still_starts(redis_server):
+    redis_server.stop()
+    link = RedisLink(redis_server.url, timeout_seconds=0.3)
     try:
         await link.open()  # logs, does not raise
         assert not link.healthy
@@ -84,12 +69,12 @@ async def test_a_server_that_starts_while_redis_is_down_still_starts(server):
         await link.close()
 
 
-async def test_calls_in_one_loop_turn_share_one_pipeline_and_keep_their_own_replies_and_errors(server):
+async def test_calls_in_one_loop_turn_share_one_pipeline_and_keep_their_own_replies_and_errors(redis_server):
     import asyncio
 
     from redis.exceptions import ResponseError
 
-    link = RedisLink(server.url, timeout_seconds=0.5)
+    link = RedisLink(redis_server.url, timeout_seconds=0.5)
     try:
         await link.run(lambda client: client.set(link.key("a"), "1"))
         before = (await link.run(lambda client: client.info("stats")))["total_connections_received"]
@@ -104,16 +89,16 @@ async def test_calls_in_one_loop_turn_share_one_pipeline_and_keep_their_own_repl
         await link.close()
 
 
-async def test_calls_fail_fast_while_redis_is_away_and_work_again_after(server):
-    clock = FrozenClock()
-    link = RedisLink(server.url, timeout_seconds=0.5, clock=clock)
+async def test_calls_fail_fast_while_redis_is_away_and_work_again_after(redis_server):
+    clock = ManualClock(1_000.0)
+    link = RedisLink(redis_server.url, timeout_seconds=0.5, clock=clock)
     try:
         assert await link.call("PING") in (True, b"PONG")
-        server.stop()
+        redis_server.stop()
         for _ in range(2):  # the first finds it down; the second is refused at once by the open circuit
             with pytest.raises(RedisUnavailable):
                 await link.call("GET", link.key("k"))
-        server.start()
+        redis_server.start()
         clock.now += BACKOFF_FIRST_SECONDS + 0.01
         assert await link.call("SET", link.key("k"), "v") in (True, b"OK")
         assert link.healthy

@@ -21,18 +21,13 @@ async def memory_timelines(max_items: int):
 
 @contextlib.asynccontextmanager
 async def redis_timelines(max_items: int):
-    from server.redislink import RedisLink
     from server.timelines.redis import RedisTimelines
-    from tests.backends.redis import fresh_redis
+    from tests.backends.redis import fresh_redis_link
 
-    with fresh_redis() as overrides:
-        link = RedisLink(overrides["redis_url"], timeout_seconds=2.0)
-        try:
-            timelines = RedisTimelines(link, max_items=max_items)
-            await timelines.open()
-            yield timelines
-        finally:
-            await link.close()
+    async with fresh_redis_link() as link:
+        timelines = RedisTimelines(link, max_items=max_items)
+        await timelines.open()
+        yield timelines
 
 
 @pytest.fixture(params=["memory", "redis"])

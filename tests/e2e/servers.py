@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30
 WORKER_READY_LINE = "PhotoShare worker running"  # printed by `photoshare worker` once its backends are open
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _stat(pid: int) -> tuple[str, int] | None:
@@ -124,3 +120,17 @@ class ServerProcess:
 
     def stop(self) -> None:
         stop_process(self.process)
+
+
+@contextlib.contextmanager
+def started(*processes: ServerProcess):
+    """Start the processes in order; stop every one that started, however the block ends.
+    Answers the list of the started processes (still readable after the block, to check exit codes)."""
+    running: list[ServerProcess] = []
+    try:
+        for process in processes:
+            running.append(process.start())
+        yield running
+    finally:
+        for process in running:
+            process.stop()

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
-from tests.e2e.servers import ServerProcess
+from tests.e2e.servers import ServerProcess, started
 from tests.sse import next_event
 
 pytestmark = pytest.mark.slow
@@ -34,6 +34,25 @@ async def call(session, method: str, url: str, token: str | None = None, **kwarg
         return response.status, await response.json()
 
 
+async def register(session, server, username: str) -> dict:
+    status, account = await call(session, "POST", f"{server.url}/api/v1/auth/register",
+                                 json={"username": username, "password": "a long password"})
+    assert status == 201, account
+    return account
+
+
+async def share_photo(session, server, token: str) -> dict:
+    form = aiohttp.FormData()
+    form.add_field("media", jpeg_bytes(), filename="p.jpg", content_type="image/jpeg")
+    status, post = await call(session, "POST", f"{server.url}/api/v1/posts", token, data=form)
+    assert status == 201, post
+    return post
+
+
+def live_stream(session, server, token: str):
+    return session.get(f"{server.url}/api/v1/notifications/live", headers={"Authorization": f"Bearer {token}"})
+
+
 async def next_unread(stream):
     """The next `unread` event: `feed` events (the owner's own post, fanned out meanwhile) may come between."""
     while True:
@@ -43,25 +62,14 @@ async def next_unread(stream):
 
 
 async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path, deployment_env):
-    servers = []
-    try:
-        server_a = ServerProcess(tmp_path / "a" / "data", env=deployment_env).start()
-        servers.append(server_a)
-        server_b = ServerProcess(tmp_path / "b" / "data", env=deployment_env).start()
-        servers.append(server_b)
+    with started(ServerProcess(tmp_path / "a" / "data", env=deployment_env),
+                 ServerProcess(tmp_path / "b" / "data", env=deployment_env)) as (server_a, server_b):
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            status, owner = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
-                                       json={"username": "owner", "password": "a long password"})
-            assert status == 201, owner
-            _, fan = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
-                                json={"username": "fan", "password": "a long password"})
-            form = aiohttp.FormData()
-            form.add_field("media", jpeg_bytes(), filename="p.jpg", content_type="image/jpeg")
-            status, post = await call(session, "POST", f"{server_b.url}/api/v1/posts", owner["token"], data=form)
-            assert status == 201, post
+            owner = await register(session, server_b, "owner")
+            fan = await register(session, server_b, "fan")
+            post = await share_photo(session, server_b, owner["token"])
 
-            async with session.get(f"{server_a.url}/api/v1/notifications/live",
-                                   headers={"Authorization": f"Bearer {owner['token']}"}) as stream:
+            async with live_stream(session, server_a, owner["token"]) as stream:
                 assert stream.status == 200
                 assert await next_unread(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
                 status, _ = await call(session, "POST", f"{server_b.url}/api/v1/posts/{post['post_id']}/likes", fan["token"])
@@ -81,9 +89,6 @@ async def test_a_like_through_one_server_reaches_a_stream_on_the_other(tmp_path,
                     break
                 await asyncio.sleep(0.05)
             assert seen["post"]["like_count"] == 1, "server A kept serving a stale like count"
-    finally:
-        for server in servers:
-            server.stop()
 
 
 @pytest.mark.parametrize("author_kind", ["pushed", "celebrity"])
@@ -94,34 +99,21 @@ async def test_a_post_fanned_out_by_one_server_reaches_a_followers_stream_on_the
     posts: B's message must also make A drop that list, or A's feed would miss the post for up to a minute.
     """
     env = {**deployment_env, "PHOTOSHARE_CELEBRITY_THRESHOLD": "1" if author_kind == "celebrity" else "10000"}
-    servers = []
-    try:
-        server_a = ServerProcess(tmp_path / "a" / "data", env={**env, "PHOTOSHARE_JOB_WORKERS": "0"}).start()
-        servers.append(server_a)
-        server_b = ServerProcess(tmp_path / "b" / "data", env=env).start()
-        servers.append(server_b)
+    with started(ServerProcess(tmp_path / "a" / "data", env={**env, "PHOTOSHARE_JOB_WORKERS": "0"}),
+                 ServerProcess(tmp_path / "b" / "data", env=env)) as (server_a, server_b):
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            _, author = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
-                                   json={"username": "author", "password": "a long password"})
-            _, fan = await call(session, "POST", f"{server_b.url}/api/v1/auth/register",
-                                json={"username": "fan", "password": "a long password"})
+            author = await register(session, server_b, "author")
+            fan = await register(session, server_b, "fan")
             status, _ = await call(session, "POST", f"{server_b.url}/api/v1/users/@author/follow", fan["token"])
             assert status == 200
 
             status, feed = await call(session, "GET", f"{server_a.url}/api/v1/feed", fan["token"])
             assert status == 200 and feed["posts"] == []  # A now holds the fan's timeline (and the author's list)
 
-            async with session.get(f"{server_a.url}/api/v1/notifications/live",
-                                   headers={"Authorization": f"Bearer {fan['token']}"}) as stream:
+            async with live_stream(session, server_a, fan["token"]) as stream:
                 assert stream.status == 200
                 assert await next_event(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
-                form = aiohttp.FormData()
-                form.add_field("media", jpeg_bytes(), filename="p.jpg", content_type="image/jpeg")
-                status, post = await call(session, "POST", f"{server_b.url}/api/v1/posts", author["token"], data=form)
-                assert status == 201, post
+                post = await share_photo(session, server_b, author["token"])
                 assert await next_event(stream, timeout=30) == ("feed", {"post_ids": [post["post"]["post_id"]]})
             status, feed = await call(session, "GET", f"{server_a.url}/api/v1/feed", fan["token"])
             assert status == 200 and feed["posts"][0]["post_id"] == post["post"]["post_id"]
-    finally:
-        for server in servers:
-            server.stop()

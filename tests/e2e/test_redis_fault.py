@@ -15,7 +15,6 @@ import pytest
 
 from tests.conftest import jpeg_bytes
 from tests.e2e.servers import ServerProcess
-from tests.redis_server import ThrowawayRedis
 
 pytestmark = pytest.mark.slow
 
@@ -75,8 +74,7 @@ async def timeline_reads(session, url: str) -> dict[str, int]:
     return {source: int(count) for source, count in re.findall(r'photoshare_timeline_reads_total\{source="(\w+)"\} (\d+)', text)}
 
 
-async def test_feeds_survive_a_redis_outage_and_return_to_redis_without_a_restart(tmp_path):
-    redis_server = ThrowawayRedis(tmp_path / "redis").start()
+async def test_feeds_survive_a_redis_outage_and_return_to_redis_without_a_restart(tmp_path, redis_server):
     server = ServerProcess(tmp_path / "data", env={"PHOTOSHARE_REDIS_URL": f"{redis_server.url}?prefix={PREFIX}",
                                                    "PHOTOSHARE_REDIS_TIMEOUT_MS": "300"})
     try:
@@ -137,4 +135,3 @@ async def test_feeds_survive_a_redis_outage_and_return_to_redis_without_a_restar
             assert (await timeline_reads(session, url)).get("redis", 0) > reads_before, "feeds are not served from Redis again"
     finally:
         server.stop()
-        redis_server.stop()

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
-from tests.e2e.servers import ServerProcess, alive, descendants
+from tests.e2e.servers import ServerProcess, alive, descendants, started
 
 pytestmark = pytest.mark.slow
 
@@ -69,15 +69,11 @@ async def wait_for_processed_feed(session, server_url: str, token: str, post_ids
 
 async def test_upload_through_one_server_is_processed_by_the_worker_and_read_through_the_other(tmp_path, scaled_env):
     servers_env = {**scaled_env, "PHOTOSHARE_JOB_WORKERS": "0"}  # only the worker may process media
-    processes = []
-    try:
-        server_a = ServerProcess(tmp_path / "a" / "data", env=servers_env).start()
-        processes.append(server_a)
-        server_b = ServerProcess(tmp_path / "b" / "data", env=servers_env).start()
-        processes.append(server_b)
-        worker = ServerProcess(tmp_path / "w" / "data", env={**scaled_env, "PHOTOSHARE_JOB_WORKERS": "2"}, command="worker").start()
-        processes.append(worker)
-
+    with started(ServerProcess(tmp_path / "a" / "data", env=servers_env),
+                 ServerProcess(tmp_path / "b" / "data", env=servers_env),
+                 ServerProcess(tmp_path / "w" / "data", env={**scaled_env, "PHOTOSHARE_JOB_WORKERS": "2"},
+                               command="worker")) as processes:
+        server_a, server_b, _ = processes
         async with aiohttp.ClientSession() as session:
             status, alice = await call(session, "POST", f"{server_a.url}/api/v1/auth/register",
                                        json={"username": "alice", "password": "two servers one truth"})
@@ -108,9 +104,6 @@ async def test_upload_through_one_server_is_processed_by_the_worker_and_read_thr
             for process in (server_a, server_b):
                 status, health = await call(session, "GET", f"{process.url}/healthz")
                 assert status == 200 and health["checks"]["storage"] == "ok", health
-    finally:
-        for process in processes:
-            process.stop()
     assert all(process.process.returncode == 0 for process in processes), [p.log_path.read_text()[-2000:] for p in processes]
 
 

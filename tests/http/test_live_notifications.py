@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from aiohttp.test_utils import TestServer
 from aiohttp.web import AppRunner
 
 from server.services import live as live_service
 from tests.interaction_helpers import API, publish
-from tests.sse import next_event
+from tests.sse import assert_nothing_sent, live_stream, next_event, open_stream
 
 LIVE = f"{API}/notifications/live"
-
-
-async def open_stream(api, token: str):
-    response = await api.client.get(LIVE, headers={"Authorization": f"Bearer {token}"})
-    assert response.status == 200 and response.content_type == "text/event-stream"
-    return response
 
 
 async def test_a_like_reaches_the_authors_open_stream(api):
     _, owner_token = await api.register("owner")
     _, fan_token = await api.register("fan")
     post_id = await publish(api, owner_token)
-    stream = await open_stream(api, owner_token)
-    try:
+    async with live_stream(api, owner_token) as stream:
         assert await next_event(stream) == ("unread", {"unread_count": 0, "events": ["unread", "feed"]})
         assert (await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token))[0] == 201
         assert await next_event(stream) == ("unread", {"unread_count": 1})
@@ -34,39 +26,29 @@ async def test_a_like_reaches_the_authors_open_stream(api):
         assert await next_event(stream) == ("unread", {"unread_count": 2})
         await api.call("POST", f"{API}/notifications/read", owner_token)  # on another device, say
         assert await next_event(stream) == ("unread", {"unread_count": 0})
-    finally:
-        stream.close()
 
 
 async def test_other_peoples_news_is_not_sent(api):
     _, owner_token = await api.register()
-    _, bystander_token = await api.register()
+    bystander, bystander_token = await api.register()
     _, fan_token = await api.register()
     post_id = await publish(api, owner_token)
-    stream = await open_stream(api, bystander_token)
-    try:
+    async with live_stream(api, bystander_token) as stream:
         await next_event(stream)
         await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)
-        with pytest.raises(asyncio.TimeoutError):
-            await next_event(stream, timeout=0.5)
-    finally:
-        stream.close()
+        await assert_nothing_sent(api, stream, bystander["user_id"])
 
 
 async def test_a_write_that_rolls_back_sends_nothing(api):
-    _, owner_token = await api.register()
+    owner, owner_token = await api.register()
     _, fan_token = await api.register()
     post_id = await publish(api, owner_token)
     await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)
-    stream = await open_stream(api, owner_token)
-    try:
+    async with live_stream(api, owner_token) as stream:
         assert await next_event(stream) == ("unread", {"unread_count": 1, "events": ["unread", "feed"]})
         status, _ = await api.call("POST", f"{API}/posts/{post_id}/likes", fan_token)  # already liked: 409
         assert status == 409
-        with pytest.raises(asyncio.TimeoutError):
-            await next_event(stream, timeout=0.5)
-    finally:
-        stream.close()
+        await assert_nothing_sent(api, stream, owner["user_id"])
 
 
 async def test_heartbeats_keep_the_stream_open_and_a_gone_client_is_forgotten(api, monkeypatch):
@@ -104,12 +86,9 @@ async def test_a_full_process_sheds_new_streams(api, monkeypatch):
     monkeypatch.setattr(live_service, "MAX_STREAMS_PER_PROCESS", 1)
     _, first_token = await api.register()
     _, second_token = await api.register()
-    stream = await open_stream(api, first_token)
-    try:
+    async with live_stream(api, first_token):  # the one stream the process allows
         status, body = await api.call("GET", LIVE, second_token)
         assert status == 503 and body["error"]["code"] == "unavailable"
-    finally:
-        stream.close()
 
 
 class ServedLikeRunApp(TestServer):

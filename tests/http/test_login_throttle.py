@@ -13,26 +13,15 @@ from __future__ import annotations
 import aiohttp
 
 from server.ratelimit import login as lt
+from tests.clocks import ManualClock
 
 PASSWORD = "correct horse battery"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-
-
-def use_test_clock(api, monkeypatch, **limits) -> Clock:
+def use_test_clock(api, monkeypatch, **limits) -> ManualClock:
     for name, value in limits.items():
         monkeypatch.setattr(lt, name, value)
-    clock = Clock()
+    clock = ManualClock()
     api.ctx.login_throttle.clock = clock
     api.ctx.login_throttle.sleep = clock.sleep
     return clock

@@ -68,7 +68,9 @@ async def test_a_deleted_post_lowers_counts_and_unused_tags_disappear(api):
     await api.call("DELETE", f"{API}/posts/{gone}", token)
 
     assert (await search(api, token, "#garden"))[1] == [("garden", 1)]
-    assert keep
+    status, body = await api.call("GET", f"{API}/tags/garden/posts", token)
+    assert status == 200, body
+    assert [post["post_id"] for post in body["posts"]] == [keep]  # the tag page still shows the post kept
 
 
 async def test_hashtag_results_are_capped(api):

@@ -10,20 +10,13 @@ import pytest
 
 from server.repos import users as users_repo
 from server.services import sessions as accounts_module
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def monotonic(self) -> float:
-        return self.now
+from tests.clocks import ManualClock
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
+def clock(monkeypatch) -> ManualClock:
     """The clock the token cache reads, moved by the test."""
-    clock = Clock()
+    clock = ManualClock(1_000.0)
     fake_time = types.SimpleNamespace(monotonic=clock.monotonic, time=time.time)
     monkeypatch.setattr(accounts_module, "time", fake_time)
     monkeypatch.setattr("server.caches.time", fake_time)

@@ -24,6 +24,7 @@ import httpx
 
 from tests.fixtures.images import photographic
 from tests.fixtures.videos import make_video
+from tests.ports import free_port
 
 START_TIMEOUT_SECONDS = 60  # a first start unpacks the binary and creates the database on a busy machine
 READY_TIMEOUT_SECONDS = 120  # media processing of a photo and a short video, one media process
@@ -99,12 +100,6 @@ class Photoshare:
 def run(binary: str, work: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([binary, *args], cwd=work, env=clean_env(work), capture_output=True, text=True,
                           timeout=timeout)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def check_no_network() -> None:

@@ -6,7 +6,9 @@ is what Playwright can find by role, label and text.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +17,8 @@ import urllib.request
 from pathlib import Path
 
 
-from tests.e2e.servers import ROOT, free_port, stop_process
+from tests.e2e.servers import ROOT, stop_process
+from tests.ports import free_port
 from tests.services import require  # noqa: F401  (the UI tests import it from here)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -144,3 +147,18 @@ class FlutterPage:
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists() or shutil.which("chromium") is not None
+
+
+def live_streams(server) -> int:
+    """How many live-notification streams the server holds open (its /metrics gauge)."""
+    with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as response:
+        return int(float(re.search(r"^photoshare_live_streams (\S+)$", response.read().decode(), re.M).group(1)))
+
+
+async def wait_for_streams(server, count: int, timeout: float) -> float:
+    """Wait (bounded) until the server holds ``count`` live streams; answers how long that took."""
+    started = time.monotonic()
+    while (held := await asyncio.to_thread(live_streams, server)) != count:
+        assert time.monotonic() - started < timeout, f"the server holds {held} live stream(s), not {count}"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - started

@@ -4,15 +4,12 @@ expired the session an hour later, and the next sign-ins met `too_many_streams`)
 
 from __future__ import annotations
 
-import asyncio
-import re
-import time
 import urllib.request
 
 import pytest
 
 from tests.e2e.servers import ServerProcess
-from tests.ui.harness import FlutterPage
+from tests.ui.harness import FlutterPage, wait_for_streams
 
 PASSWORD = "correct horse battery"
 SIGNED_IN_STREAM_TIMEOUT_SECONDS = 60  # signing in through Flutter on a busy machine
@@ -24,19 +21,6 @@ def served(tmp_path):
     server = ServerProcess(tmp_path / "data", env={"PHOTOSHARE_WEB_UI": "true"}).start()
     yield server
     server.stop()
-
-
-def live_streams(server) -> int:
-    with urllib.request.urlopen(f"{server.url}/metrics", timeout=5) as response:
-        return int(float(re.search(r"^photoshare_live_streams (\S+)$", response.read().decode(), re.M).group(1)))
-
-
-async def wait_for_streams(server, count: int, timeout: float) -> float:
-    started = time.monotonic()
-    while live_streams(server) != count:
-        assert time.monotonic() - started < timeout, f"the server holds {live_streams(server)} live stream(s), not {count}"
-        await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 async def test_closing_the_tab_frees_its_live_stream_on_the_server(served, browser_page):

@@ -9,11 +9,13 @@ import uuid
 
 from app.api_client import ApiClient
 from tests.client.photos import write_photo
+from tests.ui.harness import wait_for_streams
 
 PASSWORD = "correct horse battery"
 # The stream brings the news in about a second; the client's own look for new posts, were the stream not
 # announcing them, would come after 20 s at the earliest (every 2 min once the stream announces them).
 PILL_MS = 10_000
+LIVE_STREAM_TIMEOUT_SECONDS = 60  # signing in through Flutter on a busy machine
 
 
 async def post_and_wait_until_ready(author: ApiClient, photo, caption: str) -> float:
@@ -26,21 +28,28 @@ async def post_and_wait_until_ready(author: ApiClient, photo, caption: str) -> f
     raise AssertionError(f"{caption!r} was never processed")
 
 
+async def signed_in_to_bobs_posts(ui, web_app, ui_server, alice: ApiClient, bob: ApiClient, tmp_path, older: int,
+                                  seed: int):
+    """alice follows bob, who has shared ``older`` posts; she signs in in the browser and her live stream is
+    open on the server. Answers the caption of the newest post, at the top of her feed."""
+    await alice.register("alice", PASSWORD)
+    await bob.register("bob", PASSWORD)
+    await alice.follow("bob")
+    for n in range(1, older + 1):
+        await post_and_wait_until_ready(bob, write_photo(tmp_path / f"old{n}.jpg", seed=seed + n), f"Older walk {n}")
+    await ui.open(web_app.url)
+    await ui.fill("Username", "alice")
+    await ui.fill("Password", PASSWORD)
+    await ui.click("Sign in", exact=True)
+    top = await ui.see(f"Older walk {older}")
+    await wait_for_streams(ui_server, 1, LIVE_STREAM_TIMEOUT_SECONDS)  # the stream opens just after sign-in
+    return top
+
+
 async def test_a_followees_new_post_shows_a_pill_without_moving_the_list(browser_page, web_app, ui_server, tmp_path):
     ui = browser_page
     async with ApiClient(ui_server.url) as alice, ApiClient(ui_server.url) as bob:
-        await alice.register("alice", PASSWORD)
-        await bob.register("bob", PASSWORD)
-        await alice.follow("bob")
-        for n in (1, 2):
-            await post_and_wait_until_ready(bob, write_photo(tmp_path / f"old{n}.jpg", seed=30 + n), f"Older walk {n}")
-
-        await ui.open(web_app.url)
-        await ui.fill("Username", "alice")
-        await ui.fill("Password", PASSWORD)
-        await ui.click("Sign in", exact=True)
-        top = await ui.see("Older walk 2")
-        await ui.page.wait_for_timeout(1500)  # the live stream opens just after sign-in
+        top = await signed_in_to_bobs_posts(ui, web_app, ui_server, alice, bob, tmp_path, older=2, seed=30)
         before = await top.bounding_box()
 
         ready_at = await post_and_wait_until_ready(bob, write_photo(tmp_path / "new.jpg", seed=40), "Fresh from the hills")
@@ -78,19 +87,8 @@ async def box_when(locator, settled, timeout_ms: int = 10_000) -> dict | None:
 async def test_tapping_the_pill_far_down_the_feed_scrolls_to_the_new_post(browser_page, web_app, ui_server, tmp_path):
     ui = browser_page
     async with ApiClient(ui_server.url) as alice, ApiClient(ui_server.url) as bob:
-        await alice.register("alice", PASSWORD)
-        await bob.register("bob", PASSWORD)
-        await alice.follow("bob")
-        for n in range(1, OLDER_POSTS + 1):
-            await post_and_wait_until_ready(bob, write_photo(tmp_path / f"old{n}.jpg", seed=50 + n), f"Older walk {n}")
-
-        await ui.open(web_app.url)
-        await ui.fill("Username", "alice")
-        await ui.fill("Password", PASSWORD)
-        await ui.click("Sign in", exact=True)
+        top = await signed_in_to_bobs_posts(ui, web_app, ui_server, alice, bob, tmp_path, older=OLDER_POSTS, seed=50)
         newest = f"Older walk {OLDER_POSTS}"
-        top = await ui.see(newest)
-        await ui.page.wait_for_timeout(1500)  # the live stream opens just after sign-in
         # Where the top post's caption sits with the list scrolled to its very top.
         at_top = await top.bounding_box()
 

@@ -14,7 +14,8 @@ import urllib.request
 
 import httpx
 
-from tests.e2e.servers import ROOT, free_port, stop_process
+from tests.e2e.servers import ROOT, stop_process
+from tests.ports import free_port
 from ui.app import APP_DESCRIPTION, APP_NAME, ASSETS_DIR
 from ui.web_front import FLET_HEADERS, EarlyFront
 

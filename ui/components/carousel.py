@@ -6,8 +6,8 @@ import flet as ft
 
 from app.api_types import Media
 
-from ui.theme import ACCENT
-from ui.components.photo import Photo
+from ..theme import ACCENT
+from .photo import Photo
 
 DOT_SIZE = 7
 ARROW_BACKDROP = ft.Colors.with_opacity(0.55, ft.Colors.WHITE)

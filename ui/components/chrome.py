@@ -6,10 +6,10 @@ import flet as ft
 
 from app.upload_queue import ItemState
 
-from ui.components.post_card import action_icon
-from ui.context import act, use_controller
-from ui.models import AppState, NotificationsModel, QueueModel
-from ui.routes import TABS
+from .post_card import action_icon
+from ..context import act, use_controller
+from ..models import AppState, NotificationsModel, QueueModel
+from ..routes import TABS
 
 _TAB_ICONS = (
     (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "Home"),
@@ -51,7 +51,7 @@ def QueueStrip(queue: QueueModel):
             controls=[
                 ft.ProgressRing(value=item.progress if item.state == ItemState.UPLOADING else None, width=18, height=18),
                 ft.Text(f"{item.caption or 'Photo'}: {label}", expand=True, max_lines=2),
-                ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel upload"), on_click=act(controller.cancel_upload, item.item_id)),
+                ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel upload"), on_click=act(controller.queue.cancel_upload, item.item_id)),
             ],
         ))
     if queue.paused_all:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.context import go, use_controller
-from ui.models import PostList
-from ui.theme import GRID_COLUMNS
-from ui.components.photo import Photo
+from ..context import go, use_controller
+from ..models import PostList
+from ..theme import GRID_COLUMNS
+from .photo import Photo
 
 
 @ft.component

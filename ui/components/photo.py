@@ -13,7 +13,7 @@ import flet as ft
 
 from app.placeholder import placeholder_png
 
-from ui.context import use_controller
+from ..context import use_controller
 
 # One transparent pixel: an image is always there to carry the label while nothing else is.
 BLANK_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.context import go, use_controller
-from ui.models import PostModel
-from ui.theme import LIKED, SPACING
-from ui.components.carousel import Carousel, processing_tile, variant_url
-from ui.components.photo import Avatar, Photo
+from ..context import go, use_controller
+from ..models import PostModel
+from ..theme import LIKED, SPACING
+from .carousel import Carousel, processing_tile, variant_url
+from .photo import Avatar, Photo
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -44,13 +44,13 @@ def PostCard(model: PostModel, index: int = 0):
         photo = Photo(variant_url(media, FEED_VARIANT), media.placeholder, ratio, label)
 
     async def like_by_double_tap(_):
-        await controller.like(model)
+        await controller.post.like(model)
 
     async def toggle_like(_):
-        await controller.toggle_like(model)
+        await controller.post.toggle_like(model)
 
     async def toggle_save(_):
-        await controller.toggle_save(model)
+        await controller.post.toggle_save(model)
 
     heart = ft.Icons.FAVORITE if post.liked_by_me else ft.Icons.FAVORITE_BORDER
     likes = "1 like" if post.like_count == 1 else f"{post.like_count} likes"

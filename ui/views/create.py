@@ -7,10 +7,10 @@ import flet as ft
 from app.editing import CROP_RATIOS, FILTERS, PHOTO_SUFFIXES
 from app.upload_queue import ItemState
 
-from ui.components.post_card import action_icon
-from ui.context import act, typed_into, use_controller
-from ui.models import AppState, CreateModel, QueueModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.post_card import action_icon
+from ..context import act, typed_into, use_controller
+from ..models import AppState, CreateModel, QueueModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 CROP_LABELS = {"original": "Original", "1:1": "Square", "4:5": "Portrait", "1.91:1": "Landscape"}
 
@@ -26,12 +26,12 @@ def PickStep(create: CreateModel):
             allowed_extensions=[s.lstrip(".") for s in sorted(PHOTO_SUFFIXES)], with_data=True)
         if files:
             chosen = files[0]
-            await controller.pick_photo(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
+            await controller.create.pick_photo(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
 
     async def open_path(_=None):
         typed = path.current.strip()
         if typed:
-            await controller.pick_photo(typed.rsplit("/", 1)[-1], path=typed)
+            await controller.create.pick_photo(typed.rsplit("/", 1)[-1], path=typed)
 
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Text("New post", size=22, weight=ft.FontWeight.BOLD),
@@ -52,18 +52,18 @@ def EditStep(create: CreateModel):
     spec = create.spec
 
     async def set_crop(e):
-        await controller.edit(crop=next(iter(e.control.selected)))
+        await controller.create.edit(crop=next(iter(e.control.selected)))
 
     async def rotate(_):
-        await controller.edit(quarter_turns=(spec.quarter_turns + 1) % 4)
+        await controller.create.edit(quarter_turns=(spec.quarter_turns + 1) % 4)
 
     def choose_filter(name):
         async def handler(_):
-            await controller.edit(filter=name)
+            await controller.create.edit(filter=name)
         return handler
 
     async def strength(e):
-        await controller.edit(strength=round(float(e.control.value), 2))
+        await controller.create.edit(strength=round(float(e.control.value), 2))
 
     chips = [ft.Chip(label=ft.Text(recipe.label), key=f"filter-{name}", selected=spec.filter == name,
                      on_select=choose_filter(name)) for name, recipe in FILTERS.items()]
@@ -98,7 +98,7 @@ def DetailsStep(create: CreateModel):
 
     async def share(_=None):
         keep_text()
-        await controller.share()
+        await controller.create.share()
 
     def back(_=None):
         keep_text()
@@ -126,7 +126,7 @@ def SharingStep(create: CreateModel, queue: QueueModel):
 
     async def delivered():
         if item is not None and item.state == ItemState.DONE:
-            await controller.finish_share()
+            await controller.create.finish_share()
 
     ft.on_updated(delivered, [item.state if item else None])
     if item is None:
@@ -141,10 +141,10 @@ def SharingStep(create: CreateModel, queue: QueueModel):
     }[item.state]
     actions = []
     if not item.finished:
-        actions.append(ft.OutlinedButton("Cancel", key="cancel-share", on_click=act(controller.cancel_upload, item.item_id)))
-        actions.append(ft.TextButton("Keep it in the queue and go to the feed", on_click=act(controller.finish_share)))
+        actions.append(ft.OutlinedButton("Cancel", key="cancel-share", on_click=act(controller.queue.cancel_upload, item.item_id)))
+        actions.append(ft.TextButton("Keep it in the queue and go to the feed", on_click=act(controller.create.finish_share)))
     else:
-        actions.append(ft.FilledButton("Done", key="done", on_click=act(controller.finish_share)))
+        actions.append(ft.FilledButton("Done", key="done", on_click=act(controller.create.finish_share)))
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Text(status, key="share-status", size=18),
         ft.ProgressBar(value=item.progress if item.state != ItemState.QUEUED else None, key="share-progress"),

@@ -6,10 +6,10 @@ import flet as ft
 
 from app.editing import PHOTO_SUFFIXES
 
-from ui.components.photo import Avatar
-from ui.context import act, typed_into, use_controller
-from ui.models import AppState
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.photo import Avatar
+from ..context import act, typed_into, use_controller
+from ..models import AppState
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 AVATAR_PREVIEW_SIZE = 96
 
@@ -32,7 +32,7 @@ def EditProfileView(state: AppState):
         set_uploading(True)
         try:
             chosen = files[0]
-            await controller.set_avatar(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
+            await controller.profile.set_avatar(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
         finally:
             set_uploading(False)
 
@@ -40,7 +40,7 @@ def EditProfileView(state: AppState):
         private.current = bool(e.control.value)
 
     async def save(_=None):
-        if await controller.save_profile(name.current, bio.current, private.current):
+        if await controller.profile.save(name.current, bio.current, private.current):
             await controller.navigate(f"/profile/{me.username}")
 
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.components.post_card import PostCard
-from ui.context import act, use_controller
-from ui.models import AppState, PostList
-from ui.theme import CONTENT_MAX_WIDTH
+from ..components.post_card import PostCard
+from ..context import act, use_controller
+from ..models import AppState, PostList
+from ..theme import CONTENT_MAX_WIDTH
 
 # Start fetching the next page this far (in pixels) before the end, so scrolling rarely waits.
 PREFETCH_PIXELS = 1200
@@ -49,7 +49,7 @@ def Feed(feed: PostList):
 
     async def ensure_loaded():
         if not feed.loaded and not feed.loading:
-            await controller.load_feed()
+            await controller.feed.load()
 
     ft.on_mounted(ensure_loaded)
     # The ListView on screen. Flet builds a new ListView object on every render, but its reconciler hands it
@@ -59,7 +59,7 @@ def Feed(feed: PostList):
 
     async def show_new_posts():
         """As Instagram does: the new posts go on top and the list scrolls up to them (from wherever it was)."""
-        await controller.show_new_posts()
+        await controller.feed.show_new_posts()
         if list_ref.current is not None:
             await list_ref.current.scroll_to(offset=0, duration=NEW_POSTS_SCROLL_MS)
 
@@ -74,7 +74,7 @@ def Feed(feed: PostList):
         alignment=ft.Alignment.TOP_CENTER,
         expand=True,
         content=ft.Stack(width=CONTENT_MAX_WIDTH, expand=True, controls=[
-            PostColumn(feed, lambda: controller.load_feed(more=True),
+            PostColumn(feed, lambda: controller.feed.load(more=True),
                        "Your feed is empty. Follow people or share your first photo.", list_ref=list_ref,
                        key="feed-list"),
             *pill,

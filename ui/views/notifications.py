@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.components.photo import Avatar
-from ui.components.post_card import byline
-from ui.context import act, go, use_controller
-from ui.models import AppState, NotificationsModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.photo import Avatar
+from ..components.post_card import byline
+from ..context import act, go, use_controller
+from ..models import AppState, NotificationsModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 WHAT = {"like": "liked your photo.", "comment": "commented on your photo.", "follow": "started following you.",
         "mention": "mentioned you.", "follow_request": "asked to follow you."}
@@ -22,7 +22,7 @@ def NotificationsView(state: AppState):
 @ft.component
 def Activity(model: NotificationsModel):
     controller = use_controller()
-    ft.on_mounted(controller.load_notifications)
+    ft.on_mounted(controller.notifications.load)
     rows = []
     for user in model.follow_requests:
         rows.append(ft.ListTile(
@@ -30,8 +30,8 @@ def Activity(model: NotificationsModel):
             title=ft.Text(f"{user.username} wants to follow you"),
             trailing=ft.Row(tight=True, controls=[
                 ft.FilledButton("Approve", key=f"approve-{user.username}",
-                                on_click=act(controller.answer_follow_request, user.user_id, True)),
-                ft.TextButton("Deny", on_click=act(controller.answer_follow_request, user.user_id, False)),
+                                on_click=act(controller.notifications.answer_follow_request, user.user_id, True)),
+                ft.TextButton("Deny", on_click=act(controller.notifications.answer_follow_request, user.user_id, False)),
             ])))
     for note in model.items:
         actor = note.actor.username if note.actor else "Someone"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.components.post_card import PostCard, action_icon, byline
-from ui.context import act, go, typed_into, use_controller
-from ui.models import AppState, CommentsModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.post_card import PostCard, action_icon, byline
+from ..context import act, go, typed_into, use_controller
+from ..models import AppState, CommentsModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
 @ft.component
@@ -30,7 +30,7 @@ def CommentBox(post_id: str):
     sent, set_sent = ft.use_state(0)
 
     async def send(_=None):
-        if await controller.add_comment(post_id, text.current):
+        if await controller.post.add_comment(post_id, text.current):
             text.current = ""
             set_sent(sent + 1)  # a new key gives an empty field
 
@@ -44,12 +44,12 @@ def CommentBox(post_id: str):
 @ft.component
 def PostDetailView(state: AppState, post_id: str):
     controller = use_controller()
-    ft.use_effect(act(controller.load_post, post_id), [post_id])
+    ft.use_effect(act(controller.post.load, post_id), [post_id])
     model = state.posts.get(post_id)
     controls = [PostCard(model, 0)] if model is not None else [ft.ProgressRing()]
     if model is not None and state.me and model.post.user.user_id == state.me.user_id:
         controls.append(ft.TextButton("Delete post", icon=ft.Icons.DELETE_OUTLINE, key="delete-post",
-                                      on_click=act(controller.delete_post, post_id)))
+                                      on_click=act(controller.post.delete, post_id)))
     controls += [CommentList(state.comments_for(post_id)), ft.Container(CommentBox(post_id), padding=SPACING)]
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
         controls, width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.components.grid import PhotoGrid
-from ui.components.photo import Avatar
-from ui.context import act, go, use_controller
-from ui.models import AppState, ProfileModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.grid import PhotoGrid
+from ..components.photo import Avatar
+from ..context import act, go, use_controller
+from ..models import AppState, ProfileModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
 def _count(value: int, label: str, key: str) -> ft.Control:
@@ -33,7 +33,7 @@ def ProfileHeader(profile: ProfileModel, is_me: bool):
             "Request to follow" if user.is_private else "Follow"
         button = ft.OutlinedButton if (user.followed_by_me or user.follow_requested_by_me) else ft.FilledButton
         action = button(label, key="follow", disabled=profile.follow_pending,
-                        on_click=act(controller.toggle_follow, user.username))
+                        on_click=act(controller.profile.toggle_follow, user.username))
     return ft.Column(spacing=SPACING, controls=[
         ft.Row([
             Avatar(user.username, user.avatar_url, 72),
@@ -57,7 +57,7 @@ def ProfileScreen(profile: ProfileModel, is_me: bool):
     controller = use_controller()
     username = profile.username
 
-    ft.use_effect(act(controller.load_profile, username), [username])
+    ft.use_effect(act(controller.profile.load, username), [username])
     user = profile.user
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
     body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.context import act, use_controller
-from ui.models import AppState
-from ui.theme import CONTENT_MAX_WIDTH
-from ui.views.feed import PostColumn
+from ..context import act, use_controller
+from ..models import AppState
+from ..theme import CONTENT_MAX_WIDTH
+from .feed import PostColumn
 
 
 @ft.component
 def SavedView(state: AppState):
     controller = use_controller()
-    ft.on_mounted(act(controller.load_saved))
+    ft.on_mounted(act(controller.feed.load_saved))
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, controls=[
-            PostColumn(state.saved, lambda: controller.load_saved(more=True), "Nothing saved yet. Tap the bookmark on a post.")]))
+            PostColumn(state.saved, lambda: controller.feed.load_saved(more=True), "Nothing saved yet. Tap the bookmark on a post.")]))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.components.photo import Avatar
-from ui.components.post_card import action_icon
-from ui.context import go, typed_into, use_controller
-from ui.models import AppState, SearchModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.photo import Avatar
+from ..components.post_card import action_icon
+from ..context import go, typed_into, use_controller
+from ..models import AppState, SearchModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
 @ft.component
@@ -22,7 +22,7 @@ def SearchScreen(search: SearchModel):
     text = ft.use_ref(search.query)
 
     async def run(_=None):
-        await controller.search(text.current)
+        await controller.search.find(text.current)
 
     results = [ft.ListTile(key=f"user-{u.username}", leading=Avatar(u.username, u.avatar_url), title=ft.Text(u.username),
                            on_click=go(controller, f"/profile/{u.username}")) for u in search.users]

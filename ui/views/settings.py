@@ -7,10 +7,10 @@ import flet as ft
 from app.live import POLL_SECONDS
 from app.upload_queue import ItemState, QueueItem
 
-from ui.components.post_card import action_icon
-from ui.context import act, typed_into, use_controller
-from ui.models import AppState, QueueModel
-from ui.theme import CONTENT_MAX_WIDTH, SPACING
+from ..components.post_card import action_icon
+from ..context import act, typed_into, use_controller
+from ..models import AppState, QueueModel
+from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
 LIVE_MODES = {"live": "News arrives live.",
@@ -35,14 +35,14 @@ def QueueSection(queue: QueueModel):
     for item in reversed(queue.items):
         buttons = []
         if item.state in (ItemState.QUEUED, ItemState.UPLOADING):
-            buttons.append(ft.IconButton(action_icon(ft.Icons.PAUSE, "Pause"), on_click=act(controller.queue_action, "pause", item.item_id)))
+            buttons.append(ft.IconButton(action_icon(ft.Icons.PAUSE, "Pause"), on_click=act(controller.queue.action, "pause", item.item_id)))
         if item.state in (ItemState.PAUSED, ItemState.FAILED):
-            buttons.append(ft.IconButton(action_icon(ft.Icons.REPLAY, "Try again"), on_click=act(controller.queue_action, "resume", item.item_id)))
+            buttons.append(ft.IconButton(action_icon(ft.Icons.REPLAY, "Try again"), on_click=act(controller.queue.action, "resume", item.item_id)))
         if not item.finished:
-            buttons.append(ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel"), on_click=act(controller.queue_action, "cancel", item.item_id)))
+            buttons.append(ft.IconButton(action_icon(ft.Icons.CLOSE, "Cancel"), on_click=act(controller.queue.action, "cancel", item.item_id)))
         else:
             buttons.append(ft.IconButton(action_icon(ft.Icons.DELETE_OUTLINE, "Remove from list"),
-                                         on_click=act(controller.queue_action, "remove", item.item_id)))
+                                         on_click=act(controller.queue.action, "remove", item.item_id)))
         rows.append(ft.ListTile(key=f"queue-{item.item_id}", title=ft.Text(item.caption or "Photo"),
                                 subtitle=ft.Text(f"{item.source.split(':')[0]} · {_status(item)}"),
                                 trailing=ft.Row(buttons, tight=True)))
@@ -50,9 +50,9 @@ def QueueSection(queue: QueueModel):
         ft.Text("Upload queue", size=18, weight=ft.FontWeight.BOLD),
         ft.Row(wrap=True, controls=[
             ft.OutlinedButton("Resume uploads" if queue.paused_all else "Pause uploads", key="pause-all",
-                              on_click=act(controller.queue_action, "resume_all" if queue.paused_all else "pause_all")),
-            ft.OutlinedButton("Retry now", on_click=act(controller.queue_action, "retry_all")),
-            ft.TextButton("Clear finished", on_click=act(controller.queue_action, "clear")),
+                              on_click=act(controller.queue.action, "resume_all" if queue.paused_all else "pause_all")),
+            ft.OutlinedButton("Retry now", on_click=act(controller.queue.action, "retry_all")),
+            ft.TextButton("Clear finished", on_click=act(controller.queue.action, "clear")),
         ]),
         *(rows or [ft.Text("Nothing waiting. Every photo has been delivered.", key="queue-empty")]),
     ])
@@ -65,7 +65,7 @@ def FoldersSection(folders: list[str]):
     added, set_added = ft.use_state(0)
 
     def add(_=None):
-        if path.current.strip() and controller.add_watched_folder(path.current.strip()):
+        if path.current.strip() and controller.queue.add_watched_folder(path.current.strip()):
             path.current = ""
             set_added(added + 1)
 
@@ -73,7 +73,7 @@ def FoldersSection(folders: list[str]):
         ft.Text("Watched folders", size=18, weight=ft.FontWeight.BOLD),
         ft.Text("New photos saved into these folders are uploaded automatically, each once."),
         *[ft.ListTile(title=ft.Text(f), trailing=ft.IconButton(action_icon(ft.Icons.DELETE_OUTLINE, "Stop watching"),
-                                                               on_click=act(controller.remove_watched_folder, f)))
+                                                               on_click=act(controller.queue.remove_watched_folder, f)))
           for f in folders],
         ft.Row([ft.TextField(key=f"folder-path-{added}", label="Folder path", value=path.current, expand=True,
                              on_change=typed_into(path), on_submit=add),
@@ -92,6 +92,6 @@ def SettingsView(state: AppState):
                 ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
                 ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"),
-                ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.sign_out)),
+                ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.session.sign_out)),
             ]),
         ]))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import flet as ft
 
-from ui.context import typed_into, use_controller
-from ui.models import AppState
-from ui.theme import CONTENT_MAX_WIDTH
+from ..context import typed_into, use_controller
+from ..models import AppState
+from ..theme import CONTENT_MAX_WIDTH
 
 SETUP_CODE_HINT = "Printed by photoshare serve in its terminal."
 INVITE_CODE_HINT = "Only to create an account, if you were given one."
@@ -26,7 +26,7 @@ def SignInView(state: AppState):
     ask_for_server = not core.server_fixed
 
     async def check_setup(_=None):
-        await controller.check_setup(server.current)
+        await controller.session.check_setup(server.current)
 
     ft.on_mounted(check_setup)
 
@@ -34,7 +34,7 @@ def SignInView(state: AppState):
         async def handler(_=None):
             set_busy(True)
             try:
-                await controller.sign_in(server.current, username.current, password.current, register=register,
+                await controller.session.sign_in(server.current, username.current, password.current, register=register,
                                          invite_code=invite_code.current,
                                          setup_code=setup_code.current if state.setup_code_needed else "")
             finally:
