@@ -54,19 +54,24 @@ def start_server(kind: str, data_dir: Path | None = None, backend_env: dict[str,
     args = [sys.executable, "-m", "bench.feed.servers", kind, str(port)] + ([str(data_dir)] if data_dir else [])
     env = {name: value for name, value in os.environ.items() if not name.startswith("PHOTOSHARE_")}
     process = subprocess.Popen(args, cwd=HERE.parent.parent, env={**env, **(backend_env or {})})
-    path = "/" if kind == "hello" else "/healthz"
+    wait_until_answering(process, port, "/" if kind == "hello" else "/healthz", f"{kind} server")
+    return process, port
+
+
+def wait_until_answering(process: subprocess.Popen, port: int, path: str, what: str) -> None:
+    """Poll ``path`` until it answers 200; stop the process and raise if it exits or never does."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{kind} server exited with {process.returncode}")
+            raise RuntimeError(f"{what} exited with {process.returncode}")
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}{path}", timeout=2) as response:
                 if response.status == 200:
-                    return process, port
+                    return
         except OSError:
             time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"{kind} server did not start within {STARTUP_TIMEOUT_SECONDS} s")
+    stop(process)
+    raise RuntimeError(f"{what} did not answer within {STARTUP_TIMEOUT_SECONDS} s")
 
 
 def stop(process: subprocess.Popen) -> None:

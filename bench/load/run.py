@@ -16,13 +16,12 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
 
 from bench.feed import dataset, pg_dataset
-from bench.feed.run import free_port, machine, stop
+from bench.feed.run import free_port, machine, stop, wait_until_answering
 from bench.load.audit import Database, audit, wait_until_quiet
 from bench.load.mix import OPERATIONS, LoadMix
 
@@ -43,7 +42,6 @@ WARM_UP_CONCURRENCY = 8
 WARM_UP_POSTS = 12
 QUIET_TIMEOUT_SECONDS = 120
 AUDIT_TIMEOUT_SECONDS = 240  # 3,000 feed pages and 1,000 model reads take well under a minute here
-STARTUP_TIMEOUT_SECONDS = 120
 # Everyone comes from 127.0.0.1 here, as if 4,000 people shared one address: the per-address write limit
 # (600 a minute) would turn the mix's writes into 429s. The per-user limits stay as shipped.
 IP_WRITE_LIMIT = "100000000"
@@ -135,18 +133,8 @@ def start_serve(data_dir: Path, backend_env: dict[str, str], processes: int) -> 
     env.update(backend_env, PHOTOSHARE_WEB_UI="false", PHOTOSHARE_LOG_LEVEL="warning",
                PHOTOSHARE_RATE_LIMIT_IP_WRITES=IP_WRITE_LIMIT)
     process = subprocess.Popen(args, cwd=HERE.parent.parent, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"photoshare serve exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return process, port
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise RuntimeError(f"photoshare serve did not answer within {STARTUP_TIMEOUT_SECONDS} s")
+    wait_until_answering(process, port, "/healthz", "photoshare serve")
+    return process, port
 
 
 # -- one backend -------------------------------------------------------------------------------------------------
