@@ -121,3 +121,10 @@ def follower_ids_after(conn: Conn, followee_id: int, after: int, limit: int) -> 
         (followee_id, after, limit),
     )
     return [row[0] for row in rows]
+
+
+def followers_holding_post(conn: Conn, author_id: int, post_id: int, follower_ids: list[int]) -> list[int]:
+    """Which of these users should hold the post in their timeline now: they follow its author and it exists."""
+    if not follower_ids or conn.fetch_val("SELECT user_id FROM posts WHERE id = ?", (post_id,)) != author_id:
+        return []
+    return followers_among(conn, author_id, follower_ids)

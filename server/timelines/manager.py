@@ -37,8 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from bisect import bisect_left
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..broker.base import CELEBRITY_CHANNEL, TIMELINE_CHANNEL
@@ -50,6 +48,7 @@ from ..repos import follows as follows_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
 from .base import TIMELINE_MAX_ITEMS, TimelineSlice, Timelines
+from .recent import RecentPosts
 
 if TYPE_CHECKING:
     from ..context import Context
@@ -74,23 +73,6 @@ VIEWER_CELEBRITIES_SECONDS = 60
 # Write-then-verify rounds before giving up on a precise correction and dropping the timeline. A second
 # round needs a follow and an unfollow within the few milliseconds of one round; a third is unheard of.
 MAX_VERIFY_ROUNDS = 3
-
-
-class _Recent:
-    """A celebrity's newest post ids, ascending; complete below ``floor`` only via the database."""
-
-    __slots__ = ("ids", "floor", "loaded_at")
-
-    def __init__(self, newest_first: list[int], floor: int) -> None:
-        self.ids = newest_first[::-1]
-        self.floor = floor
-        self.loaded_at = time.monotonic()
-
-    def below(self, before: int | None, limit: int) -> TimelineSlice:
-        end = len(self.ids) if before is None else bisect_left(self.ids, before)
-        page = self.ids[max(0, end - limit):end]
-        page.reverse()
-        return TimelineSlice(page, self.floor)
 
 
 class TimelineManager:
@@ -154,7 +136,7 @@ class TimelineManager:
 
             for author_id, ids in (await self.ctx.db.read(unit)).items():
                 floor = ids[-1] if len(ids) == CELEBRITY_RECENT_POSTS else 0
-                found[author_id] = recent = _Recent(ids, floor)
+                found[author_id] = recent = RecentPosts(ids, floor)
                 if drops == self._drops:
                     self._recent.set(author_id, recent)
         recents = [found[author_id] for author_id in author_ids]
@@ -227,7 +209,7 @@ class TimelineManager:
         lacking: set[int] = set()  # followers we last took it out of
         for _ in range(MAX_VERIFY_ROUNDS):
             everyone = sorted(holding | lacking)
-            following = set(await self.ctx.db.read(lambda conn: _still_following(conn, author_id, post_id, everyone)))
+            following = set(await self.ctx.db.read(lambda conn: follows_repo.followers_holding_post(conn, author_id, post_id, everyone)))
             leavers = sorted(holding - following)
             comers = sorted(lacking & following)
             if not leavers and not comers:
@@ -412,10 +394,3 @@ class TimelineManager:
 
 def _followed_celebrities_in(conn: Conn, viewer_id: int, threshold: int) -> list[int]:
     return [followee_id for followee_id, count in follows_repo.followees_with_counts(conn, viewer_id) if count >= threshold]
-
-
-def _still_following(conn: Conn, author_id: int, post_id: int, follower_ids: list[int]) -> list[int]:
-    """Which of these users should hold the post now: they follow its author and the post exists."""
-    if not follower_ids or feed_posts.post_author(conn, post_id) != author_id:
-        return []
-    return follows_repo.followers_among(conn, author_id, follower_ids)

@@ -244,6 +244,7 @@ async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchange
     on the next read: a celebrity's post, a followee's post, an unfollow, and (after the cache's time
     limit) a celebrity's post made by another process whose messages never arrived here."""
     from server.timelines import manager as manager_module
+    from server.timelines import recent as recent_module
 
     star, fan, friend = await add_user(ctx, "star"), await add_user(ctx, "fan"), await add_user(ctx, "friend")
     await add_followers(ctx, star, [await add_user(ctx, f"crowd{i}") for i in range(60)])
@@ -261,8 +262,8 @@ async def test_the_merged_top_page_is_reused_only_while_its_sources_are_unchange
     await run_jobs(ctx)
     assert await warm_feed(ctx, fan) == [friends, second, first]
 
-    clock = [manager_module.time.monotonic()]
-    monkeypatch.setattr(manager_module.time, "monotonic", lambda: clock[0])
+    clock = [recent_module.time.monotonic()]
+    monkeypatch.setattr(recent_module.time, "monotonic", lambda: clock[0])
     ctx.broker.publish(CELEBRITY_CHANNEL, {"author": star})  # the star's list is loaded again now, at the clock's start
     await asyncio.sleep(0)  # the local broker delivers on the next turn of the loop
     assert await warm_feed(ctx, fan) == [friends, second, first]
