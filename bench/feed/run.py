@@ -201,15 +201,20 @@ def measure_backend(name: str, backend_env: dict[str, str], tokens: tuple[list[s
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default=",".join(BACKENDS),
-                        help=f"comma-separated, of {', '.join(BACKENDS)} (default: all; Redis from $PHOTOSHARE_BENCH_REDIS_URL)")
-    args = parser.parse_args()
-    chosen = [name.strip() for name in args.backends.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in BACKENDS]
+def chosen_backends(description: str, backends: dict) -> list[str]:
+    """The ``--backends`` option: names of ``backends``, comma-separated (default: all of them)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--backends", default=",".join(backends),
+                        help=f"comma-separated, of {', '.join(backends)} (default: all; Redis from $PHOTOSHARE_BENCH_REDIS_URL)")
+    chosen = [name.strip() for name in parser.parse_args().backends.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in backends]
     if unknown:
         parser.error(f"unknown backend(s): {', '.join(unknown)}")
+    return chosen
+
+
+def main() -> None:
+    chosen = chosen_backends(__doc__, BACKENDS)
 
     print("dataset:", json.dumps(dataset.build()), flush=True)
     if any("PHOTOSHARE_DATABASE_URL" in BACKENDS[name] for name in chosen):

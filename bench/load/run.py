@@ -7,7 +7,6 @@ Example: flock /tmp/photoshare-bench.lock .venv/bin/python -m bench.load.run    
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from bench.feed import dataset, pg_dataset
-from bench.feed.run import free_port, machine, stop, wait_until_answering
+from bench.feed.run import chosen_backends, free_port, machine, stop, wait_until_answering
 from bench.load.audit import Database, audit, wait_until_quiet
 from bench.load.mix import OPERATIONS, LoadMix
 
@@ -269,13 +268,7 @@ def report(name: str, results: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default=",".join(BACKENDS), help=f"comma-separated, of {', '.join(BACKENDS)}")
-    args = parser.parse_args()
-    chosen = [name.strip() for name in args.backends.split(",") if name.strip()]
-    unknown = [name for name in chosen if name not in BACKENDS]
-    if unknown:
-        parser.error(f"unknown backend(s): {', '.join(unknown)}")
+    chosen = chosen_backends(__doc__, BACKENDS)
 
     print("dataset:", json.dumps(dataset.build()), flush=True)
     info = json.loads((dataset.DATA_DIR / dataset.DONE_MARKER).read_text())

@@ -67,9 +67,5 @@ class AccountDeletion:
         self.ctx.job_committed()
 
     async def _cleanup_after_deletion(self, payload: dict) -> None:
-        manager = self.ctx.timeline_manager
-        await manager.account_deleted(payload["user_id"], payload["post_ids"], payload["follower_ids"])
-        for followee_id, after in payload.get("followee_counts", ()):  # followees whose count it lowered
-            manager.follower_count_changed(followee_id, after + 1, after)
-            if manager.is_celebrity(after + 1) and not manager.is_celebrity(after):
-                await manager._demoted(followee_id)  # this cleanup is itself the durable job
+        await self.ctx.timeline_manager.account_deleted(payload["user_id"], payload["post_ids"], payload["follower_ids"],
+                                                        payload.get("followee_counts", ()))

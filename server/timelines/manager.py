@@ -110,7 +110,8 @@ class TimelineManager:
             return cached
         drops = self._drops
         threshold = self.ctx.settings.celebrity_threshold
-        celebrities = await self.ctx.db.read(lambda conn: _followed_celebrities_in(conn, viewer_id, threshold))
+        celebrities = await self.ctx.db.read(lambda conn: [
+            followee for followee, count in follows_repo.followees_with_counts(conn, viewer_id) if count >= threshold])
         if drops == self._drops:
             self._viewer_celebrities.set(viewer_id, celebrities)
         return celebrities
@@ -320,8 +321,14 @@ class TimelineManager:
                     await self.follow_changed(follower_id, author_id)
 
     # -- accounts ------------------------------------------------------------------------------------
-    async def account_deleted(self, user_id: int, post_ids: list[int], follower_ids: list[int]) -> None:
-        """The account and its follows are gone: its timeline, and its posts from its followers' timelines."""
+    async def account_deleted(self, user_id: int, post_ids: list[int], follower_ids: list[int],
+                              followee_counts: Iterable[tuple[int, int]] = ()) -> None:
+        """The account and its follows are gone (run by the durable cleanup job): its timeline, its posts in its
+        followers' timelines, and (followee, follower count now) pairs that may have fallen below the threshold."""
+        for followee_id, after in followee_counts:
+            self.follower_count_changed(followee_id, after + 1, after)
+            if self.is_celebrity(after + 1) and not self.is_celebrity(after):
+                await self._demoted(followee_id)
         await self.timelines.drop(user_id)
         if post_ids:
             for follower_id in follower_ids:
@@ -390,7 +397,3 @@ class TimelineManager:
             if len(batch) < FANOUT_BATCH_SIZE:
                 return
             after = batch[-1]
-
-
-def _followed_celebrities_in(conn: Conn, viewer_id: int, threshold: int) -> list[int]:
-    return [followee_id for followee_id, count in follows_repo.followees_with_counts(conn, viewer_id) if count >= threshold]
