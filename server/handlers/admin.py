@@ -107,7 +107,7 @@ async def reset_password(request: web.Request) -> web.Response:
 # -- invites, stats, settings, jobs, audit (admins) --------------------------------------------------------
 @routes.post("/api/v1/admin/invites")
 @doc("Make invite codes (each works once, for a week) for registration = invite.", tag=TAG, body={"count": "integer"},
-     responses={201: "{codes}", 400: "count not 1..50", 401: "no or bad token", 403: ADMINS_ONLY})
+     responses={201: "{codes}", 400: "count not 1..100", 401: "no or bad token", 403: ADMINS_ONLY})
 async def create_invites(request: web.Request) -> web.Response:
     actor_id = await _admin(request)
     data = await read_json(request)

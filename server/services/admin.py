@@ -28,7 +28,7 @@ from ..web.serialize import iso_time, user_json
 from .registration import check_password, normalise_username
 
 MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
-MAX_INVITES_AT_ONCE = 50
+MAX_INVITES_AT_ONCE = 100
 INVITES_LISTED = 200
 JOBS_LISTED = 100
 TEMPORARY_PASSWORD_BYTES = 9  # 12 characters of URL-safe base64: read out over the phone, used once
