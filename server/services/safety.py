@@ -66,17 +66,24 @@ class Safety:
 
         other_id, unfollowed = await self.ctx.db.write(unit)
         self.ctx.job_committed()
+        self._counts_changed(user_id, other_id)
         await manager.block_changed(user_id, other_id, unfollowed)
         return {"blocking": True}
 
+    def _counts_changed(self, a: int, b: int) -> None:
+        """Each one's comments stop (or start) counting in the comment counts the other sees (``hydrate.py``)."""
+        self.ctx.hydrator.forget_viewer(a)
+        self.ctx.hydrator.forget_viewer(b)
+
     async def unblock(self, user_id: int, ref: str) -> dict:
         """Lift a block; nothing that it ended comes back by itself (follows are asked for again)."""
-        def unit(conn: Conn) -> None:
+        def unit(conn: Conn) -> int:
             other = self._other(conn, user_id, ref, verb="block")
             if not repo.remove_block(conn, user_id, other["id"]):
                 raise Conflict("You do not block this account.", code="not_blocking")
+            return other["id"]
 
-        await self.ctx.db.write(unit)
+        self._counts_changed(user_id, await self.ctx.db.write(unit))
         return {"blocking": False}
 
     # -- mutes ----------------------------------------------------------------------------------------------

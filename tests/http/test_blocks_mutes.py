@@ -165,3 +165,25 @@ async def test_mute_and_block_reach_a_celebritys_merged_posts(api):
     assert await feed_ids(api, fan_token) == []
     await call(api, "POST", "/users/@other/block", star_token)
     assert await feed_ids(api, other_token) == []
+
+
+async def test_comment_counts_leave_out_blocked_commenters(api):
+    _, author_token = await api.register("author")
+    _, reader_token = await api.register("reader")
+    _, troll_token = await api.register("troll")
+    post = await publish(api, author_token)
+    await api.run_jobs()
+    await follow(api, reader_token, (await call(api, "GET", "/users/@author", reader_token))[1]["user"]["user_id"])
+    for token in (reader_token, troll_token):
+        assert (await call(api, "POST", f"/posts/{post}/comments", token, json={"text": "hi"}))[0] == 201
+
+    async def counts(token):
+        page = (await call(api, "GET", "/feed", token))[1]["posts"]
+        return (await call(api, "GET", f"/posts/{post}", token))[1]["post"]["comment_count"], [p["comment_count"] for p in page]
+
+    assert await counts(reader_token) == (2, [2])
+    await call(api, "POST", "/users/@troll/block", reader_token)
+    assert await counts(reader_token) == (1, [1])  # the post page and the (cached) feed page alike
+    assert await counts(author_token) == (2, [2])
+    await call(api, "DELETE", "/users/@troll/block", reader_token)
+    assert await counts(reader_token) == (2, [2])
