@@ -188,6 +188,7 @@ class PostHydrator:
         authors, missing_authors = self.users.get_many(author_ids)
         flags = self.flags.get(viewer_id) if viewer_id else None
         unchecked = [post_id for post_id in post_ids if flags is None or post_id not in flags.checked] if viewer_id else []
+        want_blocked = bool(viewer_id) and (flags is None or flags.blocked is None)
 
         def unit(conn: Conn):
             loaded = _load_posts(conn, missing) if missing else {}
@@ -195,12 +196,13 @@ class PostHydrator:
             wanted_authors = set(missing_authors) | new_authors
             author_rows = _load_authors(conn, wanted_authors) if wanted_authors else {}
             liked, saved = _viewer_flags(conn, viewer_id, unchecked) if unchecked else (set(), set())
-            return loaded, author_rows, liked, saved
+            blocked = frozenset(blocks_repo.blocked_either_way(conn, viewer_id)) if want_blocked else None
+            return loaded, author_rows, liked, saved, blocked
 
         if not (missing or missing_authors or unchecked):  # the warm path: no database round trip at all
             return (bodies, authors, flags.liked, flags.saved) if flags is not None else (bodies, authors, set(), set())
         forgets_before = self._forgets
-        loaded, author_rows, liked, saved = await self.db.read(unit)
+        loaded, author_rows, liked, saved, blocked = await self.db.read(unit)
         # Something changed while we read: what we read may predate it, so serve it but do not keep it.
         keep = self._forgets == forgets_before
         for post_id, body in loaded.items():
@@ -218,8 +220,12 @@ class PostHydrator:
         if viewer_id:
             if keep:
                 if flags is None or len(flags.checked) > MAX_FLAGS_PER_VIEWER:
+                    known_blocked = flags.blocked if flags is not None else None
                     flags = ViewerFlags()
+                    flags.blocked = known_blocked
                     self.flags.set(viewer_id, flags)
+                if blocked is not None:
+                    flags.blocked = blocked
                 flags.checked.update(unchecked)
                 flags.liked |= liked
                 flags.saved |= saved
