@@ -20,6 +20,8 @@ import orjson
 
 from ..broker.base import CACHE_CHANNEL
 from ..caches import LRUCache
+from ..repos import blocks as blocks_repo
+from ..repos import comments as comments_repo
 from ..repos import likes as likes_repo
 from ..repos import posts as posts_repo
 from ..repos import saves as saves_repo
@@ -48,12 +50,15 @@ _FLAGS = tuple(_LIKED[liked] + _SAVED[saved] + b"}" for liked in (0, 1) for save
 
 
 class ViewerFlags:
-    __slots__ = ("checked", "liked", "saved")
+    __slots__ = ("checked", "liked", "saved", "blocked")
 
     def __init__(self) -> None:
         self.checked: set[int] = set()
         self.liked: set[int] = set()
         self.saved: set[int] = set()
+        # Everyone the viewer blocks or is blocked by (None until loaded): their comments are not counted in
+        # the comment counts this viewer sees. A block or unblock forgets both viewers' flags.
+        self.blocked: frozenset[int] | None = None
 # Entry lifetime when other processes may change what is cached: invalidations normally arrive within
 # milliseconds; this only bounds the damage of one lost in a Redis blip. A page reloads at most 50 bodies
 # in the same round trip as the viewer's flags, so a minute costs little.
@@ -98,6 +103,7 @@ def _post_body(row, media_rows) -> dict:
         "created_at": iso_time(row["created_at"]),
         "hashtags": hashtags_in(row["caption"]),
         "media": media,
+        "hidden": bool(row["hidden"]),  # by reports, until reviewed: only its author (and moderators) see it
         "_author": row["user_id"],
         "_published": published,  # others see a post only once it is published
     }
@@ -114,6 +120,9 @@ class PostHydrator:
         # Keyed by user id, holding the summary object it was made from: a new summary means a new serialization.
         self._author_bytes: dict[int, tuple[dict, bytes]] = {}
         self.pages = LRUCache(PAGE_CACHE_ITEMS, ttl=ttl)
+        # Authors whose posts nobody else sees right now (disabled, or hidden by reports), as of the last load of
+        # their summary: kept beside the summaries (which are the API's JSON and carry no such flag).
+        self._withheld: set[int] = set()
         self.broker = broker
         # Counts forgets: a load that read the database before a forget must not cache what it read.
         self._forgets = 0
@@ -179,6 +188,7 @@ class PostHydrator:
         authors, missing_authors = self.users.get_many(author_ids)
         flags = self.flags.get(viewer_id) if viewer_id else None
         unchecked = [post_id for post_id in post_ids if flags is None or post_id not in flags.checked] if viewer_id else []
+        want_blocked = bool(viewer_id) and (flags is None or flags.blocked is None)
 
         def unit(conn: Conn):
             loaded = _load_posts(conn, missing) if missing else {}
@@ -186,27 +196,36 @@ class PostHydrator:
             wanted_authors = set(missing_authors) | new_authors
             author_rows = _load_authors(conn, wanted_authors) if wanted_authors else {}
             liked, saved = _viewer_flags(conn, viewer_id, unchecked) if unchecked else (set(), set())
-            return loaded, author_rows, liked, saved
+            blocked = frozenset(blocks_repo.blocked_either_way(conn, viewer_id)) if want_blocked else None
+            return loaded, author_rows, liked, saved, blocked
 
         if not (missing or missing_authors or unchecked):  # the warm path: no database round trip at all
             return (bodies, authors, flags.liked, flags.saved) if flags is not None else (bodies, authors, set(), set())
         forgets_before = self._forgets
-        loaded, author_rows, liked, saved = await self.db.read(unit)
+        loaded, author_rows, liked, saved, blocked = await self.db.read(unit)
         # Something changed while we read: what we read may predate it, so serve it but do not keep it.
         keep = self._forgets == forgets_before
         for post_id, body in loaded.items():
             if keep:
                 self.posts.set(post_id, body)
             bodies[post_id] = body
-        for user_id, summary in author_rows.items():
+        for user_id, (summary, withheld) in author_rows.items():
             if keep:
                 self.users.set(user_id, summary)
+            if withheld:
+                self._withheld.add(user_id)
+            else:
+                self._withheld.discard(user_id)
             authors[user_id] = summary
         if viewer_id:
             if keep:
                 if flags is None or len(flags.checked) > MAX_FLAGS_PER_VIEWER:
+                    known_blocked = flags.blocked if flags is not None else None
                     flags = ViewerFlags()
+                    flags.blocked = known_blocked
                     self.flags.set(viewer_id, flags)
+                if blocked is not None:
+                    flags.blocked = blocked
                 flags.checked.update(unchecked)
                 flags.liked |= liked
                 flags.saved |= saved
@@ -215,9 +234,10 @@ class PostHydrator:
             return bodies, authors, known.liked | liked, known.saved | saved
         return bodies, authors, set(), set()
 
-    async def _found(self, post_ids: Iterable[int], viewer_id: int | None, feed: bool):
+    async def _found(self, post_ids: Iterable[int], viewer_id: int | None, feed: bool, show_hidden: bool):
         """(id, body, author, liked ids, saved ids) for each post that still exists, in the order given
-        (``feed``: and is published, or the viewer's own)."""
+        (``feed``: and is published, or the viewer's own), leaving out others' posts hidden by reports
+        unless ``show_hidden``."""
         post_ids = list(post_ids)
         if not post_ids:
             return
@@ -226,16 +246,48 @@ class PostHydrator:
             body = bodies.get(post_id)
             if body is None or (feed and not (body["_published"] or body["_author"] == viewer_id)):
                 continue
+            if (body["hidden"] or body["_author"] in self._withheld) and not show_hidden and body["_author"] != viewer_id:
+                continue
             author = authors.get(body["_author"])
             if author is not None:
                 yield post_id, body, author, liked, saved
 
-    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False) -> list[dict]:
-        """API posts in the order given; ids whose post no longer exists are left out. ``feed``: a home feed's
-        page, where others' posts show only once published (delivered to the feeds by the fan-out)."""
+    async def _uncounted_comments(self, post_ids: list[int], viewer_id: int | None) -> dict[int, int]:
+        """Per post, the comments the viewer may not see that its ``comment_count`` includes: those of accounts
+        blocked either way. Nothing to read for a viewer without blocks once that is known (the usual case)."""
+        if not viewer_id or not post_ids:
+            return {}
+        flags = self.flags.get(viewer_id)
+        blocked = flags.blocked if flags is not None else None
+        if blocked is not None and not blocked:
+            return {}
+
+        def unit(conn: Conn):
+            who = blocked if blocked is not None else frozenset(blocks_repo.blocked_either_way(conn, viewer_id))
+            return who, comments_repo.counts_by_authors(conn, post_ids, who)
+
+        forgets_before = self._forgets
+        who, counts = await self.db.read(unit)
+        if flags is not None and flags.blocked is None and self._forgets == forgets_before:
+            flags.blocked = who
+        return counts
+
+    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False,
+                      show_hidden: bool = False) -> list[dict]:
+        """API posts in the order given; ids whose post no longer exists are left out, and so are others' posts
+        hidden by reports (``show_hidden``: a moderator opening one). ``feed``: a home feed's page, where others'
+        posts show only once published (delivered to the feeds by the fan-out).
+
+        Which posts the viewer may see at all is the caller's question (``services/visibility.py``)."""
         out = []
-        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed):
+        post_ids = list(post_ids)
+        uncounted: dict[int, int] = {}
+        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed, show_hidden):
+            if not out:  # after the first resolve: the viewer's flags (and what they know of blocks) are loaded
+                uncounted = await self._uncounted_comments(post_ids, viewer_id)
             post = {key: value for key, value in body.items() if key[0] != "_"}
+            if post_id in uncounted:
+                post["comment_count"] = max(0, post["comment_count"] - uncounted[post_id])
             post["username"] = author["username"]
             post["user"] = author
             post["liked_by_me"] = post_id in liked
@@ -253,14 +305,23 @@ class PostHydrator:
         if not post_ids:
             return []
         bodies, authors, liked, saved = await self._resolve(post_ids, viewer_id)
+        uncounted = await self._uncounted_comments(post_ids, viewer_id)
         out = []
         fragment = orjson.Fragment
         for post_id in post_ids:
             body = bodies.get(post_id)
             if body is None or not (body["_published"] or body["_author"] == viewer_id):
                 continue
+            if (body["hidden"] or body["_author"] in self._withheld) and body["_author"] != viewer_id:
+                continue
             author = authors.get(body["_author"])
             if author is None:
+                continue
+            if post_id in uncounted:  # this viewer's count differs from everyone's: no shared bytes
+                post = {key: value for key, value in body.items() if key[0] != "_"}
+                post["comment_count"] = max(0, post["comment_count"] - uncounted[post_id])
+                post.update(username=author["username"], user=author, liked_by_me=post_id in liked, saved_by_me=post_id in saved)
+                out.append(fragment(orjson.dumps(post)))
                 continue
             memo = body.get("_head")
             if memo is None or memo[0] is not author:
@@ -311,8 +372,8 @@ class PostHydrator:
         self._author_bytes[author_id] = (author, serialized)
         return serialized
 
-    async def hydrate_one(self, post_id: int, viewer_id: int | None) -> dict | None:
-        posts = await self.hydrate([post_id], viewer_id)
+    async def hydrate_one(self, post_id: int, viewer_id: int | None, *, show_hidden: bool = False) -> dict | None:
+        posts = await self.hydrate([post_id], viewer_id, show_hidden=show_hidden)
         return posts[0] if posts else None
 
 
@@ -324,9 +385,10 @@ def _load_posts(conn: Conn, post_ids: list[int]) -> dict[int, dict]:
     return {row["id"]: _post_body(row, media_by_post.get(row["id"], [])) for row in rows}
 
 
-def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, dict]:
+def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, tuple[dict, bool]]:
+    """Each author's summary, and whether their posts are withheld from others (disabled or hidden by reports)."""
     rows = users_repo.summaries_by_ids(conn, list(user_ids))
-    return {row["id"]: user_summary(row) for row in rows}
+    return {row["id"]: (user_summary(row), bool(row["is_disabled"] or row["hidden"])) for row in rows}
 
 
 def _viewer_flags(conn: Conn, viewer_id: int, post_ids: list[int]) -> tuple[set[int], set[int]]:
