@@ -14,12 +14,14 @@ from app.api_types import LiveEvent
 
 from ..core import ClientCore
 from ..models import AppState
+from .admin import AdminController
 from .create import CreateController
 from .feed import FeedController
 from .notifications import NotificationsController
 from .post import PostController
 from .profile import ProfileController
 from .queue import QueueController
+from .safety import SafetyController
 from .search import SearchController
 from .session import SessionController
 
@@ -44,6 +46,8 @@ class Controller:
         self.notifications = NotificationsController(self)
         self.create = CreateController(self)
         self.queue = QueueController(self)
+        self.safety = SafetyController(self)
+        self.admin = AdminController(self)
 
     @property
     def api(self):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from app.api_client import ApiError
 from app.session import SessionData, normalise_server_url
@@ -14,6 +15,9 @@ log = logging.getLogger(__name__)
 
 
 class SessionController(Feature):
+    # The temporary password just typed at sign-in, kept in memory only until the account's own is set.
+    one_time_password: str | None = None
+
     async def start(self) -> None:
         """The first frame already shows the cached account and feed (``ui.shell.first_state``);
         now ask the server for both at once."""
@@ -89,11 +93,33 @@ class SessionController(Feature):
                                            username=session.user.username))
         self.state.me = session.user
         self.core.cache.save_user(session.user)
+        if session.user.must_change_password:  # a one-time password from an admin: a new one comes first
+            self.one_time_password = password
+            await self.navigate("/change-password")
+            return True
+        await self._enter()
+        return True
+
+    async def _enter(self) -> None:
+        """Signed in for real: uploads, live news and the feed start."""
         self.core.queue.resume_after_sign_in()
         self.core.stop_live()  # a stream opened for an earlier account (or none) must not carry on
         self.core.start_background()
         await self.navigate("/")
         await self.controller.feed.load()
+
+    async def set_new_password(self, new_password: str, current_password: str | None = None) -> bool:
+        """After a sign-in with a one-time password: set the account's own (the screen then goes on to the feed)."""
+        current = current_password or self.one_time_password or ""
+        user = await self.call(lambda: self.api.change_password(current, new_password))
+        if user is None:
+            return False
+        self.one_time_password = None
+        self.core.save_session(replace(self.core.session, token=self.api.token))  # the server may issue a new token
+        self.state.me = user
+        self.core.cache.save_user(user)
+        self.toast("Your new password is set.")
+        await self._enter()
         return True
 
     async def sign_out(self, local_only: bool = False) -> None:
