@@ -136,9 +136,12 @@ def wire_services(ctx: Context) -> None:
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .timelines.manager import TimelineManager
 
+    ctx.visibility = Visibility(ctx)
     ctx.live = LiveNotifications(ctx)
     ctx.notifications = Notifications(ctx)
     ctx.registration = Registration(ctx)
@@ -157,12 +160,13 @@ def wire_services(ctx: Context) -> None:
     ctx.comments = Comments(ctx)
     ctx.saves = Saves(ctx)
     ctx.search = Search(ctx)
+    ctx.safety = Safety(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications):
+                    ctx.notifications, ctx.safety):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .stores.base import Database
     from .timelines.base import Timelines
     from .timelines.manager import TimelineManager
@@ -86,6 +88,8 @@ class Context:
     notifications: "Notifications" = None  # type: ignore[assignment]
     live: "LiveNotifications" = None  # type: ignore[assignment]
     search: "Search" = None  # type: ignore[assignment]
+    visibility: "Visibility" = None  # type: ignore[assignment]  # who may see what: the one rule
+    safety: "Safety" = None  # type: ignore[assignment]  # blocks, mutes, reports, moderation
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

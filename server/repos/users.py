@@ -8,7 +8,7 @@ from ..stores.base import Conn, placeholders
 
 USER_COLUMNS = (
     "id, username, password_hash, display_name, bio, avatar_key, is_private, is_admin, is_disabled,"
-    " follower_count, following_count, post_count, created_at"
+    " follower_count, following_count, post_count, created_at, role, hidden, must_change_password"
 )
 
 
@@ -45,13 +45,14 @@ def count(conn: Conn) -> int:
 
 def insert(conn: Conn, *, user_id: int, username: str, password_hash: str, is_admin: bool, created_at: int) -> None:
     conn.execute(
-        "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)",
-        (user_id, username, password_hash, int(is_admin), created_at),
+        "INSERT INTO users (id, username, password_hash, is_admin, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (user_id, username, password_hash, int(is_admin), "admin" if is_admin else "user", created_at),
     )
 
 
 def update_profile(conn: Conn, user_id: int, changes: dict[str, Any]) -> None:
-    allowed = {"display_name", "bio", "is_private", "avatar_key", "password_hash", "is_disabled", "is_admin"}
+    allowed = {"display_name", "bio", "is_private", "avatar_key", "password_hash", "is_disabled", "is_admin", "role",
+               "hidden", "must_change_password"}
     fields = [name for name in changes if name in allowed]
     if not fields:
         return
@@ -94,8 +95,8 @@ def use_invite(conn: Conn, code_hash: str, user_id: int, now: int) -> bool:
 
 
 def summaries_by_ids(conn: Conn, user_ids: list[int]) -> list[Any]:
-    """id, username and avatar_key: what a post's author line needs."""
-    return conn.fetch_all(f"SELECT id, username, avatar_key FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
+    """id, username and avatar_key: what a post's author line needs (and whether others may see their posts)."""
+    return conn.fetch_all(f"SELECT id, username, avatar_key, is_disabled, hidden FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
 
 
 def listing(conn: Conn, limit: int) -> list[Any]:

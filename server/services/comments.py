@@ -59,7 +59,7 @@ class Comments:
     async def page(self, viewer_id: int, post_id: int, cursor: tuple[int, ...] | None, limit: int) -> dict:
         await self.ctx.posts.visible_post_row(viewer_id, post_id)
         after_id = cursor[0] if cursor else None
-        rows, more = await self.ctx.db.read(lambda conn: repo.page(conn, post_id, after_id, limit))
+        rows, more = await self.ctx.db.read(lambda conn: repo.page(conn, post_id, viewer_id, after_id, limit))
         return {
             "comments": [to_json(row) for row in rows],
             "next_cursor": encode_cursor(rows[-1]["id"]) if more else None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..handlers import (accounts, direct_uploads, discovery, feed, interactions, live, media, notifications, ops, posts,
-                       setup, social)
+from ..handlers import (accounts, admin, direct_uploads, discovery, feed, interactions, live, media, notifications, ops,
+                       posts, reports, safety, setup, social)
 
 HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live)
+                   notifications, live, safety, reports, admin)
 
 
 def add_routes(app: web.Application) -> None:
