@@ -113,7 +113,8 @@ def PostMenu(user: UserSummary, post_id: str, safety: SafetyModel):
         await controller.safety.ensure_loaded()
 
     return ft.PopupMenuButton(
-        key=f"post-menu-{post_id}", tooltip="Post options", icon=ft.Icon(ft.Icons.MORE_HORIZ, semantics_label="Post options"), on_open=opened,
+        key=f"post-menu-{post_id}", tooltip="Post options",
+        icon=ft.Icon(ft.Icons.MORE_HORIZ, semantics_label=f"Options for this post by {user.username}"), on_open=opened,
         items=_menu_items(page, controller, safety, user, "post", post_id, "post"))
 
 
@@ -122,5 +123,6 @@ def ProfileMenu(user: UserSummary, safety: SafetyModel):
     controller = use_controller()
     page = ft.context.page
     return ft.PopupMenuButton(
-        key="profile-menu", tooltip="Profile options", icon=ft.Icon(ft.Icons.MORE_HORIZ, semantics_label="Profile options"),
+        key="profile-menu", tooltip="Profile options",
+        icon=ft.Icon(ft.Icons.MORE_HORIZ, semantics_label=f"Options for {user.username}'s profile"),
         items=_menu_items(page, controller, safety, user, "user", user.user_id, "account"))
