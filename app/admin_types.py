@@ -115,24 +115,29 @@ class AdminUser:
 
 @dataclass(frozen=True)
 class Invite:
-    code: str
+    """An invite as listed. The server keeps only a hash of each code, so a code is shown once, when made."""
+
+    invite_id: str
+    status: str = "open"  # open | used | expired
+    created_by: str | None = None
     created_at: str = ""
     expires_at: str | None = None
     used_by: str | None = None
+    used_at: str | None = None
 
     @property
     def used(self) -> bool:
-        return self.used_by is not None
+        return self.status == "used" or self.used_by is not None
 
     @classmethod
     def from_json(cls, data: dict | str) -> "Invite":
         if isinstance(data, str):
-            return cls(code=data)
+            return cls(invite_id=data)
         used_by = _name(data.get("used_by"))
-        if used_by is None and (data.get("used") or data.get("used_at")):
-            used_by = "someone"
-        return cls(code=data.get("code") or "", created_at=data.get("created_at") or "",
-                   expires_at=data.get("expires_at"), used_by=used_by)
+        status = data.get("status") or ("used" if used_by or data.get("used_at") else "open")
+        return cls(invite_id=str(data.get("invite_id") or data.get("code") or ""), status=status,
+                   created_by=_name(data.get("created_by")), created_at=data.get("created_at") or "",
+                   expires_at=data.get("expires_at"), used_by=used_by, used_at=data.get("used_at"))
 
 
 @dataclass(frozen=True)

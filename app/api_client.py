@@ -376,14 +376,14 @@ class ApiClient:
     async def admin_stats(self) -> AdminStats:
         return AdminStats.from_json(await self._request("GET", "/admin/stats"))
 
-    async def admin_jobs(self, status: str = "failed", cursor: str | None = None, limit: int | None = None) -> Page[Job]:
-        data = await self._request("GET", "/admin/jobs", params={"status": status, "cursor": cursor, "limit": limit})
-        return Page(items=tuple(Job.from_json(j) for j in data.get("jobs") or ()), next_cursor=data.get("next_cursor"))
+    async def admin_jobs(self, status: str = "failed") -> list[Job]:
+        """The newest background jobs in ``status`` (queued, running, failed, done)."""
+        return [Job.from_json(j) for j in (await self._request("GET", "/admin/jobs", params={"status": status})).get("jobs") or ()]
 
-    async def retry_jobs(self, job_ids: Sequence[str] | None = None) -> dict:
-        """Retry these failed jobs, or every failed job when ``job_ids`` is None."""
+    async def retry_jobs(self, job_ids: Sequence[str] | None = None) -> int:
+        """Queue these failed jobs again, or every failed job when ``job_ids`` is None; answers how many."""
         body = {"all": True} if job_ids is None else {"job_ids": [str(j) for j in job_ids]}
-        return await self._request("POST", "/admin/jobs/retry", json=body)
+        return int((await self._request("POST", "/admin/jobs/retry", json=body)).get("retried") or 0)
 
     async def admin_settings(self) -> dict[str, object]:
         """The settings in force (secrets redacted by the server)."""

@@ -158,6 +158,7 @@ class Notification:
     post_thumb_url: str | None
     created_at: str
     read: bool
+    report: dict | None = None  # report_resolved: {report_id, target_type, action}
 
     @classmethod
     def from_json(cls, data: dict) -> "Notification":
@@ -166,7 +167,8 @@ class Notification:
         return cls(id=str(data["id"]), type=data["type"], actor=UserSummary.from_json(actor) if actor else None,
                    post_id=str(post["post_id"]) if post.get("post_id") else data.get("post_id"),
                    post_thumb_url=post.get("media_url") or data.get("post_thumb_url"),
-                   created_at=data.get("created_at") or "", read=bool(data.get("read")))
+                   created_at=data.get("created_at") or "", read=bool(data.get("read")),
+                   report=data.get("report") if isinstance(data.get("report"), dict) else None)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ REPORTS_PAGE_SIZE = 20
 USERS_PAGE_SIZE = 50
 FAILED_JOBS_SHOWN = 50
 # The most invite codes made at once: a class or a club, not a spam run.
-MAX_INVITES_AT_ONCE = 50
+MAX_INVITES_AT_ONCE = 100  # as the server allows
 
 DECIDED = {"dismiss": "Report dismissed: the {what} stays up.",
            "remove": "The {what} was removed.",
@@ -131,7 +131,7 @@ class AdminController(Feature):
         try:
             (stats, e1), (jobs, e2), (settings, e3) = await asyncio.gather(
                 self._fetch(self.api.admin_stats),
-                self._fetch(lambda: self.api.admin_jobs("failed", None, FAILED_JOBS_SHOWN)),
+                self._fetch(lambda: self.api.admin_jobs("failed")),
                 self._fetch(self.api.admin_settings))
         finally:
             server.loading = False
@@ -140,13 +140,14 @@ class AdminController(Feature):
         if stats is not None:
             server.stats = stats
         if jobs is not None:
-            server.failed_jobs = list(jobs.items)
+            server.failed_jobs = jobs[:FAILED_JOBS_SHOWN]
         if settings is not None:
             server.settings = settings
 
     async def retry_jobs(self, job_id: str | None = None) -> None:
         """One failed job, or all of them (``job_id`` None)."""
-        if await self.call(lambda: self.api.retry_jobs([job_id] if job_id else None)) is None:
+        retried = await self.call(lambda: self.api.retry_jobs([job_id] if job_id else None))
+        if retried is None:
             return
-        self.toast("The job was queued again." if job_id else "Every failed job was queued again.")
+        self.toast(f"{retried} job{'s were' if retried != 1 else ' was'} queued again.")
         await self.load_server()

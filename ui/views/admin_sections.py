@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 ROLE_NAMES = {"user": "User", "moderator": "Moderator", "admin": "Admin"}
 DEFAULT_INVITES = "5"
+INVITE_STATES = {"open": "Not used yet", "used": "Used", "expired": "Expired, never used"}
+INVITE_ICONS = {"open": ft.Icons.MAIL_OUTLINE, "used": ft.Icons.CHECK_CIRCLE, "expired": ft.Icons.TIMER_OFF_OUTLINED}
 
 
 async def copy_text(page: ft.Page, controller, text: str, what: str) -> None:
@@ -184,14 +186,18 @@ def InvitesSection(invites: InvitesModel):
         listing = [notice("No invite codes yet.", key="invites-empty")]
     else:
         listing = [ft.ListTile(
-            key=f"invite-{i.code}", dense=True, leading=ft.Icon(ft.Icons.CHECK_CIRCLE if i.used else ft.Icons.MAIL_OUTLINE),
-            title=ft.Text(i.code, selectable=True, font_family="monospace"),
-            subtitle=ft.Text((f"Used by {i.used_by}" if i.used else "Not used yet")
-                             + (f" · made {when(i.created_at)}" if i.created_at else "")))
+            key=f"invite-{i.invite_id}", dense=True,
+            leading=ft.Icon(INVITE_ICONS.get(i.status, ft.Icons.MAIL_OUTLINE)),
+            title=ft.Text(f"Used by {i.used_by}" if i.used and i.used_by else INVITE_STATES.get(i.status, i.status)),
+            subtitle=ft.Text(" · ".join(part for part in (
+                f"made {when(i.created_at)}" + (f" by {i.created_by}" if i.created_by else "") if i.created_at else "",
+                f"used {when(i.used_at)}" if i.used_at else
+                (f"expires {when(i.expires_at)}" if i.expires_at and i.status == "open" else "")) if part)))
             for i in invites.items]
     return ft.Column(spacing=SPACING, controls=[
         heading("Invites"),
-        muted_text("Where the server registers by invitation, an invite code lets one person create an account."),
+        muted_text("Where the server registers by invitation, an invite code lets one person create an account. "
+                   "Codes are shown only when made (the server keeps no copy): hand them out then."),
         ft.Row(wrap=True, spacing=8, controls=[
             ft.TextField(key="invite-count", label="How many", value=count.current, width=120,
                          keyboard_type=ft.KeyboardType.NUMBER, on_change=typed_into(count), on_submit=create),

@@ -68,19 +68,21 @@ def ProfileScreen(profile: ProfileModel, is_me: bool, safety: SafetyModel):
     username = profile.username
 
     async def load():
-        await controller.profile.load(username)
         if not is_me:
             await controller.safety.ensure_loaded()
+            if safety.blocked_account(username):  # its profile answers 404 to me: nothing to ask
+                return
+        await controller.profile.load(username)
 
     ft.use_effect(load, [username])
     blocked = None if is_me else safety.blocked_account(username)
     if blocked is not None:  # a blocked account is 404 to me: say why, and offer the way back
-        return BlockedProfile(blocked)
+        return BlockedProfile(blocked, key=f"blocked-{username}")
     user = profile.user
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
     body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \
         if locked else PhotoGrid(profile.posts, "No posts yet.")
-    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, key=f"profile-{username}", content=ft.Column(
         width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True,
         controls=[ft.Container(ProfileHeader(profile, is_me, safety), padding=SPACING), body],
     ))
