@@ -130,6 +130,7 @@ def wire_services(ctx: Context) -> None:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
@@ -161,6 +162,7 @@ def wire_services(ctx: Context) -> None:
     ctx.saves = Saves(ctx)
     ctx.search = Search(ctx)
     ctx.safety = Safety(ctx)
+    ctx.moderation = Moderation(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:

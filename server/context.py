@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
@@ -89,7 +90,8 @@ class Context:
     live: "LiveNotifications" = None  # type: ignore[assignment]
     search: "Search" = None  # type: ignore[assignment]
     visibility: "Visibility" = None  # type: ignore[assignment]  # who may see what: the one rule
-    safety: "Safety" = None  # type: ignore[assignment]  # blocks, mutes, reports, moderation
+    safety: "Safety" = None  # type: ignore[assignment]  # blocks and mutes
+    moderation: "Moderation" = None  # type: ignore[assignment]  # reports, review, roles, the audit log
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

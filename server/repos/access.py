@@ -126,6 +126,17 @@ def post_visible_in(conn: Conn, viewer_id: int | None, post_id: int, *, moderato
     )
 
 
+def comment_visible_in(conn: Conn, viewer_id: int | None, comment_id: int) -> Any | None:
+    """The comment's row (id, post_id, user_id, hidden) if the viewer may see it and the post it is on, else None."""
+    row = conn.fetch_one("SELECT c.id, c.post_id, c.user_id, c.hidden FROM comments c WHERE c.id = ?", (comment_id,))
+    if row is None or post_visible_in(conn, viewer_id, row["post_id"]) is None:
+        return None
+    sql, params = visible_comment_sql(viewer_id)
+    visible = conn.fetch_val(f"SELECT 1 FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = ? AND {sql}",
+                             [comment_id, *params])
+    return row if visible else None
+
+
 def visible_authors_in(conn: Conn, viewer_id: int | None, author_ids: list[int]) -> set[int]:
     """Which of these accounts' content the viewer may see (stories, trays, albums: one query for many)."""
     if not author_ids:

@@ -105,3 +105,36 @@ def listing(conn: Conn, limit: int) -> list[Any]:
 
 def add_to_post_count(conn: Conn, user_id: int, delta: int) -> None:
     conn.execute("UPDATE users SET post_count = post_count + ? WHERE id = ?", (delta, user_id))
+
+
+def search_page(conn: Conn, query: str, after_id: int | None, limit: int) -> list[Any]:
+    """Accounts for the admin console: all of them (disabled and hidden too), by id; ``query`` a username prefix."""
+    sql = f"SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"
+    params: list[Any] = []
+    if query:
+        sql += " AND username >= ? AND username < ?"
+        params += [query, query + "\U0010ffff"]
+    if after_id is not None:
+        sql += " AND id > ?"
+        params.append(after_id)
+    sql += " ORDER BY id LIMIT ?"
+    return conn.fetch_all(sql, [*params, limit])
+
+
+def admin_count(conn: Conn, *, besides: int) -> int:
+    """Active admins other than ``besides``: the last admin may not be demoted or disabled."""
+    return conn.fetch_val("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_disabled = 0 AND id <> ?", (besides,))
+
+
+def recent_invites(conn: Conn, limit: int) -> list[Any]:
+    """The newest invites, with the names of who made and who used each (codes are kept only as hashes)."""
+    return conn.fetch_all(
+        "SELECT i.code_hash, i.created_at, i.expires_at, i.used_at, c.username AS created_by, r.username AS used_by"
+        " FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users r ON r.id = i.used_by"
+        " ORDER BY i.created_at DESC, i.code_hash LIMIT ?", (limit,))
+
+
+def consume_password(conn: Conn, user_id: int, password_hash: str) -> None:
+    """Make a one-time password unusable (a hash no password matches), unless it was changed meanwhile."""
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+                 ("used:" + password_hash, user_id, password_hash))

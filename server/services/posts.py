@@ -181,11 +181,15 @@ class Posts:
         row = await self.visible_post_row(user_id, post_id)
         if row["user_id"] != user_id:
             raise Forbidden("Only the author can delete a post.")
+        await self.remove(post_id)
 
+    async def remove(self, post_id: int) -> None:
+        """Delete a post whoever may do so asked (its author, or a moderator resolving a report); 404 when gone."""
         def unit(conn: Conn) -> bool:
             post = posts_repo.post_by_id(conn, post_id)
             if post is None:
                 return False
+            user_id = post["user_id"]
             media_ids = [m["id"] for m in posts_repo.media_of_post(conn, post_id)]
             orphans = self.ctx.media.release_media_in(conn, media_ids)
             hashtags_repo.remove_post_tags(conn, post_id)

@@ -53,12 +53,13 @@ COMPONENTS = {
         "properties": {"post_id": ID, "user_id": ID, "caption": {"type": "string"}, "media_url": NULLABLE_STRING,
                        "media": {"type": "array", "items": {"type": "object"}}, "hashtags": {"type": "array"},
                        "like_count": {"type": "integer"}, "comment_count": {"type": "integer"},
-                       "created_at": {"type": "string"}},
+                       "created_at": {"type": "string"},
+                       "hidden": {"type": "boolean", "description": "hidden by reports: only its author and moderators see it"}},
     },
     "Comment": {
         "type": "object", "required": ["comment_id", "post_id", "text"],
         "properties": {"comment_id": ID, "post_id": ID, "user": USER_REF, "text": {"type": "string"},
-                       "created_at": {"type": "string"}},
+                       "created_at": {"type": "string"}, "hidden": {"type": "boolean"}},
     },
 }
 
@@ -90,6 +91,20 @@ FIELDS: dict[str, dict] = {
     "requested": {"type": "boolean"},
     "approved": {"type": "boolean"},
     "saved": {"type": "boolean"},
+    "blocking": {"type": "boolean"},
+    "muting": {"type": "boolean"},
+    "report_id": ID,
+    "reports": {"type": "array", "items": {"type": "object"}},
+    "report": {"type": "object"},
+    "temporary_password": {"type": "string"},
+    "settings": {"type": "object"},
+    "codes": {"type": "array", "items": {"type": "string"}},
+    "invites": {"type": "array", "items": {"type": "object"}},
+    "entries": {"type": "array", "items": {"type": "object"}},
+    "retried": {"type": "integer"},
+    "counts": {"type": "object"},
+    "storage_bytes": {"type": "integer"},
+    "reports_open": {"type": "integer"},
 }
 
 BODY_KINDS = {
