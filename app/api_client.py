@@ -335,9 +335,10 @@ class ApiClient:
             body["note"] = note.strip()
         return str((await self._request("POST", "/reports", json=body))["report_id"])
 
-    async def change_password(self, current_password: str, new_password: str) -> User:
-        """Set a new password (required after signing in with a one-time password from an admin)."""
-        body = {"current_password": current_password, "new_password": new_password}
+    async def change_password(self, new_password: str, current_password: str | None = None) -> User:
+        """Set a new password. The current one is needed, except right after signing in with a one-time password
+        from an admin (``user.must_change_password``), when setting one's own is the first thing asked."""
+        body = _clean({"current_password": current_password, "new_password": new_password})
         data = await self._request("POST", "/me/password", json=body)
         if data.get("token"):  # a server that signs other devices out issues this one a new token
             self.token = data["token"]

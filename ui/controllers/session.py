@@ -15,9 +15,6 @@ log = logging.getLogger(__name__)
 
 
 class SessionController(Feature):
-    # The temporary password just typed at sign-in, kept in memory only until the account's own is set.
-    one_time_password: str | None = None
-
     async def start(self) -> None:
         """The first frame already shows the cached account and feed (``ui.shell.first_state``);
         now ask the server for both at once."""
@@ -94,7 +91,6 @@ class SessionController(Feature):
         self.state.me = session.user
         self.core.cache.save_user(session.user)
         if session.user.must_change_password:  # a one-time password from an admin: a new one comes first
-            self.one_time_password = password
             await self.navigate("/change-password")
             return True
         await self._enter()
@@ -108,13 +104,12 @@ class SessionController(Feature):
         await self.navigate("/")
         await self.controller.feed.load()
 
-    async def set_new_password(self, new_password: str, current_password: str | None = None) -> bool:
-        """After a sign-in with a one-time password: set the account's own (the screen then goes on to the feed)."""
-        current = current_password or self.one_time_password or ""
-        user = await self.call(lambda: self.api.change_password(current, new_password))
+    async def set_new_password(self, new_password: str) -> bool:
+        """After a sign-in with a one-time password: set the account's own (the screen then goes on to the feed).
+        The server asks for no current password then: the token of that sign-in is proof enough."""
+        user = await self.call(lambda: self.api.change_password(new_password))
         if user is None:
             return False
-        self.one_time_password = None
         self.core.save_session(replace(self.core.session, token=self.api.token))  # the server may issue a new token
         self.state.me = user
         self.core.cache.save_user(user)

@@ -11,12 +11,12 @@ import flet as ft
 
 from app.admin_types import Report
 
+from ..components.console import badge, heading, muted_text, notice, panel, spinner, when
 from ..components.photo import Avatar, Photo
 from ..context import act, go, use_controller
 from ..models import AppState
 from ..safety_models import AdminModel, ReportsModel
 from ..theme import SPACING
-from ..components.console import badge, heading, muted_text, notice, panel, spinner, when
 from .admin_sections import AccountsSection, InvitesSection, ServerSection
 
 CONSOLE_MAX_WIDTH = 760
@@ -24,8 +24,10 @@ SECTIONS = {"reports": "Reports", "accounts": "Accounts", "invites": "Invites", 
 MODERATOR_SECTIONS = ("reports",)
 REASON_NAMES = {"spam": "Spam", "nudity": "Nudity", "violence": "Violence", "harassment": "Harassment", "other": "Other"}
 DECISIONS = {  # action: (button, dialog title, what happens, the dialog's yes)
-    "dismiss": ("Dismiss", "Dismiss this report?", "Nothing is removed; the {what} is shown again if it was hidden.", "Yes, dismiss"),
-    "remove": ("Remove {what}", "Remove this {what}?", "It is deleted for everyone. Its author is not told who reported it.", "Yes, remove"),
+    "dismiss": ("Dismiss", "Dismiss this report?", "Nothing is removed; the {what} is shown again if it was hidden.",
+                "Yes, dismiss"),
+    "remove": ("Remove {what}", "Remove this {what}?", "It is deleted for everyone. Its author is not told who reported it.",
+               "Yes, remove"),
     "disable_user": ("Disable account", "Disable {name}?",
                      "{name} is signed out everywhere and can't sign in until an admin enables the account again.",
                      "Yes, disable"),

@@ -14,9 +14,7 @@ MIN_PASSWORD_CHARS = 8  # as the server requires
 @ft.component
 def ChangePasswordView(state: AppState):
     controller = use_controller()
-    new, again, current = ft.use_ref(""), ft.use_ref(""), ft.use_ref("")
-    # After a restart the temporary password typed at sign-in is gone (it is never stored): ask for it again.
-    ask_current = not controller.session.one_time_password
+    new, again = ft.use_ref(""), ft.use_ref("")
     problem, set_problem = ft.use_state("")
     busy, set_busy = ft.use_state(False)
 
@@ -30,7 +28,7 @@ def ChangePasswordView(state: AppState):
         set_problem("")
         set_busy(True)
         try:
-            await controller.session.set_new_password(new.current, current.current if ask_current else None)
+            await controller.session.set_new_password(new.current)
         finally:
             set_busy(False)
 
@@ -42,8 +40,6 @@ def ChangePasswordView(state: AppState):
             ft.Text("Choose a new password", size=24, weight=ft.FontWeight.BOLD, key="change-password-title"),
             ft.Text(f"{name}, you signed in with a temporary password from an admin. It worked once: choose your "
                     "own password to carry on."),
-            *([ft.TextField(key="temporary-password-field", label="Temporary password", password=True,
-                            value=current.current, on_change=typed_into(current))] if ask_current else []),
             ft.TextField(key="new-password", label="New password", password=True, can_reveal_password=True,
                          value=new.current, on_change=typed_into(new), autofocus=True),
             ft.TextField(key="new-password-again", label="New password again", password=True,
