@@ -62,7 +62,7 @@ async def menu_item(ui: FlutterPage, name: str) -> None:
 
 
 async def radio(ui: FlutterPage, name: str) -> None:
-    locator = ui.host.get_by_role("radio", name=name).first
+    locator = ui.host.get_by_role("radio", name=name).or_(ui.host.get_by_text(name, exact=True)).first
     await locator.wait_for(timeout=UI_TIMEOUT_MS)
     await locator.click()
 

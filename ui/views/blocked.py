@@ -49,7 +49,6 @@ def AccountsList(safety: SafetyModel, which: str):
     action = controller.safety.unblock if which == "blocked" else controller.safety.unmute
     rows: list[ft.Control] = [ft.ListTile(
         key=f"{which}-{u.username}", leading=Avatar(u.username, u.avatar_url, 40), title=ft.Text(u.username),
-        on_click=go(controller, f"/profile/{u.username}") if which == "muted" else None,
         trailing=ft.OutlinedButton(f"{undo}", key=f"undo-{u.username}", on_click=act(action, u)),
     ) for u in users]
     if not safety.loaded:
