@@ -304,11 +304,19 @@ class Admin:
 
     async def purge_jobs(self, status: str) -> int:
         """Delete every job in a state; how many were deleted."""
-        return await self.ctx.jobs.purge(status)
+        purged = await self.ctx.jobs.purge(status)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="jobs.purge", status=status,
+                                                                 purged=purged))
+        return purged
 
     async def reprocess(self, media_id: int) -> str:
         """Run one medium through the pipeline again; its outcome (``ready``, ``failed``, …)."""
-        return await self.ctx.media.reprocess(media_id)
+        outcome = await self.ctx.media.reprocess(media_id)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="media.reprocess",
+                                                                 target_type="media", target_id=media_id, outcome=outcome))
+        return outcome
 
     # -- statistics and checks ------------------------------------------------------------------
     async def stats(self) -> dict:
