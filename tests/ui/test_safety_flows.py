@@ -79,6 +79,17 @@ async def open_route(ui: FlutterPage, url: str) -> None:
     await ui.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
 
 
+async def keep_failed_screen(ui: FlutterPage, tmp_path) -> None:
+    """The fixtures stop the app before the browser's own last screenshot: keep the screen as it failed,
+    and what the accessibility tree offered then (what the steps look for)."""
+    await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
+    print(f"failed screen: {tmp_path / 'failed-screen.png'}")
+    try:
+        print(await ui.host.aria_snapshot(timeout=5_000))
+    except Exception as error:  # the page may be gone
+        print(f"no accessibility tree: {error}")
+
+
 async def snapshot(ui: FlutterPage, name: str) -> None:
     await ui.page.wait_for_timeout(SETTLE_MS)
     await ui.screenshot(name)
@@ -139,8 +150,7 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
         await ui.see("Settings in force")
         await snapshot(ui, f"admin-server-{screen}")
     except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
+        await keep_failed_screen(ui, tmp_path)
         raise
     finally:
         for client in (root, bob, carol):
@@ -239,8 +249,7 @@ async def test_block_mute_and_report_from_a_post_and_a_profile_then_undo_in_sett
         await ui.see("You unmuted")
         assert len((await alice.mutes()).items) == 1
     except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
+        await keep_failed_screen(ui, tmp_path)
         raise
     finally:
         for client in (root, alice, *friends.values()):
