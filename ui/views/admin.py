@@ -104,7 +104,8 @@ def _preview(report: Report, controller) -> ft.Control:
     target = report.target
     name = target.username if target and target.username else "someone"
     if target is None:
-        title, text, picture = f"A {report.target_type} that no longer exists", "", None
+        gone = "Removed" if report.action == "remove" else "Deleted"  # by a moderator here, or by its author
+        title, text, picture = f"{gone} {report.target_type}", "", None
     elif report.target_type == "user":
         title, text, picture = f"Account {name}", target.text, Avatar(name, target.image_url, 56)
     elif report.target_type == "comment":

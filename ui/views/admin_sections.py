@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 ROLE_NAMES = {"user": "User", "moderator": "Moderator", "admin": "Admin"}
 DEFAULT_INVITES = "5"
+EXTRA_COUNTS = {"media": "photos and videos"}  # counts the server adds beyond the contract's
 INVITE_STATES = {"open": "Not used yet", "used": "Used", "expired": "Expired, never used"}
 INVITE_ICONS = {"open": ft.Icons.MAIL_OUTLINE, "used": ft.Icons.CHECK_CIRCLE, "expired": ft.Icons.TIMER_OFF_OUTLINED}
 
@@ -232,7 +233,7 @@ def ServerSection(server: ServerModel):
                  _stat(str(stats.jobs_queued), "jobs waiting", "stat-queued"),
                  _stat(str(stats.jobs_failed), "jobs failed", "stat-failed", alert=stats.jobs_failed > 0),
                  _stat(str(stats.reports_open), "open reports", "stat-reports", alert=stats.reports_open > 0)]
-        tiles += [_stat(str(v), k.replace("_", " "), f"stat-{k}") for k, v in stats.extra.items()]
+        tiles += [_stat(str(v), EXTRA_COUNTS.get(k, k.replace("_", " ")), f"stat-{k}") for k, v in stats.extra.items()]
     jobs: list[ft.Control] = [ft.ListTile(
         key=f"job-{job.job_id}", leading=ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR),
         title=ft.Text(f"{job.kind} · {job.attempts} attempt{'s' if job.attempts != 1 else ''}"),
@@ -243,9 +244,10 @@ def ServerSection(server: ServerModel):
         for job in server.failed_jobs]
     if not jobs:
         jobs = [notice("No failed jobs. Everything the server was asked to do got done.", key="jobs-empty")]
-    settings = [ft.Row([ft.Text(name, weight=ft.FontWeight.W_500, width=220, selectable=True),
-                        ft.Text(str(value), selectable=True, expand=True, font_family="monospace")],
-                       key=f"setting-{name}", vertical_alignment=ft.CrossAxisAlignment.START, wrap=True)
+    settings = [ft.Column([ft.Text(name, weight=ft.FontWeight.W_500, size=13),
+                           ft.Text("—" if value in (None, "") else str(value), selectable=True, size=13,
+                                   font_family="monospace", color=ft.Colors.ON_SURFACE_VARIANT)],
+                          key=f"setting-{name}", spacing=0)
                 for name, value in sorted(server.settings.items())]
     return ft.Column(spacing=SPACING, controls=[
         ft.Row([heading("Storage and counts"),
