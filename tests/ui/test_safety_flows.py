@@ -23,6 +23,9 @@ PASSWORD = "correct horse battery"
 NEW_PASSWORD = "my own new secret"
 SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 SETTLE_MS = 800  # the drawn frame may trail the accessibility tree on two busy cores
+# The screens docs/admin-console.md shows; the other size's are kept beside the test's own files.
+DOCUMENTED = {"admin-reports-desktop", "admin-accounts-phone", "admin-server-desktop", "report-dialog-phone",
+              "profile-blocked-phone", "blocked-accounts-desktop"}
 
 
 @pytest.fixture(params=sorted(SCREENS))
@@ -90,9 +93,12 @@ async def keep_failed_screen(ui: FlutterPage, tmp_path) -> None:
         print(f"no accessibility tree: {error}")
 
 
-async def snapshot(ui: FlutterPage, name: str) -> None:
+async def snapshot(ui: FlutterPage, name: str, tmp_path) -> None:
     await ui.page.wait_for_timeout(SETTLE_MS)
-    await ui.screenshot(name)
+    if name in DOCUMENTED:
+        await ui.screenshot(name)
+    else:
+        await ui.page.screenshot(path=str(tmp_path / f"{name}.png"))
 
 
 async def test_the_admin_console_resolves_a_report_and_disables_an_account(browser_page, web_app, ui_server,
@@ -113,7 +119,7 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
         await ui.see("Post by bob")
         await ui.see("Spam × 1")
         await ui.see("Reported by 1 person")
-        await snapshot(ui, f"admin-reports-{screen}")
+        await snapshot(ui, f"admin-reports-{screen}", tmp_path)
 
         # Remove the post, with a note for the audit log.
         await ui.click("Remove post")
@@ -139,7 +145,7 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
         await ui.click("Yes, disable")
         await ui.see("bob was disabled and signed out everywhere.")
         await ui.host.get_by_text("Disabled", exact=True).first.wait_for(timeout=UI_TIMEOUT_MS)
-        await snapshot(ui, f"admin-accounts-{screen}")
+        await snapshot(ui, f"admin-accounts-{screen}", tmp_path)
         async with ApiClient(ui_server.url) as again:
             with pytest.raises(ApiError) as refused:
                 await again.login("bob", PASSWORD)
@@ -149,7 +155,7 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
         await ui.choose("Server")
         await ui.see("Storage and counts")
         await ui.see("Settings in force")
-        await snapshot(ui, f"admin-server-{screen}")
+        await snapshot(ui, f"admin-server-{screen}", tmp_path)
     except BaseException:
         await keep_failed_screen(ui, tmp_path)
         raise
@@ -180,15 +186,15 @@ async def test_block_mute_and_report_from_a_post_and_a_profile_then_undo_in_sett
         await ui.fill("New password again", NEW_PASSWORD)
         await ui.click("Save password")
         await ui.see("Dave's photo")
-        async with ApiClient(ui_server.url) as check:
-            assert not (await check.login("alice", NEW_PASSWORD)).user.must_change_password
+        # The reset signed alice out everywhere: her own API client signs in again, with the new password.
+        assert not (await alice.login("alice", NEW_PASSWORD)).user.must_change_password
 
         # From a post's menu: report dave's post, then mute dave (his post leaves the feed).
         await _post_menu(ui, "dave")
         await menu_item(ui, "Report post…")
         await ui.see("Report this post by dave")
         await radio(ui, "Spam or scam")
-        await snapshot(ui, f"report-dialog-{screen}")
+        await snapshot(ui, f"report-dialog-{screen}", tmp_path)
         await ui.click("Send report")
         await ui.see("the post was reported")
         reports = (await root.admin_reports("open")).items
@@ -229,7 +235,7 @@ async def test_block_mute_and_report_from_a_post_and_a_profile_then_undo_in_sett
         await ui.click("Yes, block")
         await ui.see("You blocked bob", timeout=UI_TIMEOUT_MS)
         await ui.button("Unblock bob")
-        await snapshot(ui, f"profile-blocked-{screen}")
+        await snapshot(ui, f"profile-blocked-{screen}", tmp_path)
         assert {u.username for u in (await alice.blocks()).items} == {"bob", "erin"}
         with pytest.raises(ApiError) as hidden:
             await friends["bob"].user("alice")
@@ -239,16 +245,19 @@ async def test_block_mute_and_report_from_a_post_and_a_profile_then_undo_in_sett
         await open_route(ui, f"{web_app.url}/settings")
         await ui.click("Blocked accounts")
         await ui.see("erin")
-        await snapshot(ui, f"blocked-accounts-{screen}")
-        await ui.host.get_by_role("button", name="Unblock").first.click()
-        await ui.see("You unblocked")
-        assert len((await alice.blocks()).items) == 1
+        await snapshot(ui, f"blocked-accounts-{screen}", tmp_path)
+        await ui.see("bob")
+        await ui.host.get_by_role("button", name="Unblock").first.click()  # newest first: bob
+        await ui.see("You unblocked bob")
+        assert [u.username for u in (await alice.blocks()).items] == ["erin"]
+        assert (await friends["bob"].user("alice")).username == "alice"  # visible to each other again
         await ui.click("Back to settings")
         await ui.click("Muted accounts")
         await ui.see("dave")
         await ui.host.get_by_role("button", name="Unmute").first.click()
-        await ui.see("You unmuted")
-        assert len((await alice.mutes()).items) == 1
+        await ui.see("You unmuted dave")
+        await ui.see("You haven't muted anyone.")
+        assert (await alice.mutes()).items == ()
     except BaseException:
         await keep_failed_screen(ui, tmp_path)
         raise
