@@ -25,7 +25,7 @@ SCREENS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "h
 SETTLE_MS = 800  # the drawn frame may trail the accessibility tree on two busy cores
 # The screens docs/admin-console.md shows; the other size's are kept beside the test's own files.
 DOCUMENTED = {"admin-reports-desktop", "admin-accounts-phone", "admin-server-desktop", "report-dialog-phone",
-              "profile-blocked-phone", "blocked-accounts-desktop"}
+              "profile-blocked-phone", "blocked-accounts-desktop", "temporary-password-phone"}
 
 
 @pytest.fixture(params=sorted(SCREENS))
@@ -49,8 +49,10 @@ async def share_photo(client: ApiClient, tmp_path, caption: str, seed: int) -> s
     raise AssertionError("the photo was never processed")
 
 
-async def sign_in(ui: FlutterPage, url: str, username: str, password: str) -> None:
-    await ui.open(url)
+async def sign_in(ui: FlutterPage, url: str | None, username: str, password: str) -> None:
+    """On the sign-in screen (opened first when ``url`` is given)."""
+    if url is not None:
+        await ui.open(url)
     await ui.button("Sign in", exact=True)
     await ui.fill("Username", username)
     await ui.fill("Password", password)
@@ -105,6 +107,7 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
                                                                          tmp_path, screen):
     ui = browser_page
     await ui.page.set_viewport_size(SCREENS[screen])
+    await ui.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=web_app.url)
     root = await register(ui_server.url, "root")  # the first account: the admin
     bob = await register(ui_server.url, "bob")
     carol = await register(ui_server.url, "carol")
@@ -156,6 +159,41 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
         await ui.see("Storage and counts")
         await ui.see("Settings in force")
         await snapshot(ui, f"admin-server-{screen}", tmp_path)
+
+        # Carol becomes a moderator: her console is the report queue alone.
+        await ui.choose("Accounts")
+        await ui.fill("Search accounts", "carol")
+        await ui.click("Search", exact=True)
+        await gone(ui, "bob")
+        await ui.click("Change role")
+        await menu_item(ui, "Moderator")
+        await ui.see("carol is now a moderator.")
+        assert (await carol.me()).role == "moderator"
+
+        # She forgot her password: a temporary one, shown once, copied to hand over.
+        await ui.click("Reset password")
+        await ui.see("Reset carol's password?")
+        await ui.click("Yes, reset")
+        await ui.see("Temporary password for carol")
+        await ui.click("Copy", exact=True)
+        await ui.button("Copied", exact=True)
+        temporary = await ui.page.evaluate("navigator.clipboard.readText()")
+        assert len(temporary) >= 12
+        await snapshot(ui, f"temporary-password-{screen}", tmp_path)
+        await ui.click("Done", exact=True)
+        await open_route(ui, f"{web_app.url}/settings")
+        await ui.click("Sign out")
+        await ui.button("Create account")  # back on the sign-in screen
+        await sign_in(ui, None, "carol", temporary)
+        await ui.see("Choose a new password")
+        await ui.fill("New password", NEW_PASSWORD)
+        await ui.fill("New password again", NEW_PASSWORD)
+        await ui.click("Save password")
+        await ui.see("Your feed is empty")
+        await open_route(ui, f"{web_app.url}/admin/accounts")  # asking for an admin's section by its address
+        await ui.see("Moderation")
+        await ui.see("No open reports. Nothing needs review.")
+        assert await ui.host.get_by_role("checkbox", name="Accounts").count() == 0
     except BaseException:
         await keep_failed_screen(ui, tmp_path)
         raise

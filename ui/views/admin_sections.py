@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import flet as ft
@@ -18,19 +19,31 @@ log = logging.getLogger(__name__)
 
 ROLE_NAMES = {"user": "User", "moderator": "Moderator", "admin": "Admin"}
 DEFAULT_INVITES = "5"
+CLIPBOARD_SECONDS = 5  # a clipboard that has not answered by then is not going to
 EXTRA_COUNTS = {"media": "photos and videos"}  # counts the server adds beyond the contract's
 INVITE_STATES = {"open": "Not used yet", "used": "Used", "expired": "Expired, never used"}
 INVITE_ICONS = {"open": ft.Icons.MAIL_OUTLINE, "used": ft.Icons.CHECK_CIRCLE, "expired": ft.Icons.TIMER_OFF_OUTLINED}
 
 
-async def copy_text(page: ft.Page, controller, text: str, what: str) -> None:
+async def copy_text(page: ft.Page, controller, text: str, what: str, button: ft.Control | None = None) -> None:
+    """Copy to the clipboard; the button itself says it worked (a snack bar would hide behind a dialog)."""
     try:
-        await ft.Clipboard().set(text)
+        await asyncio.wait_for(ft.Clipboard().set(text), CLIPBOARD_SECONDS)
     except Exception:  # a browser may refuse the clipboard (no secure context): the text stays selectable
         log.info("clipboard refused", exc_info=True)
-        controller.toast(f"Could not copy: select the {what} and copy it by hand.")
+        message = f"Could not copy: select the {what} and copy it by hand."
+        if button is None:
+            controller.toast(message)
+        else:
+            button.content, button.icon = "Copy by hand", ft.Icons.ERROR_OUTLINE
+            button.tooltip = message
+            button.update()
         return
-    controller.toast(f"{what[:1].upper()}{what[1:]} copied.")
+    if button is None:
+        controller.toast(f"{what[:1].upper()}{what[1:]} copied.")
+    else:
+        button.content, button.icon = "Copied", ft.Icons.CHECK
+        button.update()
 
 
 # -- accounts ---------------------------------------------------------------------------------------------
@@ -91,8 +104,10 @@ def AccountRow(user: AdminUser, is_me: bool):
         key=f"role-menu-{user.username}", tooltip="Change role",
         content=ft.Row(tight=True, spacing=4, controls=[ft.Icon(ft.Icons.BADGE_OUTLINED, size=18),
                                                         ft.Text("Change role")]),
-        items=[ft.PopupMenuItem(content=ROLE_NAMES[role], data=role, checked=role == user.role, on_click=set_role)
-               for role in ROLES])
+        # No ``checked`` items: Flutter's checked menu entries leave the accessibility tree empty on the web.
+        items=[ft.PopupMenuItem(content=ROLE_NAMES[role] + (" (now)" if role == user.role else ""), data=role,
+                                icon=ft.Icons.CHECK if role == user.role else ft.Icons.PERSON_OUTLINE,
+                                on_click=set_role) for role in ROLES])
 
     async def enable(_):
         await controller.admin.set_disabled(user, False)
@@ -137,6 +152,8 @@ def _confirm_reset(page: ft.Page, controller, user: AdminUser) -> None:
 
 def _show_temporary_password(page: ft.Page, controller, user: AdminUser, password: str) -> None:
     """Shown once: the server keeps only its hash."""
+    copy = ft.FilledTonalButton("Copy", key="copy-password", icon=ft.Icons.COPY)
+    copy.on_click = act(copy_text, page, controller, password, "password", copy)
     page.show_dialog(ft.AlertDialog(
         modal=True, key="temporary-password-dialog", title=ft.Text(f"Temporary password for {user.username}"),
         content=ft.Column(tight=True, width=380, spacing=SPACING, controls=[
@@ -144,11 +161,9 @@ def _show_temporary_password(page: ft.Page, controller, user: AdminUser, passwor
                     "then they must choose their own. It will not be shown again."),
             ft.Container(padding=SPACING, border_radius=8, bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
                          content=ft.Text(password, key="temporary-password", selectable=True, size=20,
-                                         font_family="monospace", weight=ft.FontWeight.BOLD)),
+                                         weight=ft.FontWeight.BOLD)),
         ]),
-        actions=[ft.TextButton("Copy", key="copy-password", icon=ft.Icons.COPY,
-                               on_click=lambda _: copy_text(page, controller, password, "password")),
-                 ft.FilledButton("Done", key="close-password", on_click=lambda _: page.pop_dialog())]))
+        actions=[copy, ft.FilledButton("Done", key="close-password", on_click=lambda _: page.pop_dialog())]))
 
 
 # -- invites ----------------------------------------------------------------------------------------------
@@ -174,10 +189,10 @@ def InvitesSection(invites: InvitesModel):
                               content=ft.Column(spacing=6, controls=[
                                   ft.Text("New invite codes — each lets one person create an account:",
                                           weight=ft.FontWeight.BOLD),
-                                  *[ft.Text(code, selectable=True, font_family="monospace", key=f"code-{code}")
+                                  *[ft.Text(code, selectable=True, key=f"code-{code}")
                                     for code in invites.new_codes],
                                   ft.TextButton("Copy all", icon=ft.Icons.COPY,
-                                                on_click=lambda _: copy_text(page, controller, codes, "invite codes")),
+                                                on_click=act(copy_text, page, controller, codes, "invite codes")),
                               ]))]
     if invites.error and not invites.items:
         listing = [notice(invites.error, act(controller.admin.load_invites), key="invites-error")]
@@ -246,10 +261,10 @@ def ServerSection(server: ServerModel):
         jobs = [notice("No failed jobs. Everything the server was asked to do got done.", key="jobs-empty")]
     settings = [ft.Column([ft.Text(name, weight=ft.FontWeight.W_500, size=13),
                            ft.Text("—" if value in (None, "") else str(value), selectable=True, size=13,
-                                   font_family="monospace", color=ft.Colors.ON_SURFACE_VARIANT)],
+                                   color=ft.Colors.ON_SURFACE_VARIANT)],
                           key=f"setting-{name}", spacing=0)
                 for name, value in sorted(server.settings.items())]
-    return ft.Column(spacing=SPACING, controls=[
+    return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Row([heading("Storage and counts"),
                 ft.IconButton(ft.Icon(ft.Icons.REFRESH, semantics_label="Refresh"), key="refresh-server",
                               on_click=act(controller.admin.load_server))], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
