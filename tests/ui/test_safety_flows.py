@@ -154,6 +154,15 @@ async def test_the_admin_console_resolves_a_report_and_disables_an_account(brows
                 await again.login("bob", PASSWORD)
         assert refused.value.status in (401, 403)
 
+        # Invite codes, made for a neighbour and a cousin.
+        await ui.choose("Invites")
+        await ui.fill("How many", "2")
+        await ui.click("Create invite codes")
+        await ui.see("New invite codes")
+        await ui.see("2 invite codes made.")
+        await ui.see("Not used yet")
+        assert sum(1 for i in await root.admin_invites() if i.status == "open") == 2
+
         # The server's counts and settings, read-only.
         await ui.choose("Server")
         await ui.see("Storage and counts")

@@ -58,11 +58,8 @@ def report_dialog(page: ft.Page, target_type: str, target_id: str, controller, a
             return
         send.disabled = True
         send.update()
-        if await controller.safety.report(target_type, target_id, reasons.value, note.value or ""):
-            page.pop_dialog()
-        else:
-            send.disabled = False
-            send.update()
+        page.pop_dialog()  # first: the outcome (or the server's refusal) shows in a snack bar, which a dialog would hide
+        await controller.safety.report(target_type, target_id, reasons.value, note.value or "")
 
     send.on_click = submit
     whose = f" by {author}" if author and target_type != "user" else ""
