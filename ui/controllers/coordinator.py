@@ -1,7 +1,7 @@
 """The page's coordinator: the one way to call the API, the background loop, and live news.
 
 It owns one controller per feature (``session``, ``feed``, ``post``, ``profile``, ``search``,
-``notifications``, ``create``, ``queue``) and routes what the live connection hears to them.
+``notifications``, ``create``, ``queue``, ``safety``, ``admin``) and routes what the live connection hears to them.
 """
 
 from __future__ import annotations
