@@ -1,6 +1,8 @@
 """Safety in the browser, at desktop and phone sizes, against a real server (issue #13, the app's side).
 
-- An admin works the report queue (removes a reported post, with a note) and disables an account in the console.
+- An admin works the report queue (removes a reported post, with a note), disables an account, makes invite
+  codes, reads the server's counts and settings, makes a member a moderator and gives her a temporary password
+  (copied from its dialog); she signs in with it, sets her own, and her console is the report queue alone.
 - A member signs in with a one-time password and sets their own; then blocks, mutes and reports from a post's
   menu and from a profile's menu, and undoes a block and a mute from Settings' lists.
 
