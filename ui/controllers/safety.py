@@ -64,7 +64,16 @@ class SafetyController(Feature):
         if profile is not None and profile.user is not None:  # blocking ends following, both ways
             profile.user = replace(profile.user, followed_by_me=False, follow_requested_by_me=False)
         self.toast(f"You blocked {user.username}. You won't see each other's posts, and they can't follow you.")
+        if self._showing_a_post_by(user.user_id):  # blocked from the post's own screen: it is gone for me now
+            await self.navigate("/")
         return True
+
+    def _showing_a_post_by(self, user_id: str) -> bool:
+        parts = self.state.route.split("?")[0].strip("/").split("/")
+        if len(parts) != 2 or parts[0] != "post":
+            return False
+        model = self.state.posts.get(parts[1])
+        return model is not None and model.post.user.user_id == user_id
 
     async def unblock(self, user: UserSummary) -> bool:
         if await self.call(lambda: tolerate_conflict(lambda: self.api.unblock(user.user_id))) is None:
