@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from .admin_types import AdminStats, AdminUser, Invite, Job, Report
 from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
 from .multipart import MultipartBody, ProgressCallback
 
@@ -305,6 +306,89 @@ class ApiClient:
 
     async def unsave(self, post_id: str) -> bool:
         return bool((await self._request("DELETE", f"/posts/{post_id}/save"))["saved"])
+
+    # ---- safety: blocks, mutes, reports ----------------------------------------------------------
+    async def block(self, user_id: str) -> bool:
+        """Block an account (by ``user_id``): follows both ways end and neither sees the other. Answers ``blocking``."""
+        return bool((await self._request("POST", f"/users/{user_id}/block"))["blocking"])
+
+    async def unblock(self, user_id: str) -> bool:
+        return bool((await self._request("DELETE", f"/users/{user_id}/block"))["blocking"])
+
+    async def mute(self, user_id: str) -> bool:
+        """Quiet an account's posts and stories in my feed and tray; nothing else changes. Answers ``muting``."""
+        return bool((await self._request("POST", f"/users/{user_id}/mute"))["muting"])
+
+    async def unmute(self, user_id: str) -> bool:
+        return bool((await self._request("DELETE", f"/users/{user_id}/mute"))["muting"])
+
+    async def blocks(self, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page("/me/blocks", "users", UserSummary.from_json, cursor, limit)
+
+    async def mutes(self, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
+        return await self._page("/me/mutes", "users", UserSummary.from_json, cursor, limit)
+
+    async def report(self, target_type: str, target_id: str, reason: str, note: str = "") -> str:
+        """Report a post, comment or user to the moderators; answers the report's id (409 if already reported)."""
+        body = {"target_type": target_type, "target_id": str(target_id), "reason": reason}
+        if note.strip():
+            body["note"] = note.strip()
+        return str((await self._request("POST", "/reports", json=body))["report_id"])
+
+    async def change_password(self, new_password: str, current_password: str | None = None) -> User:
+        """Set a new password. The current one is needed, except right after signing in with a one-time password
+        from an admin (``user.must_change_password``), when setting one's own is the first thing asked."""
+        body = _clean({"current_password": current_password, "new_password": new_password})
+        data = await self._request("POST", "/me/password", json=body)
+        if data.get("token"):  # a server that signs other devices out issues this one a new token
+            self.token = data["token"]
+        return User.from_json(data["user"])
+
+    # ---- admin console (moderators: reports only) -----------------------------------------------
+    async def admin_reports(self, status: str = "open", cursor: str | None = None, limit: int | None = None) -> Page[Report]:
+        data = await self._request("GET", "/admin/reports", params={"status": status, "cursor": cursor, "limit": limit})
+        return Page(items=tuple(Report.from_json(r) for r in data.get("reports") or ()), next_cursor=data.get("next_cursor"))
+
+    async def resolve_report(self, report_id: str, action: str, note: str = "") -> Report:
+        """``action``: dismiss | remove | disable_user."""
+        body = {"action": action}
+        if note.strip():
+            body["note"] = note.strip()
+        return Report.from_json((await self._request("POST", f"/admin/reports/{report_id}/resolve", json=body))["report"])
+
+    async def admin_users(self, query: str = "", cursor: str | None = None, limit: int | None = None) -> Page[AdminUser]:
+        data = await self._request("GET", "/admin/users", params={"q": query.strip() or None, "cursor": cursor, "limit": limit})
+        return Page(items=tuple(AdminUser.from_json(u) for u in data.get("users") or ()), next_cursor=data.get("next_cursor"))
+
+    async def update_admin_user(self, user_id: str, *, role: str | None = None, disabled: bool | None = None) -> AdminUser:
+        body = _clean({"role": role, "disabled": disabled})
+        return AdminUser.from_json((await self._request("PATCH", f"/admin/users/{user_id}", json=body))["user"])
+
+    async def reset_password(self, user_id: str) -> str:
+        """A one-time temporary password for the account (shown once; it must then set its own)."""
+        return str((await self._request("POST", f"/admin/users/{user_id}/reset_password"))["temporary_password"])
+
+    async def create_invites(self, count: int) -> list[str]:
+        return [str(c) for c in (await self._request("POST", "/admin/invites", json={"count": int(count)}))["codes"]]
+
+    async def admin_invites(self) -> list[Invite]:
+        return [Invite.from_json(i) for i in (await self._request("GET", "/admin/invites")).get("invites") or ()]
+
+    async def admin_stats(self) -> AdminStats:
+        return AdminStats.from_json(await self._request("GET", "/admin/stats"))
+
+    async def admin_jobs(self, status: str = "failed") -> list[Job]:
+        """The newest background jobs in ``status`` (queued, running, failed, done)."""
+        return [Job.from_json(j) for j in (await self._request("GET", "/admin/jobs", params={"status": status})).get("jobs") or ()]
+
+    async def retry_jobs(self, job_ids: Sequence[str] | None = None) -> int:
+        """Queue these failed jobs again, or every failed job when ``job_ids`` is None; answers how many."""
+        body = {"all": True} if job_ids is None else {"job_ids": [str(j) for j in job_ids]}
+        return int((await self._request("POST", "/admin/jobs/retry", json=body)).get("retried") or 0)
+
+    async def admin_settings(self) -> dict[str, object]:
+        """The settings in force (secrets redacted by the server)."""
+        return dict((await self._request("GET", "/admin/settings")).get("settings") or {})
 
     # ---- media bytes ---------------------------------------------------------------------------
     async def media_bytes(self, url: str, fmt: str = "jpeg") -> bytes:

@@ -37,6 +37,13 @@ class User:
     is_private: bool = False
     followed_by_me: bool = False
     follow_requested_by_me: bool = False
+    role: str = "user"  # user | moderator | admin
+    must_change_password: bool = False  # signed in with a one-time password: a new one must be set first
+
+    @property
+    def is_staff(self) -> bool:
+        """May open the admin console (moderators see its reports only)."""
+        return self.role in ("moderator", "admin")
 
     @classmethod
     def from_json(cls, data: dict) -> "User":
@@ -52,6 +59,8 @@ class User:
             is_private=bool(data.get("is_private")),
             followed_by_me=bool(data.get("followed_by_me")),
             follow_requested_by_me=bool(data.get("follow_requested_by_me")),
+            role=data.get("role") or "user",
+            must_change_password=bool(data.get("must_change_password")),
         )
 
 
@@ -101,6 +110,7 @@ class Post:
     saved_by_me: bool = False
     hashtags: tuple[str, ...] = ()
     media_url: str | None = None
+    hidden: bool = False  # hidden by reports until reviewed: only its author and moderators see it
 
     @classmethod
     def from_json(cls, data: dict) -> "Post":
@@ -117,6 +127,7 @@ class Post:
             saved_by_me=bool(data.get("saved_by_me")),
             hashtags=tuple(data.get("hashtags") or ()),
             media_url=data.get("media_url"),
+            hidden=bool(data.get("hidden")),
         )
 
     @property
@@ -147,6 +158,7 @@ class Notification:
     post_thumb_url: str | None
     created_at: str
     read: bool
+    report: dict | None = None  # report_resolved: {report_id, target_type, action}
 
     @classmethod
     def from_json(cls, data: dict) -> "Notification":
@@ -155,7 +167,8 @@ class Notification:
         return cls(id=str(data["id"]), type=data["type"], actor=UserSummary.from_json(actor) if actor else None,
                    post_id=str(post["post_id"]) if post.get("post_id") else data.get("post_id"),
                    post_thumb_url=post.get("media_url") or data.get("post_thumb_url"),
-                   created_at=data.get("created_at") or "", read=bool(data.get("read")))
+                   created_at=data.get("created_at") or "", read=bool(data.get("read")),
+                   report=data.get("report") if isinstance(data.get("report"), dict) else None)
 
 
 @dataclass(frozen=True)

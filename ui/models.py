@@ -14,6 +14,8 @@ from app.api_types import Comment, Notification, Post, User, UserSummary
 from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .safety_models import AdminModel, SafetyModel
+
 
 @ft.observable
 @dataclass
@@ -208,6 +210,8 @@ class AppState:
     tags: dict[str, PostList] = field(default_factory=dict)
     comments: dict[str, CommentsModel] = field(default_factory=dict)
     posts: dict[str, PostModel] = field(default_factory=dict)  # post detail screens
+    safety: SafetyModel = field(default_factory=SafetyModel)  # my blocks and mutes
+    admin: AdminModel = field(default_factory=AdminModel)  # the admin console (moderators and admins)
 
     @property
     def signed_in(self) -> bool:
@@ -236,6 +240,14 @@ class AppState:
             found.append(self.posts[post_id])
         return found
 
+    def drop_posts_by(self, user_id: str, *, feed_only: bool = False) -> None:
+        """An account was blocked (gone from every list) or muted (gone from the home feed only)."""
+        lists = [self.feed] if feed_only else [self.feed, self.saved, *self.tags.values()]
+        for lst in lists:
+            lst.posts = [m for m in lst.posts if m.post.user.user_id != user_id]
+            lst.held_back = [p for p in lst.held_back if p.user.user_id != user_id]
+            lst.new_posts = [p for p in lst.new_posts if p.user.user_id != user_id]
+
     def all_post_models(self) -> list[PostModel]:
         lists = [self.feed, self.saved, *self.tags.values(), *(p.posts for p in self.profiles.values() if p.posts)]
         return [m for lst in lists for m in lst.posts] + list(self.posts.values())
@@ -248,3 +260,4 @@ class AppState:
         self.notifications = NotificationsModel()
         self.search = SearchModel()
         self.create = CreateModel()
+        self.safety, self.admin = SafetyModel(), AdminModel()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+from .views import admin, blocked, create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,9 @@ ROUTES = (
     Route("/tags/:tag", tag.TagView, "Hashtag", tab="/search"),
     Route("/saved", saved.SavedView, "Saved", tab="/me"),
     Route("/settings", settings.SettingsView, "Settings", tab="/me"),
+    Route("/settings/:which", blocked.AccountsListView, "Settings", tab="/me"),  # blocked | muted
+    Route("/admin", admin.AdminView, "Admin console", tab="/me"),
+    Route("/admin/:section", admin.AdminView, "Admin console", tab="/me"),
 )
 TABS = ("/", "/search", "/create", "/notifications", "/me")
 

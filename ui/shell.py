@@ -13,6 +13,7 @@ from .controllers import Controller
 from .core import ClientCore
 from .models import AppState
 from .routes import resolve
+from .views.change_password import ChangePasswordView
 
 # How long a toast stays up: long enough to read a server's sentence.
 TOAST_MILLISECONDS = 4000
@@ -29,6 +30,9 @@ def Shell(state: AppState):
     route, params = resolve(state.route)
     if route.needs_account and not state.signed_in:
         return ft.Column([OfflineBanner(state), route_view_placeholder()], expand=True)
+    if route.needs_account and state.me.must_change_password:  # a one-time password: a new one before anything else
+        return ft.Column([OfflineBanner(state), ft.Container(ChangePasswordView(state, key="change-password"), expand=True)],
+                         expand=True, spacing=0)
     body = route.view(state, **params, key=state.route)
     if not route.needs_account:
         return ft.Column([OfflineBanner(state), ft.Container(body, expand=True)], expand=True, spacing=0)

@@ -9,6 +9,7 @@ from ..models import PostModel
 from ..theme import LIKED, SPACING
 from .carousel import Carousel, processing_tile, variant_url
 from .photo import Avatar, Photo
+from .safety_menu import PostMenu
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -52,18 +53,27 @@ def PostCard(model: PostModel, index: int = 0):
     async def toggle_save(_):
         await controller.post.toggle_save(model)
 
+    me = controller.state.me
+    is_mine = me is not None and me.user_id == post.user.user_id
     heart = ft.Icons.FAVORITE if post.liked_by_me else ft.Icons.FAVORITE_BORDER
     likes = "1 like" if post.like_count == 1 else f"{post.like_count} likes"
     return ft.Column(
         key=f"post-{post.post_id}",
         spacing=4,
         controls=[
-            ft.Container(
-                padding=ft.Padding.symmetric(horizontal=SPACING, vertical=6),
-                on_click=go(controller, f"/profile/{post.user.username}"),
-                content=ft.Row([Avatar(post.user.username, post.user.avatar_url),
-                                ft.Text(post.user.username, weight=ft.FontWeight.BOLD)]),
-            ),
+            ft.Row(spacing=0, controls=[
+                ft.Container(
+                    padding=ft.Padding.symmetric(horizontal=SPACING, vertical=6), expand=True,
+                    on_click=go(controller, f"/profile/{post.user.username}"),
+                    content=ft.Row([Avatar(post.user.username, post.user.avatar_url),
+                                    ft.Text(post.user.username, weight=ft.FontWeight.BOLD)]),
+                ),
+                *([] if is_mine else [PostMenu(post.user, post.post_id, controller.state.safety)]),
+            ]),
+            *([ft.Container(key=f"hidden-{index}", bgcolor=ft.Colors.ERROR_CONTAINER,
+                            padding=ft.Padding.symmetric(horizontal=SPACING, vertical=6),
+                            content=ft.Text("Hidden from others after reports, until a moderator reviews it.",
+                                            size=12))] if post.hidden else []),
             ft.GestureDetector(
                 key=f"photo-{index}",
                 on_double_tap=like_by_double_tap,

@@ -1,7 +1,7 @@
 """The page's coordinator: the one way to call the API, the background loop, and live news.
 
 It owns one controller per feature (``session``, ``feed``, ``post``, ``profile``, ``search``,
-``notifications``, ``create``, ``queue``) and routes what the live connection hears to them.
+``notifications``, ``create``, ``queue``, ``safety``, ``admin``) and routes what the live connection hears to them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,14 @@ from app.api_types import LiveEvent
 
 from ..core import ClientCore
 from ..models import AppState
+from .admin import AdminController
 from .create import CreateController
 from .feed import FeedController
 from .notifications import NotificationsController
 from .post import PostController
 from .profile import ProfileController
 from .queue import QueueController
+from .safety import SafetyController
 from .search import SearchController
 from .session import SessionController
 
@@ -44,6 +46,8 @@ class Controller:
         self.notifications = NotificationsController(self)
         self.create = CreateController(self)
         self.queue = QueueController(self)
+        self.safety = SafetyController(self)
+        self.admin = AdminController(self)
 
     @property
     def api(self):

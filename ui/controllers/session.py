@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from app.api_client import ApiError
 from app.session import SessionData, normalise_server_url
@@ -89,11 +90,31 @@ class SessionController(Feature):
                                            username=session.user.username))
         self.state.me = session.user
         self.core.cache.save_user(session.user)
+        if session.user.must_change_password:  # a one-time password from an admin: a new one comes first
+            await self.navigate("/change-password")
+            return True
+        await self._enter()
+        return True
+
+    async def _enter(self) -> None:
+        """Signed in for real: uploads, live news and the feed start."""
         self.core.queue.resume_after_sign_in()
         self.core.stop_live()  # a stream opened for an earlier account (or none) must not carry on
         self.core.start_background()
         await self.navigate("/")
         await self.controller.feed.load()
+
+    async def set_new_password(self, new_password: str) -> bool:
+        """After a sign-in with a one-time password: set the account's own (the screen then goes on to the feed).
+        The server asks for no current password then: the token of that sign-in is proof enough."""
+        user = await self.call(lambda: self.api.change_password(new_password))
+        if user is None:
+            return False
+        self.core.save_session(replace(self.core.session, token=self.api.token))  # the server may issue a new token
+        self.state.me = user
+        self.core.cache.save_user(user)
+        self.toast("Your new password is set.")
+        await self._enter()
         return True
 
     async def sign_out(self, local_only: bool = False) -> None:

@@ -12,6 +12,13 @@ from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 WHAT = {"like": "liked your photo.", "comment": "commented on your photo.", "follow": "started following you.",
         "mention": "mentioned you.", "follow_request": "asked to follow you."}
+OUTCOMES = {"dismiss": "a moderator found nothing against the rules.", "remove": "it was removed.",
+            "disable_user": "the account was disabled."}
+
+
+def report_outcome(report: dict) -> str:
+    what = {"user": "an account"}.get(report.get("target_type"), f"a {report.get('target_type') or 'post'}")
+    return f"Your report of {what} was reviewed: {OUTCOMES.get(report.get('action'), 'it was resolved.')}"
 
 
 @ft.component
@@ -34,6 +41,11 @@ def Activity(model: NotificationsModel):
                 ft.TextButton("Deny", on_click=act(controller.notifications.answer_follow_request, user.user_id, False)),
             ])))
     for note in model.items:
+        if note.type == "report_resolved":  # the outcome of my report; the moderator stays unnamed
+            rows.append(ft.ListTile(key=f"note-{note.id}", leading=ft.Icon(ft.Icons.GAVEL, color=ft.Colors.PRIMARY),
+                                    title=ft.Text(report_outcome(note.report or {})),
+                                    subtitle=ft.Text(note.created_at[:16].replace("T", " "))))
+            continue
         actor = note.actor.username if note.actor else "Someone"
         avatar = note.actor.avatar_url if note.actor else None
         target = f"/post/{note.post_id}" if note.post_id else f"/profile/{actor}"

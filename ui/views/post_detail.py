@@ -5,6 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from ..components.post_card import PostCard, action_icon, byline
+from ..components.safety_menu import report_dialog
 from ..context import act, go, typed_into, use_controller
 from ..models import AppState, CommentsModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -13,11 +14,21 @@ from ..theme import CONTENT_MAX_WIDTH, SPACING
 @ft.component
 def CommentList(comments: CommentsModel):
     controller = use_controller()
-    rows = [ft.Container(
-        key=f"comment-{c.comment_id}", padding=ft.Padding.symmetric(horizontal=SPACING),
+    page = ft.context.page
+    me = controller.state.me
+
+    def report(comment):  # others' comments can be reported to the moderators
+        if me is None or comment.user.user_id == me.user_id:
+            return []
+        return [ft.IconButton(ft.Icon(ft.Icons.FLAG_OUTLINED, size=16, semantics_label=f"Report comment by {comment.user.username}"),
+                              on_click=lambda _: report_dialog(page, "comment", comment.comment_id, controller,
+                                                               comment.user.username))]
+
+    rows = [ft.Row([ft.Container(
+        key=f"comment-{c.comment_id}", padding=ft.Padding.symmetric(horizontal=SPACING), expand=True,
         on_click=go(controller, f"/profile/{c.user.username}"),
         content=byline(c.user.username, c.text),
-    ) for c in comments.comments]
+    ), *report(c)], spacing=0) for c in comments.comments]
     if comments.loaded and not rows:
         rows = [ft.Container(ft.Text("No comments yet."), padding=SPACING)]
     return ft.Column(rows, spacing=6)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.api_types import UserSummary
+
 from ..components.grid import PhotoGrid
 from ..components.photo import Avatar
+from ..components.safety_menu import ProfileMenu
 from ..context import act, go, use_controller
 from ..models import AppState, ProfileModel
+from ..safety_models import SafetyModel
+from .blocked import BlockedProfile
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
@@ -17,7 +22,7 @@ def _count(value: int, label: str, key: str) -> ft.Control:
 
 
 @ft.component
-def ProfileHeader(profile: ProfileModel, is_me: bool):
+def ProfileHeader(profile: ProfileModel, is_me: bool, safety: SafetyModel):
     controller = use_controller()
     user = profile.user
     if user is None:
@@ -27,13 +32,18 @@ def ProfileHeader(profile: ProfileModel, is_me: bool):
             ft.OutlinedButton("Edit profile", key="edit-profile", icon=ft.Icons.EDIT, on_click=go(controller, "/edit-profile")),
             ft.OutlinedButton("Saved", key="open-saved", icon=ft.Icons.BOOKMARK_BORDER, on_click=go(controller, "/saved")),
             ft.OutlinedButton("Settings", key="open-settings", icon=ft.Icons.SETTINGS, on_click=go(controller, "/settings")),
+            *([ft.OutlinedButton("Admin console", key="open-console", icon=ft.Icons.ADMIN_PANEL_SETTINGS_OUTLINED,
+                                 on_click=go(controller, "/admin"))] if controller.state.me and controller.state.me.is_staff else []),
         ])
     else:
         label = "Following" if user.followed_by_me else "Requested" if user.follow_requested_by_me else \
             "Request to follow" if user.is_private else "Follow"
         button = ft.OutlinedButton if (user.followed_by_me or user.follow_requested_by_me) else ft.FilledButton
-        action = button(label, key="follow", disabled=profile.follow_pending,
-                        on_click=act(controller.profile.toggle_follow, user.username))
+        action = ft.Row([
+            button(label, key="follow", disabled=profile.follow_pending,
+                   on_click=act(controller.profile.toggle_follow, user.username)),
+            ProfileMenu(UserSummary(user.user_id, user.username, user.avatar_url), safety),
+        ])
     return ft.Column(spacing=SPACING, controls=[
         ft.Row([
             Avatar(user.username, user.avatar_url, 72),
@@ -49,20 +59,30 @@ def ProfileHeader(profile: ProfileModel, is_me: bool):
 
 @ft.component
 def ProfileView(state: AppState, username: str):
-    return ProfileScreen(state.profile(username), state.me is not None and state.me.username == username)
+    return ProfileScreen(state.profile(username), state.me is not None and state.me.username == username, state.safety)
 
 
 @ft.component
-def ProfileScreen(profile: ProfileModel, is_me: bool):
+def ProfileScreen(profile: ProfileModel, is_me: bool, safety: SafetyModel):
     controller = use_controller()
     username = profile.username
 
-    ft.use_effect(act(controller.profile.load, username), [username])
+    async def load():
+        if not is_me:
+            await controller.safety.ensure_loaded()
+            if safety.blocked_account(username):  # its profile answers 404 to me: nothing to ask
+                return
+        await controller.profile.load(username)
+
+    ft.use_effect(load, [username])
+    blocked = None if is_me else safety.blocked_account(username)
+    if blocked is not None:  # a blocked account is 404 to me: say why, and offer the way back
+        return BlockedProfile(blocked, key=f"blocked-{username}")
     user = profile.user
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
     body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \
         if locked else PhotoGrid(profile.posts, "No posts yet.")
-    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
+    return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, key=f"profile-{username}", content=ft.Column(
         width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True,
-        controls=[ft.Container(ProfileHeader(profile, is_me), padding=SPACING), body],
+        controls=[ft.Container(ProfileHeader(profile, is_me, safety), padding=SPACING), body],
     ))

@@ -11,6 +11,7 @@ from ..components.post_card import action_icon
 from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
+from .blocked import SafetySettings
 
 
 LIVE_MODES = {"live": "News arrives live.",
@@ -86,6 +87,7 @@ def SettingsView(state: AppState):
     controller = use_controller()
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=24, controls=[
+            SafetySettings(state.me),
             QueueSection(state.queue),
             *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
             ft.Column([
