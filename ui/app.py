@@ -36,6 +36,7 @@ SHUTDOWN_GRACE_SECONDS = 5
 # file-name limits made the file server fail (500 "File name too long") instead of answering 404.
 MAX_PATH_CHARS = 1024
 WEB_CACHE_DIR = "web-cache"  # in the client folder: the web app's compressed files (ui.web_front)
+WEB_CACHE_ENV = "PHOTOSHARE_WEB_CACHE_DIR"  # elsewhere, e.g. one folder shared by many web apps (copies are keyed by file identity)
 
 
 class BrowserSessions:
@@ -255,7 +256,8 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
     fonts = _font_manifest()
     # The engine's files, compressed once into the client folder's cache (kept across runs).
-    front = WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=client_dir() / WEB_CACHE_DIR,
+    cache_dir = os.environ.get(WEB_CACHE_ENV) or client_dir() / WEB_CACHE_DIR
+    front = WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=cache_dir,
                      extra={FONT_MANIFEST_PATH.lstrip("/"): fonts}) if WebFront.usable() else None
     flet_started: list = []  # Flet's app manager, once started (what Flet's own lifespan would do)
 

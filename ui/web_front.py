@@ -31,6 +31,7 @@ Nothing here imports Flet: it would defeat the purpose.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import importlib.util
@@ -40,6 +41,7 @@ import mimetypes
 import os
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
@@ -69,6 +71,7 @@ COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".html", ".ttf", ".otf", ".txt"
 MIN_COMPRESS_BYTES = 1024
 GZIP_LEVEL = 9
 BROTLI_QUALITY = 11
+PRUNE_AFTER_SECONDS = 2 * 24 * 3600
 # The files a first load asks for, in that order: compressed first in the background.
 FIRST_LOAD = ("flutter_bootstrap.js", "main.dart.mjs", "main.dart.wasm", "canvaskit/skwasm.js", "canvaskit/skwasm.wasm",
               "assets/FontManifest.json", "assets/AssetManifest.bin.json", "assets/fonts/roboto.woff2",
@@ -184,6 +187,7 @@ class Precompressed:
         self._jobs: dict[tuple[str, str], Future] = {}
         self._lock = threading.Lock()
         self._not_worth: set[str] = set()
+        self._used: set[Path] = set()
         self._urgent = ThreadPoolExecutor(1, thread_name_prefix="photoshare-gzip")
         self._background = ThreadPoolExecutor(1, thread_name_prefix="photoshare-precompress",
                                               initializer=_lower_priority)
@@ -195,7 +199,13 @@ class Precompressed:
         if key in self._not_worth:
             return None
         path = self.path(key, encoding)
-        return path if path.is_file() else None
+        if not path.is_file():
+            return None
+        if path not in self._used:  # once per process: a copy in use is never old enough to prune
+            self._used.add(path)
+            with contextlib.suppress(OSError):
+                os.utime(path)
+        return path
 
     def worth(self, key: str) -> bool:
         return key not in self._not_worth
@@ -230,11 +240,14 @@ class Precompressed:
         return target
 
     def prune(self, keep: set[str]) -> None:
-        """Remove copies whose key is not in ``keep`` (sources that changed or went away)."""
+        """Remove copies whose key is not in ``keep`` (sources that changed or went away) and that nobody
+        made or used for PRUNE_AFTER_SECONDS (another web app sharing the folder may serve other files)."""
+        old = time.time() - PRUNE_AFTER_SECONDS
         for entry in self.folder.iterdir():
             key = entry.name.split(".", 1)[0]
-            if entry.is_file() and key and key not in keep and not entry.name.startswith("."):
-                entry.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                if key not in keep and entry.is_file() and entry.stat().st_mtime < old:
+                    entry.unlink()  # also a temporary file left by a process that was killed while writing
 
     def close(self) -> None:
         self._background.shutdown(wait=False, cancel_futures=True)
