@@ -40,6 +40,7 @@ import logging
 import mimetypes
 import os
 import re
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -270,6 +271,17 @@ def _lower_priority() -> None:
         pass
 
 
+def file_identity(path: Path | str, stat: os.stat_result) -> str:
+    """What identifies a served file's contents: its path, size and modification time. The one-file binary
+    unpacks itself into a new folder at every start (new paths, new times), so there it is the file's place
+    in that folder, its size and the identity of the binary itself, which stay the same from start to start."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if getattr(sys, "frozen", False) and bundle and str(path).startswith(str(bundle)):
+        binary = os.stat(sys.executable)
+        return f"{os.path.relpath(path, bundle)}\0{stat.st_size}\0{binary.st_size}\0{binary.st_mtime_ns}"
+    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+
+
 class _File:
     """One servable representation source: patched bytes, or a file on disk (maybe rewritten)."""
 
@@ -284,7 +296,7 @@ class _File:
             self.mtime = mtime
         else:
             stat = path.stat()
-            identity = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{name}".encode()
+            identity = f"{file_identity(path, stat)}\0{name}".encode()
             self.key = hashlib.blake2b(TRANSFORM_VERSION + b"\0" + identity, digest_size=16).hexdigest()
             self.mtime = stat.st_mtime
 
@@ -346,8 +358,8 @@ class WebFront:
         for root in self.roots:
             for folder, _, names in sorted(os.walk(root)):
                 for name in sorted(names):
-                    stat = os.stat(os.path.join(folder, name))
-                    digest.update(f"{os.path.join(folder, name)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                    path = os.path.join(folder, name)
+                    digest.update(f"{file_identity(path, os.stat(path))}\n".encode())
         for name in sorted(extra):
             digest.update(name.encode() + b"\0" + extra[name])
         return digest.hexdigest()
