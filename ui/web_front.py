@@ -70,7 +70,7 @@ NO_CACHE = b"no-cache"
 # Worth compressing: text and wasm (images and woff2 are compressed already). Smaller files gain nothing.
 COMPRESSIBLE = {".js", ".mjs", ".wasm", ".json", ".html", ".ttf", ".otf", ".txt", ".css", ".svg", ".map", ".symbols", ""}
 MIN_COMPRESS_BYTES = 1024
-GZIP_LEVEL = 9
+GZIP_LEVEL = 6  # level 9 makes the engine 0.2 % smaller in twice the time, while a first visitor may be waiting
 BROTLI_QUALITY = 11
 PRUNE_AFTER_SECONDS = 2 * 24 * 3600
 # The files a first load asks for, in that order: compressed first in the background.
