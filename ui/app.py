@@ -35,6 +35,9 @@ SHUTDOWN_GRACE_SECONDS = 5
 # The longest path the web app answers: its files and routes are far shorter, and a path beyond the OS's
 # file-name limits made the file server fail (500 "File name too long") instead of answering 404.
 MAX_PATH_CHARS = 1024
+# What the first screen needs from the app's assets once its page arrives: the base font (ui.theme's
+# FONTS[BASE_FAMILY]; not imported from there, which would import Flet). The page asks for it at once.
+FIRST_SCREEN_FILES = ("fonts/DejaVuSans.ttf",)
 WEB_CACHE_DIR = "web-cache"  # in the client folder: the web app's compressed files (ui.web_front)
 WEB_CACHE_ENV = "PHOTOSHARE_WEB_CACHE_DIR"  # elsewhere, e.g. one folder shared by many web apps (copies are keyed by file identity)
 
@@ -258,7 +261,7 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     # The engine's files, compressed once into the client folder's cache (kept across runs).
     cache_dir = os.environ.get(WEB_CACHE_ENV) or client_dir() / WEB_CACHE_DIR
     front = WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=cache_dir,
-                     extra={FONT_MANIFEST_PATH.lstrip("/"): fonts}) if WebFront.usable() else None
+                     extra={FONT_MANIFEST_PATH.lstrip("/"): fonts}, preload=FIRST_SCREEN_FILES) if WebFront.usable() else None
     flet_started: list = []  # Flet's app manager, once started (what Flet's own lifespan would do)
 
     async def flet_app():

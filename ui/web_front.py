@@ -82,6 +82,9 @@ OTHER_ENGINES = ("main.dart.js", "canvaskit/skwasm_heavy.js", "canvaskit/skwasm_
                  "canvaskit/canvaskit.wasm", "canvaskit/chromium/canvaskit.js", "canvaskit/chromium/canvaskit.wasm",
                  "canvaskit/wimp.js", "canvaskit/wimp.wasm", "flutter.js")
 
+# Fonts every engine (wasm or JavaScript) fetches as it starts, before any of the app's text: fetched with the page.
+PRELOAD_ENGINE = ("assets/fonts/MaterialIcons-Regular.otf", "assets/fonts/roboto.woff2")
+
 # The Rive runtime's CDN, as compiled into Flet's engine, and the local path put in its place (same length,
 # so the compiled string's length prefix and every offset stay valid).
 RIVE_CDN = b"https://cdn.jsdelivr.net/npm/@rive-app/flutter-native-wasm@37.0.0/"
@@ -122,10 +125,12 @@ def patched_index(source: str, app_name: str, app_description: str) -> str:
                   lambda _: f'<meta name="description" content="{app_description}">', index)
 
 
-def versioned_index(index: str, base: str, theme_color: str | None) -> str:
+def versioned_index(index: str, base: str, theme_color: str | None, preload: tuple[str, ...] = ()) -> str:
     """The patched page loading the engine, its scripts and images from the versioned ``base``.
 
-    Only references the page itself makes are changed; the page stays Flet's otherwise (the test checks that)."""
+    Only references the page itself makes are changed, plus a theme colour and preload hints; the page stays
+    Flet's otherwise (the test checks that). ``preload``: files the app fetches once its page arrives
+    (paths from the root), fetched at once instead; the engine's fonts (``PRELOAD_ENGINE``) likewise."""
     index = index.replace('flet.entrypointBaseUrl="/";', f'flet.entrypointBaseUrl="{base}";\nflet.canvasKitBaseUrl="{base}canvaskit/";')
     index = index.replace('flet.assetBase="/";', f'flet.assetBase="{base}";')
     for attribute, name in (("src", "flutter_bootstrap.js"), ("src", "python.js"), ("src", "icons/loading-animation.png"),
@@ -133,7 +138,10 @@ def versioned_index(index: str, base: str, theme_color: str | None) -> str:
         index = index.replace(f'{attribute}="{name}"', f'{attribute}="{base}{name}"')
     if theme_color and 'name="theme-color"' not in index:
         index = index.replace('<link rel="manifest"', f'<meta name="theme-color" content="{theme_color}">\n  <link rel="manifest"', 1)
-    return index
+    # as="fetch" with crossorigin: the engine fetches these with fetch(), which then takes the preloaded answer.
+    hints = [f'<link rel="preload" href="{base}{name}" as="fetch" crossorigin>' for name in PRELOAD_ENGINE]
+    hints += [f'<link rel="preload" href="/{name.lstrip("/")}" as="fetch" crossorigin>' for name in preload]
+    return index.replace('<link rel="manifest"', "\n  ".join(hints) + '\n  <link rel="manifest"', 1) if hints else index
 
 
 def patched_manifest(source: str, app_name: str, app_short_name: str, app_description: str) -> str:
@@ -316,10 +324,11 @@ class _File:
 class WebFront:
     """Serves GET and HEAD for the web app's files (see the module's text); everything else is Flet's.
 
-    ``extra``: files this app serves in place of Flet's (``ui.app``'s font manifest), by relative path."""
+    ``extra``: files this app serves in place of Flet's (``ui.app``'s font manifest), by relative path;
+    ``preload``: files the app asks for as soon as its page arrives (``versioned_index``)."""
 
     def __init__(self, assets_dir: Path, app_name: str, app_short_name: str, app_description: str, *,
-                 cache_dir: Path | None = None, extra: dict[str, bytes] | None = None) -> None:
+                 cache_dir: Path | None = None, extra: dict[str, bytes] | None = None, preload: tuple[str, ...] = ()) -> None:
         self.roots = [Path(assets_dir).resolve(), flet_web_dir().resolve()]  # Flet's order: the app's assets first
         index_source = self._source("index.html")
         manifest_source = self._source("manifest.json")
@@ -327,7 +336,8 @@ class WebFront:
         manifest = patched_manifest(manifest_source.read_text("utf-8"), app_name, app_short_name, app_description)
         self.theme_color = json.loads(manifest).get("theme_color")
         self.base = ENGINE_PREFIX + self._version(extra or {}) + "/"
-        index = versioned_index(self.flet_index.decode(), self.base, self.theme_color).encode()
+        self.preload = tuple(preload)
+        index = versioned_index(self.flet_index.decode(), self.base, self.theme_color, self.preload).encode()
         self.patched = {name: _File(name, data=data, mtime=source.stat().st_mtime) for name, data, source in (
             ("index.html", index, index_source), ("manifest.json", manifest.encode(), manifest_source))}
         for name, data in (extra or {}).items():

@@ -22,7 +22,8 @@ import httpx
 from tests.e2e.servers import ROOT, stop_process
 from tests.ports import free_port
 from ui.app import APP_DESCRIPTION, APP_NAME, ASSETS_DIR
-from ui.web_front import FLET_HEADERS, RIVE_CDN, RIVE_LOCAL, WebFront, rewrite_engine, versioned_index
+from ui.web_front import (FLET_HEADERS, PRELOAD_ENGINE, RIVE_CDN, RIVE_LOCAL, WebFront, flet_web_dir, rewrite_engine,
+                          versioned_index)
 
 # What the browser asks for before the app's websocket opens, and a route of the app (answered with the page).
 PATHS = ["/", "/index.html", "/manifest.json", "/flutter_bootstrap.js", "/flutter.js", "/main.dart.mjs",
@@ -51,7 +52,7 @@ async def answer(front: WebFront, path: str, method: str = "GET", headers: dict 
 def as_served(path: str, flet_body: bytes, front: WebFront) -> bytes:
     """Flet's bytes with the front's deliberate changes: the page's versioned engine path, no Rive CDN."""
     if flet_body == front.flet_index:
-        return versioned_index(flet_body.decode(), front.base, front.theme_color).encode()
+        return versioned_index(flet_body.decode(), front.base, front.theme_color, front.preload).encode()
     return rewrite_engine(path.rsplit("/", 1)[-1], flet_body)
 
 
@@ -73,6 +74,8 @@ async def test_the_front_serves_what_flet_serves(tmp_path):
                 for name in COMPARED_HEADERS:
                     assert headers.get(name) == theirs.headers.get(name), (served_at, name)
     page = (await answer(front, "/"))[2]
+    for preloaded in PRELOAD_ENGINE:  # what the page preloads exists (a Flet upgrade may move it)
+        assert (await answer(front, front.base + preloaded))[2] == (flet_web_dir() / preloaded).read_bytes()
     assert b"<title>PhotoShare</title>" in page and f'flet.entrypointBaseUrl="{front.base}"'.encode() in page
     engine = (await answer(front, "/main.dart.wasm"))[2]
     assert RIVE_CDN not in engine and RIVE_LOCAL in engine and len(engine) == len(
@@ -107,6 +110,14 @@ async def test_compressed_cached_and_revalidated(tmp_path):
     status, _, _ = await answer(front, "/", headers={"If-None-Match": '"something-else"'})
     assert status == 200
     front.close()
+
+
+def test_the_first_screen_font_is_the_themes():
+    """The page preloads the font the theme asks for (ui/app.py cannot import ui/theme.py before Flet)."""
+    from ui.app import FIRST_SCREEN_FILES
+    from ui.theme import BASE_FAMILY, FONTS
+
+    assert FIRST_SCREEN_FILES == (FONTS[BASE_FAMILY],) and (ASSETS_DIR / FONTS[BASE_FAMILY]).is_file()
 
 
 async def test_what_is_not_a_file_waits_for_flet():

@@ -32,7 +32,7 @@ def engine_base(page: bytes) -> str:
     return re.search(rb'flet\.entrypointBaseUrl="([^"]+)"', page).group(1).decode()
 
 
-async def precompressed(base_url: str, encoding: str, timeout: float = 900) -> str:
+async def precompressed(base_url: str, encoding: str, timeout: float = 600) -> str:
     """Ask for the first load's files until each comes back in ``encoding``: the state of any server that
     served the app once (the compressed copies persist in its client folder). Answers the engine's path."""
     import httpx
@@ -43,8 +43,8 @@ async def precompressed(base_url: str, encoding: str, timeout: float = 900) -> s
         for name in FIRST_LOAD:
             while True:
                 answer = await client.get(engine + name, headers={"Accept-Encoding": f"{encoding}, gzip"})
-                if answer.headers.get("content-encoding") == encoding:
-                    break
+                if answer.headers.get("content-encoding") == encoding or "vary" not in answer.headers:
+                    break  # ready, or too small to be worth compressing
                 assert time.monotonic() < deadline, f"{name} never came as {encoding}"
                 await asyncio.sleep(0.5)
     return engine
@@ -88,7 +88,8 @@ async def visit(context, url: str, first_screen_button: str = "Sign in") -> Visi
 
     def started(event) -> None:
         result.requests[event["requestId"]] = event["request"]["url"]
-        in_flight.add(event["requestId"])
+        if urlsplit(event["request"]["url"]).scheme not in ("data", "blob"):  # in the page already (a worker's blob stays "loading")
+            in_flight.add(event["requestId"])
         last_activity[0] = time.monotonic()
 
     def answered(event) -> None:
