@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 # A phone: the screen of a common 6.1" model, touch, the mobile viewport rules.
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 FIRST_LOAD_TARGET_BYTES = 5_000_000
 REPEAT_VISIT_TARGET_BYTES = 200_000
 FIRST_SCREEN_TARGET_SECONDS = 2.0
