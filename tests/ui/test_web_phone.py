@@ -85,8 +85,6 @@ async def test_a_phone_loads_little_soon_and_from_the_server_alone(ui_server, we
     print(f"repeat visit:\n{repeat.summary()}")
     assert outside(repeat, web_app.url) == [] and not [url for url, _ in repeat.failed if "/ws" not in url]
     assert repeat.bytes <= REPEAT_VISIT_TARGET_BYTES, repeat.summary()
-    assert min(first.first_screen_seconds for first in firsts) <= FIRST_SCREEN_TARGET_SECONDS, \
-        [round(first.first_screen_seconds, 2) for first in firsts]
 
     # The app works at a phone's narrowest and widest: nothing past the screen's edge, signed in or not.
     register(ui_server.url, "phoebe")
@@ -108,6 +106,8 @@ async def test_a_phone_loads_little_soon_and_from_the_server_alone(ui_server, we
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await repeat.page.screenshot(path=str(SCREENSHOTS / "phone-profile.png"))
     await context.close()
+    assert min(first.first_screen_seconds for first in firsts) <= FIRST_SCREEN_TARGET_SECONDS, \
+        [round(first.first_screen_seconds, 2) for first in firsts]
 
 
 async def test_installable_from_the_page(web_app):
