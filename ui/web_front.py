@@ -76,7 +76,8 @@ PRUNE_AFTER_SECONDS = 2 * 24 * 3600
 # The files a first load asks for, in that order: compressed first in the background.
 FIRST_LOAD = ("flutter_bootstrap.js", "main.dart.mjs", "main.dart.wasm", "canvaskit/skwasm.js", "canvaskit/skwasm.wasm",
               "assets/FontManifest.json", "assets/AssetManifest.bin.json", "assets/fonts/roboto.woff2",
-              "assets/fonts/MaterialIcons-Regular.otf", "python.js", "manifest.json", "index.html")
+              "assets/fonts/MaterialIcons-Regular.otf", "assets/packages/cupertino_icons/assets/CupertinoIcons.ttf",
+              "python.js", "manifest.json", "index.html")
 # Compressed in the background after those (the other browsers' engines); anything else when first asked.
 OTHER_ENGINES = ("main.dart.js", "canvaskit/skwasm_heavy.js", "canvaskit/skwasm_heavy.wasm", "canvaskit/canvaskit.js",
                  "canvaskit/canvaskit.wasm", "canvaskit/chromium/canvaskit.js", "canvaskit/chromium/canvaskit.wasm",
@@ -485,7 +486,7 @@ class WebFront:
         then the other browsers' engines); ``everything``: every compressible file. Returns the jobs."""
         if self.cache is None:
             return []
-        names = list(names) if names is not None else list(FIRST_LOAD) + list(OTHER_ENGINES)
+        names = list(names) if names is not None else list(FIRST_LOAD) + list(self.preload) + list(OTHER_ENGINES)
         if everything:
             for root in reversed(self.roots):
                 for folder, _, files in os.walk(root):

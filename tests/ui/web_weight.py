@@ -24,7 +24,8 @@ QUIET_SECONDS = 1.0  # the load is over when nothing was asked for or in flight 
 SCREEN_TIMEOUT_MS = 60_000
 # What a first visit asks for before the app's websocket opens (see ``precompressed``).
 FIRST_LOAD = ("flutter_bootstrap.js", "main.dart.mjs", "main.dart.wasm", "canvaskit/skwasm.js", "canvaskit/skwasm.wasm",
-              "assets/FontManifest.json", "assets/fonts/MaterialIcons-Regular.otf", "python.js")
+              "assets/FontManifest.json", "assets/fonts/MaterialIcons-Regular.otf",
+              "assets/packages/cupertino_icons/assets/CupertinoIcons.ttf", "python.js", "/fonts/DejaVuSans.ttf")
 
 
 def engine_base(page: bytes) -> str:
@@ -42,7 +43,8 @@ async def precompressed(base_url: str, encoding: str, timeout: float = 600) -> s
         deadline = time.monotonic() + timeout
         for name in FIRST_LOAD:
             while True:
-                answer = await client.get(engine + name, headers={"Accept-Encoding": f"{encoding}, gzip"})
+                path = name if name.startswith("/") else engine + name  # the app's own files are at the root
+                answer = await client.get(path, headers={"Accept-Encoding": f"{encoding}, gzip"})
                 if answer.headers.get("content-encoding") == encoding or "vary" not in answer.headers:
                     break  # ready, or too small to be worth compressing
                 assert time.monotonic() < deadline, f"{name} never came as {encoding}"
