@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ICONS = ROOT / "assets" / "icons"
 SIZES = (48, 128, 256, 512)  # the desktop entry's sizes (hicolor theme); 512 is also the source of the others
 SUPERSAMPLE = 4
+MOBILE_ICON = 1024  # the size flutter_launcher_icons asks for
 
 CANVAS = 512
 TILE_RADIUS = 112
@@ -130,8 +131,13 @@ def main() -> None:
     maskable.resize((192, 192), Image.LANCZOS).save(ICONS / "icon-maskable-192.png", optimize=True)
     maskable.save(ICONS / "icon-maskable-512.png", optimize=True)
     master.resize((32, 32), Image.LANCZOS).save(ROOT / "assets" / "favicon.png", optimize=True)
+    # What `flet build apk|ipa` takes from assets/ (docs/mobile.md): the app icon, and on Android the full
+    # tile for the adaptive icon (the launcher cuts its own shape, as with the maskable one).
+    draw(MOBILE_ICON).save(ROOT / "assets" / "icon.png", optimize=True)
+    draw(MOBILE_ICON, maskable=True).save(ROOT / "assets" / "icon_android.png", optimize=True)
     manifest = {
-        "name": "PhotoShare", "short_name": "PhotoShare", "start_url": ".", "display": "standalone",
+        "id": "/", "name": "PhotoShare", "short_name": "PhotoShare", "start_url": ".", "scope": "/",
+        "display": "standalone",
         "background_color": "#FFFFFF", "theme_color": "#%02X%02X%02X" % GRADIENT[0],
         "description": "Photo sharing for your family and friends, on your own server",
         "orientation": "natural", "prefer_related_applications": False,

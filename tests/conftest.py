@@ -7,6 +7,7 @@ import importlib
 import io
 import itertools
 import os
+import tempfile
 
 import pytest
 from PIL import Image
@@ -35,6 +36,9 @@ STACK_BACKENDS = {
     "s3": ("s3",),
     "scaled": ("postgres", "redis", "s3"),
 }
+# Every web app the tests start (photoshare web, serve's child) keys its compressed engine files by the files'
+# identity: one shared folder compresses them once per machine, not once per test (ui/web_front.py).
+os.environ.setdefault("PHOTOSHARE_WEB_CACHE_DIR", os.path.join(tempfile.gettempdir(), f"photoshare-tests-web-cache-{os.getuid()}"))
 TEST_STACKS = [name.strip() for name in os.environ.get("PHOTOSHARE_TEST_STACKS", "embedded").split(",") if name.strip()]
 
 

@@ -35,6 +35,11 @@ SHUTDOWN_GRACE_SECONDS = 5
 # The longest path the web app answers: its files and routes are far shorter, and a path beyond the OS's
 # file-name limits made the file server fail (500 "File name too long") instead of answering 404.
 MAX_PATH_CHARS = 1024
+# What the first screen needs from the app's assets once its page arrives: the base font (ui.theme's
+# FONTS[BASE_FAMILY]; not imported from there, which would import Flet). The page asks for it at once.
+FIRST_SCREEN_FILES = ("fonts/DejaVuSans.ttf",)
+WEB_CACHE_DIR = "web-cache"  # in the client folder: the web app's compressed files (ui.web_front)
+WEB_CACHE_ENV = "PHOTOSHARE_WEB_CACHE_DIR"  # elsewhere, e.g. one folder shared by many web apps (copies are keyed by file identity)
 
 
 class BrowserSessions:
@@ -230,13 +235,16 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     one person's client, sharing this machine's sign-in, queue and watched folders with the desktop app.
     ``server_fixed``: served by ``photoshare serve`` beside its API, so the sign-in screen asks for no address.
 
-    The port answers before Flet is imported: ``ui.web_front`` serves the engine's files while a thread
-    makes Flet's app and then the UI (``Preparation``); the websocket and anything else wait for them.
+    The port answers before Flet is imported: ``ui.web_front`` serves the engine's files (at all times,
+    compressed and cacheable) while a thread makes Flet's app and then the UI (``Preparation``); the
+    websocket and anything else wait for them.
     """
     _logging()
     from app.media_server import PATH_PREFIX
 
-    from .web_front import EarlyFront
+    from app.session import client_dir
+
+    from .web_front import WebFront
 
     def make_flet_app():
         from flet_web.fastapi import app as flet_web_app
@@ -249,8 +257,11 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
 
     prepared = Preparation(server_url, make_flet_app)
     sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
-    early = EarlyFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION) if EarlyFront.usable() else None
     fonts = _font_manifest()
+    # The engine's files, compressed once into the client folder's cache (kept across runs).
+    cache_dir = os.environ.get(WEB_CACHE_ENV) or client_dir() / WEB_CACHE_DIR
+    front = WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=cache_dir,
+                     extra={FONT_MANIFEST_PATH.lstrip("/"): fonts}, preload=FIRST_SCREEN_FILES) if WebFront.usable() else None
     flet_started: list = []  # Flet's app manager, once started (what Flet's own lifespan would do)
 
     async def flet_app():
@@ -275,11 +286,11 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
                 return await sessions.media(scope, receive, send)
             core = await prepared.core()
             return await core.media.asgi(scope, receive, send)
-        if path == FONT_MANIFEST_PATH:
+        if path == FONT_MANIFEST_PATH and front is None:
             await send({"type": "http.response.start", "status": 200,
                         "headers": [(b"content-type", b"application/json"), (b"cache-control", b"no-cache")]})
             return await send({"type": "http.response.body", "body": fonts})
-        if not flet_started and early is not None and await early.serve(scope, send):
+        if front is not None and await front.serve(scope, send):
             return None
         return await (await flet_app())(scope, receive, send)
 
@@ -287,7 +298,7 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
 
     server = uvicorn.Server(uvicorn.Config(asgi, host=host, port=port, ws="websockets-sansio", log_level="warning",
                                            lifespan="on", timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS))
-    asyncio.run(_serve(server, prepared))
+    asyncio.run(_serve(server, prepared, front))
 
 
 async def _lifespan(receive, send, flet_started: list) -> None:
@@ -322,11 +333,18 @@ def _font_manifest() -> bytes:
     return json.dumps(families, indent=2).encode()
 
 
-async def _serve(server, prepared: Preparation) -> None:
+async def _serve(server, prepared: Preparation, front=None) -> None:
     """Answer first, prepare second: the thread's imports would otherwise hold the interpreter while
-    the server is still starting, and the browser then spends a second loading the Flutter engine."""
+    the server is still starting, and the browser then spends a second loading the Flutter engine.
+    The engine's files are compressed last, on a thread of lower priority (``ui.web_front``)."""
     serving = asyncio.ensure_future(server.serve())
     while not server.started and not serving.done():
         await asyncio.sleep(0.005)
     prepared.start()
-    await serving
+    warming = asyncio.ensure_future(front.warm()) if front is not None else None
+    try:
+        await serving
+    finally:
+        if front is not None:
+            warming.cancel()
+            front.close()

@@ -13,6 +13,9 @@ import click
 from .root import main
 
 
+EXIT_MISSING_LIBRARIES = 3  # `photoshare app` without the desktop window's system libraries (app.desktop_libs)
+
+
 @main.command("app")
 @click.option("--server", "server_url", default=None, help="PhotoShare server address (default: the last one used).")
 @click.option("--embedded", is_flag=True, help="Also run a private server in the background (single user, local first).")
@@ -21,6 +24,12 @@ def app_command(server_url, embedded) -> None:
 
     Example: photoshare app --server http://photos.local:8080
     """
+    from app.desktop_libs import message, missing
+
+    lacking = missing()  # before anything starts: the window's process would fail with a loader error
+    if lacking:
+        click.echo(message(lacking), err=True)
+        raise SystemExit(EXIT_MISSING_LIBRARIES)
     from ui.app import run_desktop
 
     server = None

@@ -1,6 +1,7 @@
-"""Client benchmark: cold start to first feed paint from cache, and full-size filters on 12 MP.
+"""Client benchmark: the web app's weight on a phone, cold start to first feed paint from cache, and
+full-size filters on 12 MP.
 
-Run:  .venv/bin/python bench/client/run.py [--runs 3] [--no-browser]
+Run:  .venv/bin/python bench/client/run.py [--runs 3] [--no-browser] [--web-only]
 Prints the machine, the date and the figures; see README.md for what each one measures.
 """
 
@@ -119,6 +120,51 @@ def cold_start_in_browser(runs: int) -> list[tuple[float, float, float, float, f
     return timings
 
 
+def web_weight(runs: int):
+    """The web app on a phone (``tests/ui/web_weight.py``): ``photoshare web`` on loopback, Chromium at
+    390×844 with touch. First the server's very first visitor (nothing compressed yet: gzip made on demand),
+    then, once the first load's files are precompressed, ``runs`` fresh browsers, each with a first visit
+    (empty browser cache) and a repeat visit. Answers (very first visit, [(first visit, repeat visit)])."""
+    if not Path("/usr/bin/chromium").exists():
+        return None
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS
+    from tests.ui.web_weight import PHONE, precompressed, visit
+
+    async def measure():
+        folder = Path(tempfile.mkdtemp(prefix="photoshare-bench-"))
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        app = subprocess.Popen([sys.executable, "-m", "app", "web", "--port", str(port)], cwd=REPO,
+                               env={**os.environ, "PHOTOSHARE_CLIENT_DIR": str(folder)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            await asyncio.to_thread(_wait_http, url)
+            async with async_playwright() as playwright:
+                browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = await browser.new_context(**PHONE)
+                very_first = await visit(context, url + "/")
+                await context.close()
+                await browser.close()
+                await precompressed(url, "br")
+                pairs = []
+                for _ in range(runs):
+                    browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                    context = await browser.new_context(**PHONE)
+                    pairs.append((await visit(context, url + "/"), await visit(context, url + "/")))
+                    await browser.close()
+            return very_first, pairs
+        finally:
+            app.terminate()
+            app.wait(15)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return asyncio.run(measure())
+
+
 def _photo_on_screen(page, deadline: float) -> float:
     """When the first card's photo is visibly drawn (see ``cold_start_in_browser``)."""
     from PIL import Image
@@ -201,15 +247,51 @@ def filter_timings(runs: int) -> tuple[dict[str, float], float]:
     return per_filter, statistics.median(share)
 
 
+def cpu_model() -> str:
+    """The processor's model name, as ``lscpu`` prints it."""
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout.splitlines():
+            if line.startswith("Model name:"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--no-browser", action="store_true", help="Skip the Chromium cold-start figure.")
+    parser.add_argument("--no-browser", action="store_true", help="Skip the Chromium figures.")
+    parser.add_argument("--web-only", action="store_true", help="Only the web app's weight on a phone.")
     args = parser.parse_args()
 
-    print(f"PhotoShare client benchmark — {datetime.datetime.now().isoformat(timespec='seconds')}")
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"PhotoShare client benchmark — {datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')}")
+    print(f"machine: {platform.platform()}, {cpu_model()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print()
+    if not args.no_browser:
+        weights = web_weight(args.runs)
+        if weights is None:
+            print("web app on a phone: skipped — /usr/bin/chromium not installed")
+        else:
+            very_first, pairs = weights
+            first_bytes = statistics.median(first.bytes for first, _ in pairs)
+            repeat_bytes = statistics.median(repeat.bytes for _, repeat in pairs)
+            first_screen = statistics.median(first.first_screen_seconds for first, _ in pairs)
+            print(f"web app on a phone (photoshare web on loopback, Chromium 390×844 touch), median of {args.runs}:")
+            print(f"  first visit (empty browser cache): {first_bytes / 1e6:.2f} MB transferred (target ≤ 5 MB), "
+                  f"first screen at {first_screen:.2f} s (target ≤ 2 s); runs: "
+                  + ", ".join(f"{first.bytes / 1e6:.2f} MB / {first.first_screen_seconds:.2f} s" for first, _ in pairs))
+            print(f"  repeat visit: {repeat_bytes / 1e3:.1f} kB transferred (target ≤ 200 KB); runs: "
+                  + ", ".join(f"{repeat.bytes / 1e3:.1f} kB" for _, repeat in pairs))
+            print(f"  the server's very first visitor (nothing compressed yet, gzip made on demand): "
+                  f"{very_first.bytes / 1e6:.2f} MB, first screen at {very_first.first_screen_seconds:.2f} s")
+            print("  largest files of a first visit:\n" + pairs[0][0].summary())
+            hosts = set().union(*(first.hosts() | repeat.hosts() for first, repeat in pairs), very_first.hosts())
+            print(f"  hosts asked: {', '.join(sorted(hosts))}")
+        print()
+    if args.web_only:
+        return
     models = cached_feed_models(args.runs)
     print(f"cold start, cached feed → UI state (fresh process, {CACHED_POSTS} posts + photos): "
           f"median {statistics.median(models):.2f} s")
