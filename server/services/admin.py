@@ -16,13 +16,15 @@ from typing import Callable, Iterable
 
 from .. import auth
 from ..clock import now_ms
+from ..config import SETTINGS
 from ..context import Context
+from ..ids import parse_id
 from ..ops.media_files import unreferenced_files
 from ..repos import admin as repo
+from ..repos import moderation as moderation_repo
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
-from ..config import SETTINGS
 from ..web.errors import Conflict, InvalidInput, NotFound
 from ..web.serialize import iso_time, user_json
 from .registration import check_password, normalise_username
@@ -230,8 +232,6 @@ class Admin:
 
     async def console_stats(self) -> dict:
         """GET /admin/stats: users, posts, stored bytes, jobs queued and failed, open reports."""
-        from ..repos import moderation as moderation_repo
-
         def unit(conn: Conn):
             numbers = repo.counts(conn)
             return numbers, moderation_repo.open_count(conn)
@@ -267,8 +267,6 @@ class Admin:
 
     async def retry_jobs_by(self, actor_id: int | None, data: dict) -> int:
         """POST /admin/jobs/retry: ``{all: true}`` or ``{job_ids: [...]}``; how many were queued again."""
-        from ..ids import parse_id
-
         if data.get("all") is True:
             retried = await self.retry_jobs(None, audit=False)
             ids = None

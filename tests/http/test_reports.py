@@ -100,6 +100,9 @@ async def test_threshold_hides_a_post_until_dismissed_and_reporters_hear_of_it(a
     assert case["report_id"] == report_id and case["reporter_count"] == 3 and case["hidden"] is True
     assert case["reasons"] == {"spam": 2, "nudity": 1} and case["target"]["post_id"] == post
 
+    for bad in ({"action": "ban"}, {"action": "dismiss", "note": "x" * 1001}, {"action": "dismiss", "note": 7}):
+        status, body = await call(api, "POST", f"/admin/reports/{report_id}/resolve", admin_token, json=bad)
+        assert status == 400, (bad, body)
     status, body = await call(api, "POST", f"/admin/reports/{report_id}/resolve", admin_token, json={"action": "dismiss"})
     assert status == 200 and body["report"]["status"] == "resolved" and body["report"]["action"] == "dismiss"
     assert (await call(api, "GET", f"/posts/{post}", fan_token))[0] == 200
