@@ -101,6 +101,7 @@ class Post:
     saved_by_me: bool = False
     hashtags: tuple[str, ...] = ()
     media_url: str | None = None
+    edited_at: str | None = None  # set once its author edited the caption or an alt text
 
     @classmethod
     def from_json(cls, data: dict) -> "Post":
@@ -117,6 +118,7 @@ class Post:
             saved_by_me=bool(data.get("saved_by_me")),
             hashtags=tuple(data.get("hashtags") or ()),
             media_url=data.get("media_url"),
+            edited_at=data.get("edited_at"),
         )
 
     @property
@@ -147,6 +149,9 @@ class Notification:
     post_thumb_url: str | None
     created_at: str
     read: bool
+    album_id: str | None = None  # album_invite / album_item
+    album_title: str = ""
+    count: int = 0  # album_item: how many items the actor added
 
     @classmethod
     def from_json(cls, data: dict) -> "Notification":
@@ -155,7 +160,9 @@ class Notification:
         return cls(id=str(data["id"]), type=data["type"], actor=UserSummary.from_json(actor) if actor else None,
                    post_id=str(post["post_id"]) if post.get("post_id") else data.get("post_id"),
                    post_thumb_url=post.get("media_url") or data.get("post_thumb_url"),
-                   created_at=data.get("created_at") or "", read=bool(data.get("read")))
+                   created_at=data.get("created_at") or "", read=bool(data.get("read")),
+                   album_id=str((data.get("album") or {}).get("album_id") or "") or None,
+                   album_title=(data.get("album") or {}).get("title") or "", count=int(data.get("count") or 0))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ from app.api_types import Comment, Notification, Post, User, UserSummary
 from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .sharing_models import SharingState
+
 
 @ft.observable
 @dataclass
@@ -208,6 +210,7 @@ class AppState:
     tags: dict[str, PostList] = field(default_factory=dict)
     comments: dict[str, CommentsModel] = field(default_factory=dict)
     posts: dict[str, PostModel] = field(default_factory=dict)  # post detail screens
+    sharing: SharingState = field(default_factory=SharingState)  # albums, the picker, share links
 
     @property
     def signed_in(self) -> bool:
@@ -248,3 +251,4 @@ class AppState:
         self.notifications = NotificationsModel()
         self.search = SearchModel()
         self.create = CreateModel()
+        self.sharing = SharingState()

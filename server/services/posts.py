@@ -167,7 +167,9 @@ class Posts:
     async def visible_post_row(self, viewer_id: int | None, post_id: int):
         """The post's row if the viewer may see it; 404 otherwise (never reveal what is hidden)."""
         row = await self.ctx.db.read(lambda conn: posts_repo.post_by_id(conn, post_id))
-        if row is None or not await self.ctx.follows.can_view(viewer_id, row["user_id"]):
+        if row is None:
+            raise NotFound("No such post.")
+        if not await self.ctx.follows.can_view(viewer_id, row["user_id"]) and not await self.ctx.albums.shows_post_to(viewer_id, row):
             raise NotFound("No such post.")
         return row
 

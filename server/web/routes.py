@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..handlers import (accounts, direct_uploads, discovery, feed, interactions, live, media, notifications, ops, posts,
-                       setup, social)
+from ..handlers import (accounts, albums, direct_uploads, discovery, feed, interactions, live, media, notifications, ops,
+                       pages, post_edits, posts, setup, share_links, social)
 
 HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live)
+                   notifications, live, post_edits, albums, share_links, pages)
 
 
 def add_routes(app: web.Application) -> None:

@@ -22,6 +22,7 @@ from .profile import ProfileController
 from .queue import QueueController
 from .search import SearchController
 from .session import SessionController
+from .sharing import SharingController
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class Controller:
         self.notifications = NotificationsController(self)
         self.create = CreateController(self)
         self.queue = QueueController(self)
+        self.sharing = SharingController(self)  # albums, share links, editing posts
 
     @property
     def api(self):

@@ -6,6 +6,7 @@ import flet as ft
 
 from ..components.grid import PhotoGrid
 from ..components.photo import Avatar
+from .profile_tabs import ProfileTabs
 from ..context import act, go, use_controller
 from ..models import AppState, ProfileModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -62,6 +63,8 @@ def ProfileScreen(profile: ProfileModel, is_me: bool):
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
     body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \
         if locked else PhotoGrid(profile.posts, "No posts yet.")
+    if is_me:  # my own profile has an Albums tab beside the grid (albums are seen by their members only)
+        body = ProfileTabs(controller.state.sharing, body)
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True,
         controls=[ft.Container(ProfileHeader(profile, is_me), padding=SPACING), body],

@@ -11,6 +11,7 @@ from ..components.post_card import action_icon
 from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
+from .shared_links import SharedLinksSection
 
 
 LIVE_MODES = {"live": "News arrives live.",
@@ -88,6 +89,7 @@ def SettingsView(state: AppState):
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=24, controls=[
             QueueSection(state.queue),
             *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
+            SharedLinksSection(state.sharing),
             ft.Column([
                 ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
