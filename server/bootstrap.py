@@ -134,15 +134,19 @@ def wire_services(ctx: Context) -> None:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .timelines.manager import TimelineManager
 
+    ctx.visibility = Visibility(ctx)
     ctx.live = LiveNotifications(ctx)
     ctx.notifications = Notifications(ctx)
     ctx.registration = Registration(ctx)
@@ -161,6 +165,8 @@ def wire_services(ctx: Context) -> None:
     ctx.comments = Comments(ctx)
     ctx.saves = Saves(ctx)
     ctx.search = Search(ctx)
+    ctx.safety = Safety(ctx)
+    ctx.moderation = Moderation(ctx)
     ctx.post_edits = PostEdits(ctx)
     ctx.albums = Albums(ctx)
     ctx.share_links = ShareLinks(ctx)
@@ -170,7 +176,7 @@ def wire_services(ctx: Context) -> None:
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications):
+                    ctx.notifications, ctx.safety):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -40,13 +40,16 @@ if TYPE_CHECKING:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .stores.base import Database
     from .timelines.base import Timelines
     from .timelines.manager import TimelineManager
@@ -90,6 +93,9 @@ class Context:
     notifications: "Notifications" = None  # type: ignore[assignment]
     live: "LiveNotifications" = None  # type: ignore[assignment]
     search: "Search" = None  # type: ignore[assignment]
+    visibility: "Visibility" = None  # type: ignore[assignment]  # who may see what: the one rule
+    safety: "Safety" = None  # type: ignore[assignment]  # blocks and mutes
+    moderation: "Moderation" = None  # type: ignore[assignment]  # reports, review, roles, the audit log
     post_edits: "PostEdits" = None  # type: ignore[assignment]
     albums: "Albums" = None  # type: ignore[assignment]
     share_links: "ShareLinks" = None  # type: ignore[assignment]

@@ -5,7 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
+from .access import visible_user_sql
 from .paging import fetch_page
+
+# Which items a reader sees, as a WHERE fragment over ``posts p JOIN users pu ON pu.id = p.user_id`` (and its
+# parameters). A member sees every item whose author they may see as an account (the visibility rule without
+# its privacy clause: the author put the post in the album for its members), minus posts hidden by reports.
+# A guest (a share link) sees only published, unhidden items of active accounts that are public or the sharer.
+
+
+def member_sees_sql(viewer_id: int) -> tuple[str, list[Any]]:
+    account, params = visible_user_sql(viewer_id, user="pu")
+    return f"(p.user_id = ? OR (p.hidden = 0 AND {account}))", [viewer_id, *params]
+
+
+def guest_sees_sql(sharer_id: int) -> tuple[str, list[Any]]:
+    return ("(p.hidden = 0 AND p.published_at IS NOT NULL AND pu.is_disabled = 0 AND pu.hidden = 0"
+            " AND (pu.is_private = 0 OR pu.id = ?))"), [sharer_id]
+
+
+_ITEM_POSTS = " JOIN posts p ON p.id = i.post_id JOIN users pu ON pu.id = p.user_id"
 
 
 def insert_album(conn: Conn, *, album_id: int, owner_id: int, title: str, description: str, now: int) -> None:
@@ -62,12 +81,13 @@ def member_ids(conn: Conn, album_id: int) -> list[int]:
     return [row[0] for row in conn.fetch_all("SELECT user_id FROM album_members WHERE album_id = ?", (album_id,))]
 
 
-def members(conn: Conn, album_id: int) -> list[Any]:
-    """Members with their summary columns: the owner first, then by when they joined."""
+def members(conn: Conn, album_id: int, viewer_id: int) -> list[Any]:
+    """Members the viewer may see listed, with their summary columns: the owner first, then by when they joined."""
+    visible, params = visible_user_sql(viewer_id, user="u")
     return conn.fetch_all(
         "SELECT m.user_id, m.role, m.joined_at, u.username, u.avatar_key FROM album_members m JOIN users u ON u.id = m.user_id"
-        " WHERE m.album_id = ? ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.joined_at, m.user_id",
-        (album_id,),
+        f" WHERE m.album_id = ? AND {visible} ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.joined_at, m.user_id",
+        [album_id, *params],
     )
 
 
@@ -83,28 +103,30 @@ def albums_page(conn: Conn, user_id: int, before_id: int | None, limit: int) -> 
     return fetch_page(conn, sql, params, limit)
 
 
-def counts(conn: Conn, album_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """(item count, member count) per album."""
+def counts(conn: Conn, album_ids: list[int], viewer_id: int) -> dict[int, tuple[int, int]]:
+    """(items the viewer sees, member count) per album."""
     if not album_ids:
         return {}
     marks = placeholders(len(album_ids))
+    sees, params = member_sees_sql(viewer_id)
     items = {row[0]: row[1] for row in conn.fetch_all(
-        f"SELECT album_id, COUNT(*) FROM album_items WHERE album_id IN ({marks}) GROUP BY album_id", album_ids)}
+        f"SELECT i.album_id, COUNT(*) FROM album_items i{_ITEM_POSTS} WHERE i.album_id IN ({marks}) AND {sees}"
+        " GROUP BY i.album_id", [*album_ids, *params])}
     people = {row[0]: row[1] for row in conn.fetch_all(
         f"SELECT album_id, COUNT(*) FROM album_members WHERE album_id IN ({marks}) GROUP BY album_id", album_ids)}
     return {album_id: (items.get(album_id, 0), people.get(album_id, 0)) for album_id in album_ids}
 
 
-def cover_posts(conn: Conn, album_ids: list[int]) -> dict[int, int]:
-    """The newest item's post of each album (its cover)."""
-    if not album_ids:
-        return {}
-    rows = conn.fetch_all(
-        f"SELECT i.album_id, i.post_id FROM album_items i WHERE i.album_id IN ({placeholders(len(album_ids))})"
-        " AND i.id = (SELECT MAX(j.id) FROM album_items j WHERE j.album_id = i.album_id)",
-        album_ids,
-    )
-    return {row[0]: row[1] for row in rows}
+def cover_posts(conn: Conn, album_ids: list[int], viewer_id: int) -> dict[int, int]:
+    """The newest item's post (of those the viewer sees) of each album: its cover."""
+    sees, params = member_sees_sql(viewer_id)
+    covers = {}
+    for album_id in album_ids:
+        post_id = conn.fetch_val(f"SELECT i.post_id FROM album_items i{_ITEM_POSTS} WHERE i.album_id = ? AND {sees}"
+                                 " ORDER BY i.id DESC LIMIT 1", [album_id, *params])
+        if post_id is not None:
+            covers[album_id] = post_id
+    return covers
 
 
 # -- items -------------------------------------------------------------------------------------------
@@ -134,11 +156,12 @@ def delete_item(conn: Conn, item_id: int) -> int:
     return conn.execute("DELETE FROM album_items WHERE id = ?", (item_id,))
 
 
-def items_page(conn: Conn, album_id: int, before_id: int | None, limit: int) -> tuple[list[Any], bool]:
-    """Items newest first, each with its adder's summary columns."""
+def items_page(conn: Conn, album_id: int, sees: tuple[str, list[Any]], before_id: int | None, limit: int) -> tuple[list[Any], bool]:
+    """The items a reader sees (``sees``: ``member_sees_sql`` or ``guest_sees_sql``), newest first, each with its
+    adder's summary columns."""
     sql = ("SELECT i.id, i.album_id, i.post_id, i.added_by, i.created_at, u.username, u.avatar_key"
-           " FROM album_items i JOIN users u ON u.id = i.added_by WHERE i.album_id = ?")
-    params: list[Any] = [album_id]
+           f" FROM album_items i JOIN users u ON u.id = i.added_by{_ITEM_POSTS} WHERE i.album_id = ? AND {sees[0]}")
+    params: list[Any] = [album_id, *sees[1]]
     if before_id is not None:
         sql += " AND i.id < ?"
         params.append(before_id)
@@ -146,20 +169,24 @@ def items_page(conn: Conn, album_id: int, before_id: int | None, limit: int) -> 
     return fetch_page(conn, sql, params, limit)
 
 
-def shares_album_with_post(conn: Conn, user_id: int | None, post_id: int) -> bool:
-    """Whether the user is in an album that shows this post (album members see its items)."""
-    if user_id is None:
-        return False
-    return conn.fetch_val(
-        "SELECT 1 FROM album_items i JOIN album_members m ON m.album_id = i.album_id"
-        " WHERE i.post_id = ? AND m.user_id = ? LIMIT 1",
-        (post_id, user_id),
-    ) is not None
+def post_row_through_album(conn: Conn, viewer_id: int | None, post_id: int) -> Any | None:
+    """The post's row (id, user_id, hidden) when the viewer is in an album showing it and sees it there."""
+    if viewer_id is None:
+        return None
+    sees, params = member_sees_sql(viewer_id)
+    return conn.fetch_one(
+        "SELECT p.id, p.user_id, p.hidden FROM posts p JOIN users pu ON pu.id = p.user_id"
+        f" WHERE p.id = ? AND {sees} AND EXISTS (SELECT 1 FROM album_items i JOIN album_members m ON m.album_id = i.album_id"
+        " WHERE i.post_id = p.id AND m.user_id = ?)",
+        [post_id, *params, viewer_id],
+    )
 
 
-def album_holds_stem(conn: Conn, album_id: int, stem: str) -> bool:
-    """Whether a medium of one of the album's items has this variant (or video stream) stem."""
+def album_holds_stem(conn: Conn, album_id: int, sharer_id: int, stem: str) -> bool:
+    """Whether a medium of an item a guest of this album sees has this variant (or video stream) stem."""
+    sees, params = guest_sees_sql(sharer_id)
     return conn.fetch_val(
-        "SELECT 1 FROM album_items i JOIN media m ON m.post_id = i.post_id WHERE i.album_id = ? AND m.variants LIKE ? LIMIT 1",
-        (album_id, f'%"{stem}%'),
+        f"SELECT 1 FROM album_items i{_ITEM_POSTS} JOIN media m ON m.post_id = i.post_id"
+        f" WHERE i.album_id = ? AND {sees} AND m.variants LIKE ? LIMIT 1",
+        [album_id, *params, f'%"{stem}%'],
     ) is not None

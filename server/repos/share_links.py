@@ -41,7 +41,8 @@ def page_of(conn: Conn, user_id: int, before_id: int | None, limit: int) -> tupl
 
 
 def post_holds_stem(conn: Conn, post_id: int, stem: str) -> bool:
-    return conn.fetch_val("SELECT 1 FROM media WHERE post_id = ? AND variants LIKE ? LIMIT 1", (post_id, f'%"{stem}%')) is not None
+    return conn.fetch_val("SELECT 1 FROM media m JOIN posts p ON p.id = m.post_id WHERE m.post_id = ? AND p.hidden = 0"
+                          " AND m.variants LIKE ? LIMIT 1", (post_id, f'%"{stem}%')) is not None
 
 
 def avatar_is(conn: Conn, user_id: int, stem: str) -> bool:
@@ -51,7 +52,7 @@ def avatar_is(conn: Conn, user_id: int, stem: str) -> bool:
 def user_posts_hold_stem(conn: Conn, user_id: int, stem: str) -> bool:
     """Whether one of the user's published posts has this variant stem."""
     return conn.fetch_val(
-        "SELECT 1 FROM media m JOIN posts p ON p.id = m.post_id WHERE m.user_id = ? AND p.published_at IS NOT NULL"
+        "SELECT 1 FROM media m JOIN posts p ON p.id = m.post_id WHERE m.user_id = ? AND p.published_at IS NOT NULL AND p.hidden = 0"
         " AND m.variants LIKE ? LIMIT 1",
         (user_id, f'%"{stem}%'),
     ) is not None

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ..clock import now_ms
 from ..context import Context
 from ..ids import parse_id
+from ..repos import access as access_repo
 from ..repos import albums as repo
 from ..repos import posts as posts_repo
 from ..repos import users as users_repo
@@ -94,7 +95,8 @@ class Albums:
 
     async def page(self, user_id: int, album_id: int, cursor: tuple[int, ...] | None, limit: int) -> dict:
         album = await self.album(user_id, album_id)
-        rows, more = await self.ctx.db.read(lambda conn: repo.items_page(conn, album_id, cursor[0] if cursor else None, limit))
+        sees = repo.member_sees_sql(user_id)
+        rows, more = await self.ctx.db.read(lambda conn: repo.items_page(conn, album_id, sees, cursor[0] if cursor else None, limit))
         return {"album": album, "items": await self._items_json(user_id, rows),
                 "next_cursor": encode_cursor(rows[-1]["id"]) if more else None}
 
@@ -138,8 +140,8 @@ class Albums:
         def unit(conn: Conn) -> None:
             self._require_role(conn, album_id, user_id, ("owner",), "Only the album's owner can add members.")
             target = user_by_ref(conn, ref)
-            if target is None or target["is_disabled"]:
-                raise NotFound("No such user.")
+            if target is None or not access_repo.can_see_user_in(conn, user_id, target["id"]):
+                raise NotFound("No such user.")  # disabled, hidden, or a block between the two
             current = repo.role_of(conn, album_id, target["id"])
             if current == role or current == "owner":
                 raise Conflict("They are already in this album.", code="already_member")
@@ -240,11 +242,9 @@ class Albums:
         await self.ctx.db.write(unit)
 
     # -- asked by other services -----------------------------------------------------------------
-    async def shows_post_to(self, viewer_id: int | None, post_row) -> bool:
-        """Whether the viewer sees this post through an album they are in."""
-        if viewer_id is None:
-            return False
-        return await self.ctx.db.read(lambda conn: repo.shares_album_with_post(conn, viewer_id, post_row["id"]))
+    async def post_row_through_album(self, viewer_id: int | None, post_id: int):
+        """The post's row when the viewer sees it as an item of an album they are in (None otherwise)."""
+        return await self.ctx.db.read(lambda conn: repo.post_row_through_album(conn, viewer_id, post_id))
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
@@ -263,8 +263,8 @@ class Albums:
 
         def unit(conn: Conn):
             owners = {row["id"]: row for row in users_repo.summaries_by_ids(conn, list({row["owner_id"] for row in rows}))}
-            members = {album_id: repo.members(conn, album_id) for album_id in album_ids} if with_members else {}
-            return repo.counts(conn, album_ids), repo.cover_posts(conn, album_ids), owners, members
+            members = {album_id: repo.members(conn, album_id, viewer_id) for album_id in album_ids} if with_members else {}
+            return repo.counts(conn, album_ids, viewer_id), repo.cover_posts(conn, album_ids, viewer_id), owners, members
 
         counts, covers, owners, members = await self.ctx.db.read(unit)
         cover_posts = {int(post["post_id"]): post for post in await self.ctx.hydrator.hydrate(list(set(covers.values())), viewer_id)}

@@ -134,7 +134,7 @@ class Pages:
             return row, author
 
         row, author = await self.ctx.db.read(unit)
-        if row is None or author is None or author["is_disabled"] or row["published_at"] is None:
+        if row is None or author is None or author["is_disabled"] or author["hidden"] or row["hidden"] or row["published_at"] is None:
             raise NotFound("No such post.")
         if public_only and author["is_private"]:
             raise NotFound("No such post.")
@@ -154,11 +154,12 @@ class Pages:
             if album is None:
                 return None, None, [], False
             owner = users_repo.by_id(conn, album["owner_id"])
-            rows, more = albums_repo.items_page(conn, album_id, cursor, GRID_PAGE_ITEMS)
+            sees = albums_repo.guest_sees_sql(album["owner_id"])  # only the owner shares an album
+            rows, more = albums_repo.items_page(conn, album_id, sees, cursor, GRID_PAGE_ITEMS)
             return album, owner, rows, more
 
         album, owner, rows, more = await self.ctx.db.read(unit)
-        if album is None or owner is None:
+        if album is None or owner is None or owner["is_disabled"] or owner["hidden"]:
             raise NotFound("No such album.")
         posts = await self._posts([row["post_id"] for row in rows], prefix, widths=GRID_WIDTHS, og_widths=PICTURE_WIDTHS)
         cover = next((post["og_image"] for post in posts if post["og_image"]), None)
@@ -178,7 +179,7 @@ class Pages:
             return user, ids
 
         user, ids = await self.ctx.db.read(unit)
-        if user is None or user["is_disabled"] or (public_only and user["is_private"]):
+        if user is None or user["is_disabled"] or user["hidden"] or (public_only and user["is_private"]):
             raise NotFound("No such account.")
         more = len(ids) > GRID_PAGE_ITEMS
         ids = ids[:GRID_PAGE_ITEMS]

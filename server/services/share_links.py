@@ -95,9 +95,14 @@ class ShareLinks:
         """The link's row while it works; NotFound for a token that never existed, LinkGone once revoked or expired."""
         if not TOKEN_RE.match(token or ""):
             raise NotFound("No such link.")
-        row = await self.ctx.db.read(lambda conn: repo.by_token(conn, token))
-        if row is None:
-            raise NotFound("No such link.")
+        def unit(conn: Conn):
+            link = repo.by_token(conn, token)
+            sharer = users_repo.by_id(conn, link["user_id"]) if link is not None else None
+            return link, sharer
+
+        row, sharer = await self.ctx.db.read(unit)
+        if row is None or sharer is None or sharer["is_disabled"] or sharer["hidden"]:
+            raise NotFound("No such link.")  # a disabled or hidden account shares nothing
         if row["revoked_at"] is not None:
             raise LinkGone("This link was turned off by the person who shared it.")
         if row["expires_at"] <= self._now_ms():
@@ -114,7 +119,7 @@ class ShareLinks:
             if kind == "post":
                 return repo.post_holds_stem(conn, target, stem)
             if kind == "album":
-                return albums_repo.album_holds_stem(conn, target, stem)
+                return albums_repo.album_holds_stem(conn, target, link["user_id"], stem)
             return repo.user_posts_hold_stem(conn, target, stem)
 
         return await self.ctx.db.read(unit)
