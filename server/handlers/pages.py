@@ -39,7 +39,7 @@ def _page(request: web.Request, page: PageData, *, noindex: bool, expires_at: in
         og_image=base + page.og_image if page.og_image else None, og_alt=first.alt if first else "",
         og_type="article" if page.kind == "post" else ("profile" if page.kind == "profile" else "website"),
         open_url=base + page.open_path, next_url=next_url,
-        expires_at=iso_time(expires_at)[:10] if expires_at else None,
+        expires_at=iso_time(expires_at)[:10] if expires_at else None, base_href=page.base_href,
     )
 
 

@@ -19,8 +19,9 @@ from ..stores.base import Conn
 from ..web.errors import NotFound
 from ..web.serialize import MEDIA_PATH, media_url
 
-# Items on one album or profile page: keeps the HTML under 30 KB on a phone (each picture is ~0.6 KB).
-GRID_PAGE_ITEMS = 24
+# Items on one album or profile page: keeps the HTML under 30 KB on a phone (each grid picture, with its
+# nine variant URLs of 64-character stems, is about 1 KB).
+GRID_PAGE_ITEMS = 18
 # Widths named by the variants a <picture> offers (the thumb is a square crop: grid only).
 PICTURE_WIDTHS = ("320", "640", "1080", "1440")
 GRID_WIDTHS = ("320", "640")
@@ -51,6 +52,7 @@ class PageData:
     og_image: str | None
     open_path: str  # where "Open in PhotoShare" leads in the web app
     next_cursor: int | None = None
+    base_href: str | None = None  # a share page's media URLs are relative to its link: /s/{token}/
     extra: dict = dataclasses.field(default_factory=dict)
 
 
@@ -69,8 +71,10 @@ def placeholder_color(placeholder: str | None) -> str:
     return f"#{value >> 16 & 255:02x}{value >> 8 & 255:02x}{value & 255:02x}"
 
 
-def picture_of(medium: dict, media_prefix: str, widths: tuple[str, ...] = PICTURE_WIDTHS) -> Picture | None:
-    """A ready medium's variants, re-rooted at ``media_prefix`` (a link's scope or the public /media/)."""
+def picture_of(medium: dict, media_prefix: str, widths: tuple[str, ...] = PICTURE_WIDTHS,
+               og_prefix: str | None = None) -> Picture | None:
+    """A ready medium's variants, re-rooted at ``media_prefix`` (a link's scope, relative to the page's base,
+    or the public /media/); ``og_prefix``: the same root as an absolute path, for the Open Graph image."""
     variants = medium.get("variants") or {}
     if medium.get("status") != "ready" or not variants:
         return None
@@ -97,7 +101,7 @@ def picture_of(medium: dict, media_prefix: str, widths: tuple[str, ...] = PICTUR
     return Picture(
         sources=sources,
         fallback=stem_url(main) + "?format=jpeg",
-        og_image=stem_url(main) + "?format=jpeg",
+        og_image=(og_prefix or media_prefix) + main[len(MEDIA_PATH):] + "?format=jpeg",
         width=medium.get("width") or 1080,
         height=medium.get("height") or 1080,
         alt=medium.get("alt_text") or "",
@@ -118,16 +122,21 @@ class Pages:
 
     # -- through a share link --------------------------------------------------------------------
     async def shared(self, link, cursor: int | None) -> PageData:
-        prefix = f"/s/{link['token']}/media/"
+        # Picture URLs are written relative to the page's <base href="/s/{token}/">: a 64-character stem per URL
+        # is weight enough without the token repeated in each.
+        base = f"/s/{link['token']}/"
         kind, target = link["target_type"], link["target_id"]
         if kind == "post":
-            return await self.post_page(target, prefix, link_owner=link["user_id"])
-        if kind == "album":
-            return await self.album_page(target, prefix, cursor)
-        return await self.profile_page(target, prefix, cursor)
+            page = await self.post_page(target, "media/", og_prefix=base + "media/")
+        elif kind == "album":
+            page = await self.album_page(target, "media/", cursor, og_prefix=base + "media/")
+        else:
+            page = await self.profile_page(target, "media/", cursor, og_prefix=base + "media/")
+        page.base_href = base
+        return page
 
     # -- pages -----------------------------------------------------------------------------------
-    async def post_page(self, post_id: int, prefix: str, *, link_owner: int | None = None, public_only: bool = False) -> PageData:
+    async def post_page(self, post_id: int, prefix: str, *, og_prefix: str | None = None, public_only: bool = False) -> PageData:
         def unit(conn: Conn):
             row = posts_repo.post_by_id(conn, post_id)
             author = users_repo.by_id(conn, row["user_id"]) if row is not None else None
@@ -138,7 +147,7 @@ class Pages:
             raise NotFound("No such post.")
         if public_only and author["is_private"]:
             raise NotFound("No such post.")
-        posts = await self._posts([post_id], prefix, widths=PICTURE_WIDTHS)
+        posts = await self._posts([post_id], prefix, widths=PICTURE_WIDTHS, og_prefix=og_prefix)
         if not posts:
             raise NotFound("No such post.")
         first = posts[0]
@@ -148,7 +157,7 @@ class Pages:
             author=self._author(author, prefix), posts=posts, og_image=first["og_image"], open_path=f"/post/{post_id}",
         )
 
-    async def album_page(self, album_id: int, prefix: str, cursor: int | None) -> PageData:
+    async def album_page(self, album_id: int, prefix: str, cursor: int | None, *, og_prefix: str | None = None) -> PageData:
         def unit(conn: Conn):
             album = albums_repo.album_by_id(conn, album_id)
             if album is None:
@@ -161,7 +170,8 @@ class Pages:
         album, owner, rows, more = await self.ctx.db.read(unit)
         if album is None or owner is None or owner["is_disabled"] or owner["hidden"]:
             raise NotFound("No such album.")
-        posts = await self._posts([row["post_id"] for row in rows], prefix, widths=GRID_WIDTHS, og_widths=PICTURE_WIDTHS)
+        posts = await self._posts([row["post_id"] for row in rows], prefix, widths=GRID_WIDTHS, og_widths=PICTURE_WIDTHS,
+                                  og_prefix=og_prefix)
         cover = next((post["og_image"] for post in posts if post["og_image"]), None)
         return PageData(
             kind="album", title=album["title"],
@@ -170,7 +180,8 @@ class Pages:
             next_cursor=rows[-1]["id"] if more else None,
         )
 
-    async def profile_page(self, user_id: int, prefix: str, cursor: int | None, *, public_only: bool = False) -> PageData:
+    async def profile_page(self, user_id: int, prefix: str, cursor: int | None, *, public_only: bool = False,
+                           og_prefix: str | None = None) -> PageData:
         def unit(conn: Conn):
             user = users_repo.by_id(conn, user_id)
             if user is None:
@@ -183,7 +194,7 @@ class Pages:
             raise NotFound("No such account.")
         more = len(ids) > GRID_PAGE_ITEMS
         ids = ids[:GRID_PAGE_ITEMS]
-        posts = await self._posts(ids, prefix, widths=GRID_WIDTHS, og_widths=PICTURE_WIDTHS)
+        posts = await self._posts(ids, prefix, widths=GRID_WIDTHS, og_widths=PICTURE_WIDTHS, og_prefix=og_prefix)
         name = user["display_name"] or user["username"]
         author = self._author(user, prefix)
         og_image = next((post["og_image"] for post in posts if post["og_image"]), None)
@@ -201,13 +212,13 @@ class Pages:
         return row["id"]
 
     # -- helpers ---------------------------------------------------------------------------------
-    async def _posts(self, post_ids: list[int], prefix: str, *, widths, og_widths=None) -> list[dict]:
+    async def _posts(self, post_ids: list[int], prefix: str, *, widths, og_widths=None, og_prefix: str | None = None) -> list[dict]:
         out = []
         for post in await self.ctx.hydrator.hydrate(post_ids, None):
-            pictures = [picture for picture in (picture_of(m, prefix, widths) for m in post["media"]) if picture]
+            pictures = [picture for picture in (picture_of(m, prefix, widths, og_prefix) for m in post["media"]) if picture]
             if not pictures:
                 continue  # still processing: nothing to show yet
-            og = picture_of(post["media"][0], prefix, og_widths or widths) if og_widths else pictures[0]
+            og = picture_of(post["media"][0], prefix, og_widths, og_prefix) if og_widths else pictures[0]
             out.append({"post": post, "pictures": pictures, "og_image": og.og_image if og else pictures[0].og_image,
                         "date": post["created_at"][:10]})
         return out

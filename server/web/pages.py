@@ -20,7 +20,7 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # a share link's token must not leak to other sites
     # No script runs on these pages; images and video come from this server only.
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
-                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                               "base-uri 'self'; form-action 'none'; frame-ancestors 'none'",
 }
 
 

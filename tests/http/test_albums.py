@@ -98,6 +98,19 @@ async def test_members_like_and_comment_on_items_of_a_private_author(api, family
     assert (await api.call("POST", f"{API}/posts/{post['post_id']}/likes", people["stranger"][1]))[0] == 404
 
 
+async def test_a_block_hides_each_ones_items_from_the_other(api, family):
+    album_id, people = family
+    post = await ready_post(api, people["dad"][1], "pier")
+    await add_post(api, people["dad"][1], album_id, post["post_id"])
+    assert (await api.call("POST", f"{API}/users/{people['gran'][0]}/block", people["dad"][1]))[0] == 200
+
+    status, body = await album_page(api, people["gran"][1], album_id)
+    assert status == 200 and body["items"] == [] and body["album"]["item_count"] == 0
+    assert "dad" not in [m["user"]["username"] for m in body["album"]["members"]]
+    assert (await api.call("GET", f"{API}/posts/{post['post_id']}", people["gran"][1]))[0] == 404
+    assert [i["post"]["caption"] for i in (await album_page(api, people["mum"][1], album_id))[1]["items"]] == ["pier"]
+
+
 async def test_leaving_and_removal_end_access_and_only_the_owner_manages_members(api, family):
     album_id, people = family
     assert (await api.call("DELETE", f"{API}/albums/{album_id}/members/{people['gran'][0]}", people["dad"][1]))[0] == 403

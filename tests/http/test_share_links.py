@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -75,9 +75,9 @@ async def test_a_post_page_has_open_graph_meta_and_its_image_loads_without_a_tok
     assert image_url.startswith("http://") and "/s/" in image_url and "format=jpeg" in image_url
     image = await api.client.get(urlsplit(image_url).path + "?" + urlsplit(image_url).query)  # no Authorization header
     assert image.status == 200 and image.content_type == "image/jpeg" and (await image.read())[:2] == b"\xff\xd8"
-    for url in page.urls:
-        if "/media/" in url:
-            assert url.startswith(f"{urlsplit(link['url']).path}/media/"), url  # every picture goes through the link
+    base = next(attrs["href"] for tag, attrs in page.tags if tag == "base")
+    pictures = [urljoin(base, url) for url in page.urls if "media/" in url]
+    assert pictures and all(url.startswith(f"{urlsplit(link['url']).path}/media/") for url in pictures)  # all through the link
 
 
 async def test_a_link_reaches_only_what_it_names_and_never_an_original(api):
@@ -101,13 +101,20 @@ async def test_a_link_reaches_only_what_it_names_and_never_an_original(api):
 
 
 async def test_an_album_link_shows_its_items_lazily_and_nothing_else(api):
-    _, token = await api.register("mum")
+    me, token = await api.register("mum")
+    _, aunt_token = await api.register("aunt")
+    await make_private(api, aunt_token)
     album = await new_album(api, token, "Lake week")
+    status, _ = await api.call("POST", f"{API}/albums/{album['album_id']}/members", token,
+                               json={"user_id": "@aunt", "role": "contributor"})
+    assert status == 200
     inside = [await ready_post(api, token, f"in {n}") for n in range(12)]
     outside = await ready_post(api, token, "outside")
+    private = await ready_post(api, aunt_token, "aunt only")  # a private member's photo stays with the members
     status, _ = await api.call("POST", f"{API}/albums/{album['album_id']}/items", token,
                                json={"post_ids": [p["post_id"] for p in inside]})
     assert status == 201
+    assert (await api.call("POST", f"{API}/albums/{album['album_id']}/items", aunt_token, json={"post_id": private["post_id"]}))[0] == 201
     link = await share(api, token, "album", album["album_id"])
 
     response, body, page = await open_page(api, link["url"])
@@ -115,8 +122,11 @@ async def test_an_album_link_shows_its_items_lazily_and_nothing_else(api):
     assert response.status == 200 and len(body) < MAX_PAGE_BYTES and page.meta["og:title"] == "Lake week"
     images = [attrs for tag, attrs in page.tags if tag == "img" and "av" not in attrs.get("class", "")]
     assert len(images) == 12 and any(attrs.get("loading") == "lazy" for attrs in images)
-    outside_stem = outside["media"][0]["variants"]["320"].rsplit("/", 1)[1]
-    assert (await api.client.get(f"{urlsplit(link['url']).path}/media/{outside_stem}")).status == 404
+    assert b"aunt only" not in body
+    scope = urlsplit(link["url"]).path
+    for post in (outside, private):
+        stem = post["media"][0]["variants"]["320"].rsplit("/", 1)[1]
+        assert (await api.client.get(f"{scope}/media/{stem}")).status == 404
 
 
 async def test_a_link_stops_at_once_when_it_expires(api):
