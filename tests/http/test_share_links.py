@@ -109,8 +109,9 @@ async def test_an_album_link_shows_its_items_lazily_and_nothing_else(api):
                                json={"user_id": "@aunt", "role": "contributor"})
     assert status == 200
     inside = [await ready_post(api, token, f"in {n}") for n in range(12)]
-    outside = await ready_post(api, token, "outside")
-    private = await ready_post(api, aunt_token, "aunt only")  # a private member's photo stays with the members
+    # Distinct pictures: identical bytes would make identical (content-addressed) variants.
+    outside = await ready_post(api, token, "outside", images=[jpeg_bytes(64, 48, (0, 200, 0))])
+    private = await ready_post(api, aunt_token, "aunt only", images=[jpeg_bytes(64, 48, (0, 0, 200))])  # a private member's photo stays with the members
     status, _ = await api.call("POST", f"{API}/albums/{album['album_id']}/items", token,
                                json={"post_ids": [p["post_id"] for p in inside]})
     assert status == 201

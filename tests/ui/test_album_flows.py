@@ -76,7 +76,7 @@ async def test_create_an_album_with_a_member_and_add_photos(sized_page, web_app,
             await target.click()
             await ui.host.get_by_label(f"Chosen: My photo {n}").first.wait_for(timeout=UI_TIMEOUT_MS)
         await ui.click("Add 2 photos")
-        await ui.see("2 photos")
+        await ui.host.get_by_text("2 photos", exact=True).first.wait_for(timeout=UI_TIMEOUT_MS)  # the album's count
         await ui.host.get_by_label("Album photo 2 by alice").first.wait_for(timeout=UI_TIMEOUT_MS)
         if size == "desktop":
             await ui.page.wait_for_timeout(800)  # let the frame catch up with the accessibility tree
