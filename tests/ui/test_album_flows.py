@@ -36,7 +36,8 @@ async def ready_posts(client: ApiClient, tmp_path, count: int) -> list[str]:
         photo = write_photo(tmp_path / f"lake-{n}.jpg", size=(800, 600), seed=30 + n)
         ids.append((await client.create_post([photo], f"Lake day {n}", idempotency_key=str(uuid.uuid4()))).post_id)
     for _ in range(300):  # the picker offers photos once they are processed
-        if all(m.status == "ready" for post_id in ids for m in (await client.post(post_id)).media):
+        posts = [await client.post(post_id) for post_id in ids]
+        if all(m.status == "ready" for post in posts for m in post.media):
             return ids
         await asyncio.sleep(0.1)
     raise AssertionError("the photos were never processed")

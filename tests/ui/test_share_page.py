@@ -9,7 +9,7 @@ from app.api_client import ApiClient
 from tests.client.conftest import GENEROUS_LIMITS
 from tests.client.photos import write_photo
 from tests.e2e.servers import ServerProcess
-from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS, UI_TIMEOUT_MS, chromium_available, require
+from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, UI_TIMEOUT_MS, chromium_available, require
 
 PASSWORD = "correct horse battery"
 PHONE = {"width": 390, "height": 844}
@@ -46,7 +46,8 @@ async def test_a_share_link_shows_the_photo_on_a_phone_without_javascript(tmp_pa
             box = await photo_img.bounding_box()
             assert box["width"] > 300  # fills the phone's width
             assert await page.locator("text=Open in PhotoShare").count() == 1
-            await page.screenshot(path=str(tmp_path / "share-page.png"))
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(SCREENSHOTS / "share-page.png"))  # shown in docs/sharing.md
             await browser.close()
     finally:
         await client.aclose()

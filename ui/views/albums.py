@@ -69,6 +69,11 @@ def AlbumsSection(sharing: SharingState):
 
 @ft.component
 def NewAlbumView(state: AppState):
+    return NewAlbumForm(state.sharing, state.me.username if state.me else "")
+
+
+@ft.component
+def NewAlbumForm(sharing: SharingState, my_username: str):
     controller = use_controller()
     title, member = ft.use_ref(""), ft.use_ref("")
     role, set_role = ft.use_state("contributor")
@@ -105,8 +110,8 @@ def NewAlbumView(state: AppState):
             ft.OutlinedButton("Add member", key="add-member", icon=ft.Icons.PERSON_ADD, on_click=add_member),
         ]),
         ft.Row([
-            ft.FilledButton("Create album", key="create-album", disabled=state.sharing.busy, on_click=create),
-            ft.TextButton("Cancel", on_click=act(controller.navigate, f"/profile/{state.me.username}" if state.me else "/")),
+            ft.FilledButton("Create album", key="create-album", disabled=sharing.busy, on_click=create),
+            ft.TextButton("Cancel", on_click=act(controller.navigate, f"/profile/{my_username}" if my_username else "/")),
         ]),
     )
 
@@ -139,12 +144,18 @@ def AlbumMembers(model: AlbumModel):
 
 @ft.component
 def AlbumView(state: AppState, album_id: str):
+    return AlbumScreen(state.sharing.album(album_id))
+
+
+@ft.component
+def AlbumScreen(model: AlbumModel):
     controller = use_controller()
-    model = state.sharing.album(album_id)
+    album_id = model.album_id
     ft.use_effect(act(controller.sharing.load_album, album_id), [album_id])
     album = model.album
     if album is None:
-        return _screen(ft.Text(model.error, key="album-error") if model.error else ft.ProgressRing())
+        return _screen(ft.Text(model.error, key="album-error") if model.error else
+                       ft.Container(ft.ProgressRing(), alignment=ft.Alignment.CENTER))
     actions = []
     if album.can_add:
         actions.append(ft.FilledButton("Add photos", key="add-photos", icon=ft.Icons.ADD_PHOTO_ALTERNATE,
@@ -197,11 +208,16 @@ def PickerGrid(picker: PickerModel):
 @ft.component
 def AlbumPickerView(state: AppState, album_id: str):
     """Tick many of my photos, then add them all at once."""
+    return PickerScreen(state.sharing.picker, state.sharing.album(album_id))
+
+
+@ft.component
+def PickerScreen(picker: PickerModel, model: AlbumModel):
     controller = use_controller()
-    picker = state.sharing.picker
+    album_id = model.album_id
     ft.use_effect(act(controller.sharing.load_picker), [album_id])
     count = len(picker.chosen)
-    album = state.sharing.album(album_id).album
+    album = model.album
     return _screen(
         ft.Text(f"Add to {album.title}" if album else "Add photos", size=22, weight=ft.FontWeight.BOLD),
         ft.Row(wrap=True, controls=[
@@ -217,14 +233,19 @@ def AlbumPickerView(state: AppState, album_id: str):
 @ft.component
 def AddToAlbumView(state: AppState, post_id: str):
     """From a post's menu: the albums I may add to; one tap adds the post."""
+    return AddToAlbumScreen(state.sharing, post_id)
+
+
+@ft.component
+def AddToAlbumScreen(sharing: SharingState, post_id: str):
     controller = use_controller()
     ft.use_effect(act(controller.sharing.load_albums), [post_id])
-    albums = [a for a in state.sharing.albums if a.can_add]
+    albums = [a for a in sharing.albums if a.can_add]
     rows = [ft.ListTile(key=f"pick-album-{index}", title=ft.Text(album.title),
                         subtitle=ft.Text(f"{album.item_count} photos"), leading=ft.Icon(ft.Icons.PHOTO_ALBUM_OUTLINED),
                         on_click=act(controller.sharing.add_post_to, album.album_id, post_id))
             for index, album in enumerate(albums)]
-    if state.sharing.albums_loaded and not rows:
+    if sharing.albums_loaded and not rows:
         rows = [ft.Text("You have no album to add to yet.")]
     return _screen(
         ft.Text("Add to album", size=22, weight=ft.FontWeight.BOLD),
