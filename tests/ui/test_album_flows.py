@@ -83,6 +83,16 @@ async def test_create_an_album_with_a_member_and_add_photos(sized_page, web_app,
             await ui.page.wait_for_timeout(800)  # let the frame catch up with the accessibility tree
             await ui.screenshot("album")
 
+        # A post's menu edits it: the new caption shows, marked "edited".
+        if size == "desktop":
+            await ui.host.get_by_label("Album photo 1 by alice").first.click()
+            await ui.click("Post options")
+            await (await ui.see("Edit post")).click()
+            await ui.fill("Caption", "Lake day, edited")
+            await ui.click("Save changes")
+            await ui.see("Lake day, edited")
+            await ui.see("edited")
+
         # Bob is in it, as a contributor, and was told.
         albums = (await bob.albums()).items
         assert [(a.title, a.my_role, a.item_count) for a in albums] == [("Summer 2026", "contributor", 2)]

@@ -33,4 +33,6 @@ def PostMenu(model: PostModel, index: int = 0):
         items += [item("Share link", ft.Icons.LINK, "share"), item("Edit post", ft.Icons.EDIT_OUTLINED, "edit")]
     if not items:
         return ft.Container()
-    return ft.PopupMenuButton(key=f"post-menu-{index}", icon=ft.Icons.MORE_VERT, tooltip="Post options", items=items)
+    # The icon carries the name screen readers (and UI tests) find the button by: Flutter web leaves tooltips out.
+    return ft.PopupMenuButton(key=f"post-menu-{index}", content=ft.Icon(ft.Icons.MORE_VERT, semantics_label="Post options"),
+                              tooltip="Post options", items=items)
