@@ -125,7 +125,9 @@ async def invites(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/admin/stats")
 @doc("Counts for the console: users, posts, stored bytes, jobs queued and failed, open reports.", tag=TAG,
-     responses={200: "{users, posts, storage_bytes, jobs: {queued, failed}, reports_open}", 401: "no or bad token",
+     # Not "{users, posts, …}": those names are lists elsewhere in the API; here they are numbers.
+     responses={200: "counts: {users, posts, media, storage_bytes, jobs: {queued, running, failed}, reports_open}",
+                401: "no or bad token",
                 403: ADMINS_ONLY})
 async def stats(request: web.Request) -> web.Response:
     await _admin(request)

@@ -16,13 +16,15 @@ from typing import Callable, Iterable
 
 from .. import auth
 from ..clock import now_ms
+from ..config import SETTINGS
 from ..context import Context
+from ..ids import parse_id
 from ..ops.media_files import unreferenced_files
 from ..repos import admin as repo
+from ..repos import moderation as moderation_repo
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
-from ..config import SETTINGS
 from ..web.errors import Conflict, InvalidInput, NotFound
 from ..web.serialize import iso_time, user_json
 from .registration import check_password, normalise_username
@@ -230,8 +232,6 @@ class Admin:
 
     async def console_stats(self) -> dict:
         """GET /admin/stats: users, posts, stored bytes, jobs queued and failed, open reports."""
-        from ..repos import moderation as moderation_repo
-
         def unit(conn: Conn):
             numbers = repo.counts(conn)
             return numbers, moderation_repo.open_count(conn)
@@ -267,8 +267,6 @@ class Admin:
 
     async def retry_jobs_by(self, actor_id: int | None, data: dict) -> int:
         """POST /admin/jobs/retry: ``{all: true}`` or ``{job_ids: [...]}``; how many were queued again."""
-        from ..ids import parse_id
-
         if data.get("all") is True:
             retried = await self.retry_jobs(None, audit=False)
             ids = None
@@ -304,11 +302,19 @@ class Admin:
 
     async def purge_jobs(self, status: str) -> int:
         """Delete every job in a state; how many were deleted."""
-        return await self.ctx.jobs.purge(status)
+        purged = await self.ctx.jobs.purge(status)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="jobs.purge", status=status,
+                                                                 purged=purged))
+        return purged
 
     async def reprocess(self, media_id: int) -> str:
         """Run one medium through the pipeline again; its outcome (``ready``, ``failed``, …)."""
-        return await self.ctx.media.reprocess(media_id)
+        outcome = await self.ctx.media.reprocess(media_id)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="media.reprocess",
+                                                                 target_type="media", target_id=media_id, outcome=outcome))
+        return outcome
 
     # -- statistics and checks ------------------------------------------------------------------
     async def stats(self) -> dict:
