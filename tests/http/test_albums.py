@@ -6,6 +6,7 @@ import aiohttp
 import pytest
 
 from tests.conftest import jpeg_bytes
+from tests.http.test_direct_uploads import put, reserve
 from tests.interaction_helpers import API, make_private, read_post
 from tests.sharing_helpers import add_member, album_notifications, album_page, new_album, ready_post
 
@@ -68,6 +69,22 @@ async def test_contributors_add_their_posts_and_uploads_viewers_cannot(api, fami
     items = (await album_page(api, people["gran"][1], album_id))[1]["items"]
     assert [item["post"]["caption"] for item in items] == ["boat", "pier"]  # newest first
     assert (await album_page(api, people["gran"][1], album_id))[1]["album"]["cover"]
+
+
+async def test_a_direct_upload_goes_straight_into_the_album(api, family):
+    album_id, people = family
+    photo = jpeg_bytes(80, 60, (30, 90, 160))
+    status, reservation = await reserve(api, people["dad"][1], photo)
+    assert status == 201, reservation
+    assert (await put(api, reservation["upload_url"], photo))[0] == 200
+
+    status, body = await api.call("POST", f"{API}/albums/{album_id}/items", people["dad"][1],
+                                  json={"upload_ids": [reservation["upload_id"]], "caption": "from the phone"})
+
+    assert status == 201, body
+    assert body["item"]["post"]["caption"] == "from the phone" and body["item"]["added_by"]["username"] == "dad"
+    items = (await album_page(api, people["gran"][1], album_id))[1]["items"]
+    assert [item["post"]["post_id"] for item in items] == [body["item"]["post"]["post_id"]]
 
 
 async def test_additions_batch_into_one_notification_per_adder_with_a_growing_count(api, family):
