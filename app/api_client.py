@@ -18,6 +18,7 @@ import httpx
 from .admin_types import AdminStats, AdminUser, Invite, Job, Report
 from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
 from .multipart import MultipartBody, ProgressCallback
+from .sharing_types import Album, AlbumItem, ShareLink
 
 API_PREFIX = "/api/v1"
 MEDIA_PREFIX = "/media/"
@@ -389,6 +390,50 @@ class ApiClient:
     async def admin_settings(self) -> dict[str, object]:
         """The settings in force (secrets redacted by the server)."""
         return dict((await self._request("GET", "/admin/settings")).get("settings") or {})
+    # ---- editing, albums, share links (docs/sharing.md) -----------------------------------------
+    async def edit_post(self, post_id: str, *, caption: str | None = None, alt_texts: Sequence[str] | None = None) -> Post:
+        body = _clean({"caption": caption, "alt_text": list(alt_texts) if alt_texts is not None else None})
+        return Post.from_json((await self._request("PATCH", f"/posts/{post_id}", json=body))["post"])
+
+    async def albums(self, cursor: str | None = None, limit: int | None = None) -> Page[Album]:
+        return await self._page("/albums", "albums", Album.from_json, cursor, limit)
+
+    async def create_album(self, title: str, description: str = "") -> Album:
+        data = await self._request("POST", "/albums", json={"title": title, "description": description})
+        return Album.from_json(data["album"])
+
+    async def album(self, album_id: str, cursor: str | None = None, limit: int | None = None) -> tuple[Album, Page[AlbumItem]]:
+        data = await self._request("GET", f"/albums/{album_id}", params={"cursor": cursor, "limit": limit})
+        items = Page(items=tuple(AlbumItem.from_json(item) for item in data.get("items") or ()), next_cursor=data.get("next_cursor"))
+        return Album.from_json(data["album"]), items
+
+    async def delete_album(self, album_id: str) -> None:
+        await self._request("DELETE", f"/albums/{album_id}")
+
+    async def add_album_member(self, album_id: str, username: str, role: str = "contributor") -> Album:
+        data = await self._request("POST", f"/albums/{album_id}/members", json={"user_id": _by_name(username), "role": role})
+        return Album.from_json(data["album"])
+
+    async def remove_album_member(self, album_id: str, user_id: str) -> Album | None:
+        data = await self._request("DELETE", f"/albums/{album_id}/members/{user_id}")
+        return Album.from_json(data["album"]) if data.get("album") else None
+
+    async def add_to_album(self, album_id: str, post_ids: Sequence[str]) -> tuple[AlbumItem, ...]:
+        data = await self._request("POST", f"/albums/{album_id}/items", json={"post_ids": list(post_ids)})
+        return tuple(AlbumItem.from_json(item) for item in data.get("items") or ())
+
+    async def remove_album_item(self, album_id: str, item_id: str) -> None:
+        await self._request("DELETE", f"/albums/{album_id}/items/{item_id}")
+
+    async def create_share_link(self, target_type: str, target_id: str | None = None, expires_in_days: int | None = None) -> ShareLink:
+        body = _clean({"target_type": target_type, "target_id": target_id, "expires_in_days": expires_in_days})
+        return ShareLink.from_json(await self._request("POST", "/share_links", json=body))
+
+    async def share_links(self, cursor: str | None = None, limit: int | None = None) -> Page[ShareLink]:
+        return await self._page("/share_links", "share_links", ShareLink.from_json, cursor, limit)
+
+    async def revoke_share_link(self, link_id: str) -> None:
+        await self._request("DELETE", f"/share_links/{link_id}")
 
     # ---- media bytes ---------------------------------------------------------------------------
     async def media_bytes(self, url: str, fmt: str = "jpeg") -> bytes:

@@ -111,6 +111,7 @@ class Post:
     hashtags: tuple[str, ...] = ()
     media_url: str | None = None
     hidden: bool = False  # hidden by reports until reviewed: only its author and moderators see it
+    edited_at: str | None = None  # set once its author edited the caption or an alt text
 
     @classmethod
     def from_json(cls, data: dict) -> "Post":
@@ -128,6 +129,7 @@ class Post:
             hashtags=tuple(data.get("hashtags") or ()),
             media_url=data.get("media_url"),
             hidden=bool(data.get("hidden")),
+            edited_at=data.get("edited_at"),
         )
 
     @property
@@ -159,6 +161,9 @@ class Notification:
     created_at: str
     read: bool
     report: dict | None = None  # report_resolved: {report_id, target_type, action}
+    album_id: str | None = None  # album_invite / album_item
+    album_title: str = ""
+    count: int = 0  # album_item: how many items the actor added
 
     @classmethod
     def from_json(cls, data: dict) -> "Notification":
@@ -168,7 +173,9 @@ class Notification:
                    post_id=str(post["post_id"]) if post.get("post_id") else data.get("post_id"),
                    post_thumb_url=post.get("media_url") or data.get("post_thumb_url"),
                    created_at=data.get("created_at") or "", read=bool(data.get("read")),
-                   report=data.get("report") if isinstance(data.get("report"), dict) else None)
+                   report=data.get("report") if isinstance(data.get("report"), dict) else None,
+                   album_id=str((data.get("album") or {}).get("album_id") or "") or None,
+                   album_title=(data.get("album") or {}).get("title") or "", count=int(data.get("count") or 0))
 
 
 @dataclass(frozen=True)

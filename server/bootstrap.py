@@ -121,6 +121,10 @@ def load_secret_key(settings: Settings) -> bytes:
 
 def wire_services(ctx: Context) -> None:
     from .services.account_deletion import AccountDeletion
+    from .services.albums import Albums
+    from .services.pages import Pages
+    from .services.post_edits import PostEdits
+    from .services.share_links import ShareLinks
     from .services.admin import Admin
     from .services.comments import Comments
     from .services.direct_uploads import DirectUploads
@@ -163,6 +167,10 @@ def wire_services(ctx: Context) -> None:
     ctx.search = Search(ctx)
     ctx.safety = Safety(ctx)
     ctx.moderation = Moderation(ctx)
+    ctx.post_edits = PostEdits(ctx)
+    ctx.albums = Albums(ctx)
+    ctx.share_links = ShareLinks(ctx)
+    ctx.pages = Pages(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:

@@ -56,7 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data_dir", None, "Folder for the database, media and temporary files. Defaults to the platform's user data folder."),
     Setting("host", "127.0.0.1", "Address `photoshare serve` listens on. Use 0.0.0.0 to reach it from other devices."),
     Setting("port", 8080, "Port `photoshare serve` listens on.", int),
-    Setting("web_ui", True, "Serve the PhotoShare web app beside the API, at the same address: `photoshare serve` runs it in a child process and forwards every path outside `/api`, `/media`, `/healthz`, `/metrics` and `/setup` to it. `false` serves the API alone.", _bool),
+    Setting("web_ui", True, "Serve the PhotoShare web app beside the API, at the same address: `photoshare serve` runs it in a child process and forwards every path outside `/api`, `/media`, `/healthz`, `/metrics`, `/setup` and the pages `/s/`, `/p/`, `/@` to it. `false` serves the API alone.", _bool),
     Setting("database_url", "", "Metadata store. Empty means `sqlite:///<data_dir>/photoshare.db`; `postgresql://USER:PASSWORD@HOST:5432/DB` uses PostgreSQL (see docs/postgres.md)."),
     Setting("database_pool_size", 10, "PostgreSQL connections (and database threads) per process. Keep the sum over all processes below the server's max_connections.", int),
     Setting("blob_url", "", "Media store. Empty means `file://<data_dir>/media`. S3-compatible storage: `s3://BUCKET?endpoint=http://HOST:PORT` with optional `&region=`, `&addressing=path|virtual`, `&serve=presigned|redirect|proxy` and `&public_endpoint=` (see docs/s3.md)."),
@@ -85,7 +85,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("media_processes", 0, "Processes for CPU-heavy media work. 0 means one per CPU core.", int),
     Setting("sqlite_synchronous", "full", "SQLite durability: `full` survives power loss, `normal` survives process crashes only.", _choice("full", "normal")),
     Setting("secret_key", "", "Key that signs upload URLs. Empty means a random key kept in the data folder."),
-    Setting("public_url", "", "Base URL clients use to reach this server (for media and upload URLs). Empty means the request's own host."),
+    Setting("public_pages", False, "Also serve public accounts' posts and profiles as HTML pages anyone can open and search engines may index: `/p/POST_ID` and `/@USERNAME` (share links `/s/…` work either way, never indexed).", _bool),
+    Setting("public_url", "", "Base URL clients use to reach this server (for media and upload URLs, share links and the pages' Open Graph links). Empty means the request's own host."),
     Setting("log_level", "info", "Logging level: debug, info, warning or error.", _choice("debug", "info", "warning", "error")),
 )
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from .redislink import RedisLink
     from .scratch import ScratchDir
     from .services.account_deletion import AccountDeletion
+    from .services.albums import Albums
+    from .services.pages import Pages
+    from .services.post_edits import PostEdits
+    from .services.share_links import ShareLinks
     from .services.admin import Admin
     from .services.comments import Comments
     from .services.direct_uploads import DirectUploads
@@ -92,6 +96,10 @@ class Context:
     visibility: "Visibility" = None  # type: ignore[assignment]  # who may see what: the one rule
     safety: "Safety" = None  # type: ignore[assignment]  # blocks and mutes
     moderation: "Moderation" = None  # type: ignore[assignment]  # reports, review, roles, the audit log
+    post_edits: "PostEdits" = None  # type: ignore[assignment]
+    albums: "Albums" = None  # type: ignore[assignment]
+    share_links: "ShareLinks" = None  # type: ignore[assignment]
+    pages: "Pages" = None  # type: ignore[assignment]  # what the HTML pages show
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

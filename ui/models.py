@@ -15,6 +15,7 @@ from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
 from .safety_models import AdminModel, SafetyModel
+from .sharing_models import SharingState
 
 
 @ft.observable
@@ -212,6 +213,7 @@ class AppState:
     posts: dict[str, PostModel] = field(default_factory=dict)  # post detail screens
     safety: SafetyModel = field(default_factory=SafetyModel)  # my blocks and mutes
     admin: AdminModel = field(default_factory=AdminModel)  # the admin console (moderators and admins)
+    sharing: SharingState = field(default_factory=SharingState)  # albums, the picker, share links
 
     @property
     def signed_in(self) -> bool:
@@ -261,3 +263,4 @@ class AppState:
         self.search = SearchModel()
         self.create = CreateModel()
         self.safety, self.admin = SafetyModel(), AdminModel()
+        self.sharing = SharingState()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import admin, blocked, create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+from .views import (admin, albums, blocked, create, edit_post, edit_profile, feed, notifications, post_detail, profile,
+                    saved, search, settings, sign_in, tag)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,11 @@ ROUTES = (
     Route("/settings/:which", blocked.AccountsListView, "Settings", tab="/me"),  # blocked | muted
     Route("/admin", admin.AdminView, "Admin console", tab="/me"),
     Route("/admin/:section", admin.AdminView, "Admin console", tab="/me"),
+    Route("/albums/new", albums.NewAlbumView, "New album", tab="/me"),
+    Route("/album/:album_id", albums.AlbumView, "Album", tab="/me"),
+    Route("/album/:album_id/add", albums.AlbumPickerView, "Add photos", tab="/me"),
+    Route("/post/:post_id/add-to-album", albums.AddToAlbumView, "Add to album"),
+    Route("/post/:post_id/edit", edit_post.EditPostView, "Edit post"),
 )
 TABS = ("/", "/search", "/create", "/notifications", "/me")
 

@@ -58,8 +58,20 @@ def accepted_formats(accept: str) -> list[str]:
      auth=False, tag="media", query={"format": "jpeg, webp or avif (optional)"},
      responses={200: "the bytes", 206: "a byte range", 304: "not modified", 400: "unknown format", 404: "no such media"})
 async def serve_media(request: web.Request) -> web.StreamResponse:
+    return await answer_variant(request, request.match_info["name"])
+
+
+def stem_of_name(name: str) -> str | None:
+    """The stem a media name asks for (a photo variant's, or a video stream's), None for anything else."""
+    if STEM_RE.match(name):
+        return name
+    match = STREAM_RE.match(name)
+    return match.group(1) if match else None
+
+
+async def answer_variant(request: web.Request, name: str) -> web.StreamResponse:
+    """The bytes of a variant (never an original: only variant keys are ever built here)."""
     ctx = request.app[CONTEXT]
-    name = request.match_info["name"]
     if STEM_RE.match(name):
         forced = request.query.get("format")
         if forced is not None:

@@ -2,7 +2,7 @@
 
 The Flet web app (``photoshare web``) runs in a child process on a private loopback port; the server
 forwards every request outside its own paths (``/api/…``, ``/media/…``, ``/healthz``, ``/metrics``,
-``/setup``) to it, the app's websocket (``/ws``) included. A phone on the network then opens
+``/setup``, and the HTML pages ``/s/…``, ``/p/…``, ``/@…``) to it, the app's websocket (``/ws``) included. A phone on the network then opens
 ``http://HOST:PORT/`` and gets the app, while the API and media stay where they were.
 
 The app talks to the API from inside that child, over loopback, and hands pictures to the browser
@@ -48,7 +48,8 @@ UPSTREAM_CONNECT_SECONDS = 5
 MAX_WEB_APP_PATH_CHARS = 1024
 
 # Paths the server answers itself; everything else belongs to the web app.
-API_PREFIXES = ("/api/", "/media/")
+# ``/s/``: share-link pages; ``/p/`` and ``/@``: public post and profile pages (handlers/pages.py).
+API_PREFIXES = ("/api/", "/media/", "/s/", "/p/", "/@")
 API_PATHS = frozenset({"/api", "/healthz", "/metrics", "/setup"})
 # Per-connection headers (RFC 9110 §7.6.1) are not forwarded; Host is set for the upstream.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",

@@ -19,16 +19,38 @@ def _still_visible(user_id: int) -> tuple[str, list[int]]:
         "(n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p JOIN users u ON u.id = p.user_id"
         f" WHERE p.id = n.post_id AND {visible}))"
         f" AND EXISTS (SELECT 1 FROM users va WHERE va.id = n.actor_id AND {actor})"
+        # An album's notifications only while the recipient is still in the album.
+        " AND (n.album_id IS NULL OR EXISTS (SELECT 1 FROM album_members am WHERE am.album_id = n.album_id"
+        " AND am.user_id = n.user_id))"
     ), [*params, *actor_params]
 
 
 def insert(conn: Conn, *, notification_id: int, user_id: int, type: str, actor_id: int, post_id: int | None,
-           comment_id: int | None, created_at: int, detail: str | None = None) -> None:
+           comment_id: int | None, created_at: int, detail: str | None = None, album_id: int | None = None,
+           item_count: int | None = None) -> None:
     conn.execute(
-        "INSERT INTO notifications (id, user_id, type, actor_id, post_id, comment_id, is_read, created_at, detail)"
-        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
-        (notification_id, user_id, type, actor_id, post_id, comment_id, created_at, detail),
+        "INSERT INTO notifications (id, user_id, type, actor_id, post_id, comment_id, is_read, created_at, detail, album_id,"
+        " item_count) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+        (notification_id, user_id, type, actor_id, post_id, comment_id, created_at, detail, album_id, item_count),
     )
+
+
+def take_album_batch(conn: Conn, *, user_id: int, actor_id: int, album_id: int, since: int) -> int:
+    """Remove the recipient's unread album_item notification from this adder for this album made since
+    ``since``, and return its count (0 when there was none), to be added into a new one."""
+    rows = conn.fetch_all(
+        "SELECT id, item_count FROM notifications WHERE actor_id = ? AND user_id = ? AND type = 'album_item'"
+        " AND album_id = ? AND is_read = 0 AND created_at >= ?",
+        (actor_id, user_id, album_id, since),
+    )
+    for row in rows:
+        conn.execute("DELETE FROM notifications WHERE id = ?", (row[0],))
+    return sum(row[1] or 0 for row in rows)
+
+
+def delete_album_notifications(conn: Conn, *, user_id: int, type: str, actor_id: int, album_id: int) -> int:
+    return conn.execute("DELETE FROM notifications WHERE actor_id = ? AND user_id = ? AND type = ? AND album_id = ?",
+                        (actor_id, user_id, type, album_id))
 
 
 def delete_matching(conn: Conn, *, user_id: int, type: str, actor_id: int, post_id: int | None) -> int:
@@ -56,8 +78,10 @@ def page(conn: Conn, user_id: int, before_id: int | None, limit: int) -> tuple[l
     """Newest first, each with its actor's summary columns."""
     visible, visible_params = _still_visible(user_id)
     sql = (
-        "SELECT n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.is_read, n.created_at, n.detail, a.username, a.avatar_key"
-        f" FROM notifications n JOIN users a ON a.id = n.actor_id WHERE n.user_id = ? AND {visible}"
+        "SELECT n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.is_read, n.created_at, n.detail, a.username, a.avatar_key,"
+        " n.album_id, n.item_count, al.title AS album_title"
+        " FROM notifications n JOIN users a ON a.id = n.actor_id LEFT JOIN albums al ON al.id = n.album_id"
+        f" WHERE n.user_id = ? AND {visible}"
     )
     params: list[Any] = [user_id, *visible_params]
     if before_id is not None:

@@ -89,13 +89,23 @@ def release_refs_except(conn: Conn, media_id: int, keep: set[str]) -> list[str]:
 
 def rows_by_ids(conn: Conn, post_ids: list[int]) -> list[Any]:
     """The columns a hydrated post shows."""
-    return conn.fetch_all(f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at, hidden FROM posts"
+    return conn.fetch_all(f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at, hidden, edited_at"
+                          f" FROM posts"
                           f" WHERE id IN ({placeholders(len(post_ids))})", post_ids)
 
 
 def media_of_posts(conn: Conn, post_ids: list[int]) -> list[Any]:
     """Every medium of these posts, by post and position."""
     return conn.fetch_all(f"SELECT * FROM media WHERE post_id IN ({placeholders(len(post_ids))}) ORDER BY post_id, position", post_ids)
+
+
+def edit_caption(conn: Conn, post_id: int, caption: str, now: int) -> None:
+    conn.execute("UPDATE posts SET caption = ?, edited_at = ? WHERE id = ?", (caption, now, post_id))
+
+
+def edit_alt_text(conn: Conn, post_id: int, media_id: int, alt_text: str, now: int) -> None:
+    conn.execute("UPDATE media SET alt_text = ?, updated_at = ? WHERE id = ? AND post_id = ?", (alt_text, now, media_id, post_id))
+    conn.execute("UPDATE posts SET edited_at = ? WHERE id = ?", (now, post_id))
 
 
 def delete_post(conn: Conn, post_id: int) -> None:

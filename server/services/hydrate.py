@@ -101,6 +101,7 @@ def _post_body(row, media_rows) -> dict:
         "like_count": row["like_count"],
         "comment_count": row["comment_count"],
         "created_at": iso_time(row["created_at"]),
+        "edited_at": iso_time(row["edited_at"]) if row["edited_at"] is not None else None,
         "hashtags": hashtags_in(row["caption"]),
         "media": media,
         "hidden": bool(row["hidden"]),  # by reports, until reviewed: only its author (and moderators) see it

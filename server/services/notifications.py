@@ -23,12 +23,16 @@ from ..web.serialize import iso_time, user_summary
 from .hydrate import mentions_in
 
 # ``report_resolved``: a report the recipient filed was reviewed (its ``report`` says how); its actor is the
-# recipient themselves, so the moderator who decided stays unnamed.
-TYPES = frozenset({"like", "comment", "follow", "mention", "follow_request", "report_resolved"})
+# recipient themselves, so the moderator who decided stays unnamed. ``album_invite`` and ``album_item`` name
+# their album (services/albums.py).
+TYPES = frozenset({"like", "comment", "follow", "mention", "follow_request", "report_resolved", "album_invite", "album_item"})
 # What one actor does to one subject is worth one notification: like/unlike/like churn replaces the
 # earlier one instead of piling up copies.
 ONE_PER_SUBJECT = frozenset({"like", "follow", "follow_request"})
 MAX_MENTIONS_NOTIFIED = 10  # per text: caps how many people one comment or caption can ping
+# Items one person adds to one album within this long make one notification whose count grows
+# ("Mum added 12 photos to Summer 2026"), as long as the recipient has not read it yet.
+ALBUM_BATCH_MS = 60 * 60 * 1000
 MAX_IDS_MARKED = 500  # ids in one mark-read request; a client marks what it has shown, a few pages at most
 
 
@@ -65,8 +69,26 @@ class Notifications:
         for user_id in recipients:
             self.ctx.live.changed_in(conn, user_id)
 
-    def notify_mentions_in(self, conn: Conn, text: str, *, actor_id: int, post_id: int, comment_id: int | None = None) -> None:
-        usernames = mentions_in(text)[:MAX_MENTIONS_NOTIFIED]
+    def album_activity_in(self, conn: Conn, *, user_id: int, type: str, actor_id: int, album_id: int, count: int = 0) -> None:
+        """An album invitation, or items added to an album: these batch, one unread notification per album and
+        adder within ``ALBUM_BATCH_MS``, moved to the top with the new total."""
+        if user_id == actor_id:
+            return
+        now = now_ms()
+        if type == "album_item":
+            count += repo.take_album_batch(conn, user_id=user_id, actor_id=actor_id, album_id=album_id,
+                                           since=now - ALBUM_BATCH_MS)
+        else:
+            repo.delete_album_notifications(conn, user_id=user_id, type=type, actor_id=actor_id, album_id=album_id)
+        repo.insert(conn, notification_id=self.ctx.ids.next_id(), user_id=user_id, type=type, actor_id=actor_id,
+                    post_id=None, comment_id=None, created_at=now, album_id=album_id, item_count=count or None)
+        self.ctx.live.changed_in(conn, user_id)
+
+    def notify_mentions_in(self, conn: Conn, text: str, *, actor_id: int, post_id: int, comment_id: int | None = None,
+                           already_mentioned: str = "") -> None:
+        """Notify the people ``text`` mentions (an edit passes the text before it: those were told already)."""
+        told = set(mentions_in(already_mentioned))
+        usernames = [name for name in mentions_in(text) if name not in told][:MAX_MENTIONS_NOTIFIED]
         if not usernames:
             return
         author_id = access_repo.post_author(conn, post_id)
@@ -113,6 +135,8 @@ class Notifications:
             "actor": user_summary({"id": row["actor_id"], "username": row["username"], "avatar_key": row["avatar_key"]}),
             "post": {"post_id": post["post_id"], "media_url": post["media_url"]} if post else None,
             "comment_id": str(row["comment_id"]) if row["comment_id"] is not None else None,
+            **({"album": {"album_id": str(row["album_id"]), "title": row["album_title"]}, "count": row["item_count"] or 0}
+               if row["album_id"] is not None else {}),
             "created_at": iso_time(row["created_at"]),
             "read": bool(row["is_read"]),
         }

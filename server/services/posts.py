@@ -166,8 +166,14 @@ class Posts:
 
     async def visible_post_row(self, viewer_id: int | None, post_id: int):
         """The post's row (``id``, ``user_id``, ``hidden``) if the viewer may see it; 404 otherwise (never reveal
-        what is hidden). The rule is ``services/visibility.py``'s."""
-        return await self.ctx.visibility.post_row(viewer_id, post_id)
+        what is hidden). The rule is ``services/visibility.py``'s; album members also see the album's items."""
+        try:
+            return await self.ctx.visibility.post_row(viewer_id, post_id)
+        except NotFound:
+            row = await self.ctx.albums.post_row_through_album(viewer_id, post_id)
+            if row is None:
+                raise
+            return row
 
     async def get(self, viewer_id: int | None, post_id: int) -> dict:
         row = await self.visible_post_row(viewer_id, post_id)

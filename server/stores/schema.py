@@ -338,6 +338,61 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "ALTER TABLE notifications ADD COLUMN detail TEXT",
         ],
     ),
+    (
+        "0012_sharing",
+        [
+            # PATCH /posts/{id}: when the caption or an alt text last changed (NULL: never edited).
+            "ALTER TABLE posts ADD COLUMN edited_at INTEGER",
+            # Albums: the owner is a member row too (role 'owner'), so "who is in it" is one table.
+            """CREATE TABLE albums (
+                id INTEGER PRIMARY KEY,
+                owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                title TEXT NOT NULL,
+                description TEXT NOT NULL DEFAULT '',
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            )""",
+            """CREATE TABLE album_members (
+                album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                joined_at INTEGER NOT NULL,
+                PRIMARY KEY (album_id, user_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX album_members_user ON album_members (user_id, album_id)",
+            # An item is a post shown in an album; deleting the album deletes items, never posts.
+            """CREATE TABLE album_items (
+                id INTEGER PRIMARY KEY,
+                album_id INTEGER NOT NULL REFERENCES albums(id) ON DELETE CASCADE,
+                post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+                added_by INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX album_items_post ON album_items (album_id, post_id)",
+            "CREATE INDEX album_items_page ON album_items (album_id, id)",
+            "CREATE INDEX album_items_by_post ON album_items (post_id)",
+            "CREATE INDEX album_items_by_adder ON album_items (added_by)",
+            # Share links: the token itself is kept (its owner may copy the link again from the list);
+            # it reaches only what it names, until it expires or is revoked.
+            """CREATE TABLE share_links (
+                id INTEGER PRIMARY KEY,
+                token TEXT NOT NULL UNIQUE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                target_type TEXT NOT NULL,
+                target_id INTEGER NOT NULL,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL,
+                revoked_at INTEGER
+            )""",
+            "CREATE INDEX share_links_user ON share_links (user_id, id)",
+            "CREATE INDEX share_links_target ON share_links (target_type, target_id)",
+            # Album notifications (album_invite, album_item) name their album; album_item counts what one
+            # adder added in one batch ("Mum added 12 photos to Summer 2026").
+            "ALTER TABLE notifications ADD COLUMN album_id INTEGER",
+            "ALTER TABLE notifications ADD COLUMN item_count INTEGER",
+            "CREATE INDEX notifications_album ON notifications (album_id)",
+        ],
+    ),
 ]
 
 

@@ -53,7 +53,7 @@ COMPONENTS = {
         "properties": {"post_id": ID, "user_id": ID, "caption": {"type": "string"}, "media_url": NULLABLE_STRING,
                        "media": {"type": "array", "items": {"type": "object"}}, "hashtags": {"type": "array"},
                        "like_count": {"type": "integer"}, "comment_count": {"type": "integer"},
-                       "created_at": {"type": "string"},
+                       "created_at": {"type": "string"}, "edited_at": NULLABLE_STRING,
                        "hidden": {"type": "boolean", "description": "hidden by reports: only its author and moderators see it"}},
     },
     "Comment": {
@@ -105,7 +105,18 @@ FIELDS: dict[str, dict] = {
     "counts": {"type": "object"},
     "storage_bytes": {"type": "integer"},
     "reports_open": {"type": "integer"},
+    "album": {"type": ["object", "null"]},
+    "albums": {"type": "array", "items": {"type": "object"}},
+    "items": {"type": "array", "items": {"type": "object"}},
+    "item": {"type": "object"},
+    "share_links": {"type": "array", "items": {"type": "object"}},
+    "link_id": ID,
+    "url": {"type": "string"},
+    "target_type": {"type": "string"},
+    "target_id": ID,
+    "created_at": {"type": "string"},
 }
+HTML = {"text/html": {"schema": {"type": "string"}}}
 
 BODY_KINDS = {
     "string": {"type": "string"},
@@ -120,6 +131,12 @@ NOT_JSON = {
                       "206": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
     "/metrics": {"200": {"text/plain": {"schema": {"type": "string"}}}},
     "/setup": {code: {"text/html": {"schema": {"type": "string"}}} for code in ("200", "400", "403", "409", "429")},
+    # Pages (handlers/pages.py) answer HTML, their missing and gone pages too.
+    "/s/{token}": {code: HTML for code in ("200", "404", "410")},
+    "/p/{post_id}": {code: HTML for code in ("200", "404")},
+    "/@{username}": {code: HTML for code in ("200", "404")},
+    "/s/{token}/media/{name}": {"200": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                                "206": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
     # One schema per server-sent event: an event name and its JSON data.
     "/api/v1/notifications/live": {"200": {"text/event-stream": {"schema": {
         "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}}}}}},
@@ -180,7 +197,7 @@ def _responses(path: str, method: str, info: dict) -> dict:
         statuses.setdefault(404, AUTO_STATUSES[404])
     if method in WRITE_METHODS and path.startswith("/api/"):
         statuses.setdefault(429, AUTO_STATUSES[429])
-    if path == "/media/{name}":
+    if path in ("/media/{name}", "/s/{token}/media/{name}"):
         statuses.setdefault(302, "on S3 storage: a redirect to the stored file")
         statuses.setdefault(412, "If-Match or If-Unmodified-Since failed")
         statuses.setdefault(416, "the byte range is outside the file")

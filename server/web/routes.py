@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..handlers import (accounts, admin, direct_uploads, discovery, feed, interactions, live, media, notifications, ops,
-                       posts, reports, safety, setup, social)
+from ..handlers import (accounts, admin, albums, direct_uploads, discovery, feed, interactions, live, media, notifications, ops,
+                       pages, post_edits, posts, reports, safety, setup, share_links, social)
 
 HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live, safety, reports, admin)
+                   notifications, live, safety, reports, admin, post_edits, albums, share_links, pages)
 
 
 def add_routes(app: web.Application) -> None:

@@ -66,7 +66,8 @@ async def proxied(aiohttp_client, settings, media_pool, upstream):
 
 
 def test_which_paths_are_the_servers():
-    assert all(owned_by_api(path) for path in ("/api/v1/feed", "/media/abc", "/healthz", "/metrics", "/setup", "/api"))
+    assert all(owned_by_api(path) for path in ("/api/v1/feed", "/media/abc", "/healthz", "/metrics", "/setup", "/api",
+                                               "/s/abc", "/s/abc/media/def", "/p/123", "/@ann"))  # the HTML pages
     assert not any(owned_by_api(path) for path in ("/", "/ws", "/profile/ann", "/setup/x", "/apis", "/main.dart.js", "/mediafile",
                                                 "/photoshare-media/0123abcd.jpg"))  # the app's own photo URLs
 

@@ -9,7 +9,8 @@ from ..models import PostModel
 from ..theme import LIKED, SPACING
 from .carousel import Carousel, processing_tile, variant_url
 from .photo import Avatar, Photo
-from .safety_menu import PostMenu
+from .post_menu import PostMenu as OwnPostMenu
+from .safety_menu import PostMenu as OthersPostMenu
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -68,7 +69,8 @@ def PostCard(model: PostModel, index: int = 0):
                     content=ft.Row([Avatar(post.user.username, post.user.avatar_url),
                                     ft.Text(post.user.username, weight=ft.FontWeight.BOLD)]),
                 ),
-                *([] if is_mine else [PostMenu(post.user, post.post_id, controller.state.safety)]),
+                # My posts: add to album, share, edit; others': report, mute, block.
+                OwnPostMenu(model, index) if is_mine else OthersPostMenu(post.user, post.post_id, controller.state.safety),
             ]),
             *([ft.Container(key=f"hidden-{index}", bgcolor=ft.Colors.ERROR_CONTAINER,
                             padding=ft.Padding.symmetric(horizontal=SPACING, vertical=6),
@@ -96,7 +98,9 @@ def PostCard(model: PostModel, index: int = 0):
             ft.Container(
                 padding=ft.Padding.symmetric(horizontal=SPACING),
                 content=ft.Column(spacing=2, controls=[
-                    ft.Text(likes, key=f"likes-{index}", weight=ft.FontWeight.BOLD),
+                    ft.Row([ft.Text(likes, key=f"likes-{index}", weight=ft.FontWeight.BOLD),
+                            *([ft.Text("edited", key=f"edited-{index}", size=12, color=ft.Colors.ON_SURFACE_VARIANT)]
+                              if post.edited_at else [])]),
                     *([byline(post.user.username, post.caption, key=f"caption-{index}")] if post.caption else []),
                     *([ft.TextButton(f"View all {post.comment_count} comments" if post.comment_count > 1 else "View 1 comment",
                                      on_click=go(controller, f"/post/{post.post_id}"))] if post.comment_count else []),

@@ -24,6 +24,7 @@ from .queue import QueueController
 from .safety import SafetyController
 from .search import SearchController
 from .session import SessionController
+from .sharing import SharingController
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Controller:
         self.queue = QueueController(self)
         self.safety = SafetyController(self)
         self.admin = AdminController(self)
+        self.sharing = SharingController(self)  # albums, share links, editing posts
 
     @property
     def api(self):

@@ -21,6 +21,13 @@ def report_outcome(report: dict) -> str:
     return f"Your report of {what} was reviewed: {OUTCOMES.get(report.get('action'), 'it was resolved.')}"
 
 
+def album_text(note) -> str:
+    """"added 12 photos to Summer 2026", "added you to Summer 2026"."""
+    if note.type == "album_item":
+        return f"added {note.count} photo{'' if note.count == 1 else 's'} to {note.album_title}."
+    return f"added you to the album {note.album_title}."
+
+
 @ft.component
 def NotificationsView(state: AppState):
     return Activity(state.notifications)
@@ -49,9 +56,11 @@ def Activity(model: NotificationsModel):
         actor = note.actor.username if note.actor else "Someone"
         avatar = note.actor.avatar_url if note.actor else None
         target = f"/post/{note.post_id}" if note.post_id else f"/profile/{actor}"
+        if note.album_id:
+            target = f"/album/{note.album_id}"
         rows.append(ft.ListTile(
             key=f"note-{note.id}", leading=Avatar(actor, avatar), on_click=go(controller, target),
-            title=byline(actor, WHAT.get(note.type, note.type)),
+            title=byline(actor, album_text(note) if note.album_id else WHAT.get(note.type, note.type)),
             subtitle=ft.Text(note.created_at[:16].replace("T", " ")),
         ))
     if model.loaded and not rows:

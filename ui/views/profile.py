@@ -9,6 +9,7 @@ from app.api_types import UserSummary
 from ..components.grid import PhotoGrid
 from ..components.photo import Avatar
 from ..components.safety_menu import ProfileMenu
+from .profile_tabs import ProfileTabs
 from ..context import act, go, use_controller
 from ..models import AppState, ProfileModel
 from ..safety_models import SafetyModel
@@ -82,6 +83,8 @@ def ProfileScreen(profile: ProfileModel, is_me: bool, safety: SafetyModel):
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
     body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \
         if locked else PhotoGrid(profile.posts, "No posts yet.")
+    if is_me:  # my own profile has an Albums tab beside the grid (albums are seen by their members only)
+        body = ProfileTabs(controller.state.sharing, body)
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, key=f"profile-{username}", content=ft.Column(
         width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True,
         controls=[ft.Container(ProfileHeader(profile, is_me, safety), padding=SPACING), body],

@@ -12,6 +12,7 @@ from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 from .blocked import SafetySettings
+from .shared_links import SharedLinksSection
 
 
 LIVE_MODES = {"live": "News arrives live.",
@@ -90,6 +91,7 @@ def SettingsView(state: AppState):
             SafetySettings(state.me),
             QueueSection(state.queue),
             *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
+            SharedLinksSection(state.sharing),
             ft.Column([
                 ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
