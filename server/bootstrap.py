@@ -137,6 +137,9 @@ def wire_services(ctx: Context) -> None:
     from .services.saves import Saves
     from .services.search import Search
     from .services.sessions import Sessions
+    from .services.explore import Explore
+    from .services.stories import Stories
+    from .services.suggestions import Suggestions
     from .timelines.manager import TimelineManager
 
     ctx.live = LiveNotifications(ctx)
@@ -157,12 +160,15 @@ def wire_services(ctx: Context) -> None:
     ctx.comments = Comments(ctx)
     ctx.saves = Saves(ctx)
     ctx.search = Search(ctx)
+    ctx.stories = Stories(ctx)
+    ctx.explore = Explore(ctx)
+    ctx.suggestions = Suggestions(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications):
+                    ctx.notifications, ctx.stories):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from .services.saves import Saves
     from .services.search import Search
     from .services.sessions import Sessions
+    from .services.explore import Explore
+    from .services.stories import Stories
+    from .services.suggestions import Suggestions
     from .stores.base import Database
     from .timelines.base import Timelines
     from .timelines.manager import TimelineManager
@@ -86,6 +89,9 @@ class Context:
     notifications: "Notifications" = None  # type: ignore[assignment]
     live: "LiveNotifications" = None  # type: ignore[assignment]
     search: "Search" = None  # type: ignore[assignment]
+    stories: "Stories" = None  # type: ignore[assignment]
+    explore: "Explore" = None  # type: ignore[assignment]
+    suggestions: "Suggestions" = None  # type: ignore[assignment]
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

@@ -90,6 +90,11 @@ FIELDS: dict[str, dict] = {
     "requested": {"type": "boolean"},
     "approved": {"type": "boolean"},
     "saved": {"type": "boolean"},
+    "story": {"type": "object", "required": ["story_id", "user", "media"]},
+    "stories": {"type": "array", "items": {"type": "object", "required": ["story_id", "user", "media"]}},
+    "tray": {"type": "array", "items": {"type": "object", "required": ["user", "story_count", "latest_at", "has_unseen"]}},
+    "viewers": {"type": "array", "items": {"type": "object", "required": ["user", "seen_at"]}},
+    "view_count": {"type": "integer"},
 }
 
 BODY_KINDS = {
