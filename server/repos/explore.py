@@ -72,15 +72,16 @@ def tag_lists(conn: Conn, post_ids: list[int]) -> dict[int, list[str]]:
 
 
 def popular_post_ids(conn: Conn, since_id: int, limit: int) -> list[int]:
-    """The most liked and commented published posts made after ``since_id`` (ids sort by time)."""
-    rows = conn.fetch_all(
+    """The most liked and commented published posts made after ``since_id`` (ids sort by time), then the newest
+    ones: on a quiet server, what is new is what is popular lately."""
+    engaged = conn.fetch_all(
         "SELECT id FROM posts WHERE id > ? AND published_at IS NOT NULL AND (like_count > 0 OR comment_count > 0)"
         " ORDER BY like_count + 3 * comment_count DESC, id DESC LIMIT ?",
         (since_id, limit),
     )
-    rows = rows or conn.fetch_all(  # a quiet server: the newest posts are what is "popular lately"
-        "SELECT id FROM posts WHERE id > ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT ?", (since_id, limit))
-    return [row[0] for row in rows]
+    newest = conn.fetch_all("SELECT id FROM posts WHERE id > ? AND published_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+                            (since_id, limit))
+    return list(dict.fromkeys(row[0] for row in [*engaged, *newest]))
 
 
 def candidate_facts(conn: Conn, viewer_id: int, post_ids: list[int], hidden_sql: tuple[str, list]) -> list[Any]:
