@@ -130,18 +130,22 @@ def wire_services(ctx: Context) -> None:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .services.explore import Explore
     from .services.stories import Stories
     from .services.suggestions import Suggestions
     from .timelines.manager import TimelineManager
 
+    ctx.visibility = Visibility(ctx)
     ctx.live = LiveNotifications(ctx)
     ctx.notifications = Notifications(ctx)
     ctx.registration = Registration(ctx)
@@ -160,6 +164,8 @@ def wire_services(ctx: Context) -> None:
     ctx.comments = Comments(ctx)
     ctx.saves = Saves(ctx)
     ctx.search = Search(ctx)
+    ctx.safety = Safety(ctx)
+    ctx.moderation = Moderation(ctx)
     ctx.stories = Stories(ctx)
     ctx.explore = Explore(ctx)
     ctx.suggestions = Suggestions(ctx)
@@ -168,7 +174,7 @@ def wire_services(ctx: Context) -> None:
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications, ctx.stories):
+                    ctx.notifications, ctx.safety, ctx.stories):
         handlers.update(service.job_handlers())
     return handlers
 

@@ -74,6 +74,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_limit_user_writes", 120, "Writes (posts, likes, comments, follows…) one user may make per minute.", int),
     Setting("rate_limit_ip_writes", 600, "Writes one IP address may make per minute (shared by everyone behind it).", int),
     Setting("rate_limit_user_posts", 60, "Posts one user may create per hour.", int),
+    Setting("rate_limit_user_reports", 20, "Reports one user may file per hour.", int),
+    Setting("report_hide_threshold", 3, "A post, comment or account reported by this many different users is hidden from everyone but its author until a moderator reviews the report (docs/moderation.md).", int),
     Setting("header_timeout_seconds", 30.0, "How long a client may take to send a request's line and headers, from its first byte (and a new connection from its opening) before the connection is closed: slow-header clients cannot hold connections open.", float),
     Setting("body_timeout_seconds", 60.0, "How long a request body may stall (no bytes while the server waits for them) before the connection is closed.", float),
     Setting("server_processes", 1, "HTTP server processes `photoshare serve` runs on one port (`--workers`). More than 1 needs a scaled-out deployment (PostgreSQL and Redis).", int),

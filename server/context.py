@@ -36,13 +36,16 @@ if TYPE_CHECKING:
     from .services.likes import Likes
     from .services.live import LiveNotifications
     from .services.media import MediaProcessing
+    from .services.moderation import Moderation
     from .services.notifications import Notifications
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
     from .services.saves import Saves
     from .services.search import Search
+    from .services.safety import Safety
     from .services.sessions import Sessions
+    from .services.visibility import Visibility
     from .services.explore import Explore
     from .services.stories import Stories
     from .services.suggestions import Suggestions
@@ -89,6 +92,9 @@ class Context:
     notifications: "Notifications" = None  # type: ignore[assignment]
     live: "LiveNotifications" = None  # type: ignore[assignment]
     search: "Search" = None  # type: ignore[assignment]
+    visibility: "Visibility" = None  # type: ignore[assignment]  # who may see what: the one rule
+    safety: "Safety" = None  # type: ignore[assignment]  # blocks and mutes
+    moderation: "Moderation" = None  # type: ignore[assignment]  # reports, review, roles, the audit log
     stories: "Stories" = None  # type: ignore[assignment]
     explore: "Explore" = None  # type: ignore[assignment]
     suggestions: "Suggestions" = None  # type: ignore[assignment]

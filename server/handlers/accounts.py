@@ -55,6 +55,17 @@ async def me(request: web.Request) -> web.Response:
     return json_response({"user": user})
 
 
+@routes.post("/api/v1/me/password")
+@doc("Change the password. 'current_password' is needed, except after signing in with a temporary password from an"
+     " admin (user.must_change_password).", tag=TAG, body={"current_password": "string?", "new_password": "string"},
+     responses={200: "{user}", 400: "new password too short", 401: "no or bad token", 403: "wrong current password"})
+async def change_password(request: web.Request) -> web.Response:
+    user_id = require_user(request)
+    data = await read_json(request)
+    user = await request.app[CONTEXT].sessions.change_password(user_id, data.get("current_password"), data.get("new_password"))
+    return json_response({"user": user})
+
+
 @routes.patch("/api/v1/me")
 @doc("Edit the profile.", tag=TAG, body={"display_name": "string?", "bio": "string?", "is_private": "boolean?"},
      responses={200: "{user}", 400: "invalid field", 401: "no or bad token"})

@@ -18,8 +18,8 @@ PAGE_QUERY = {"cursor": "next_cursor of the previous page", "limit": "1..50, def
      query={"q": "a prefix, optionally starting with @ or #"},
      responses={200: "{users, hashtags: [{tag, post_count}]}", 400: "empty or too long q", 401: "no or bad token"})
 async def search(request: web.Request) -> web.Response:
-    require_user(request)
-    return json_response(await request.app[CONTEXT].search.search(request.query.get("q")))
+    viewer_id = require_user(request)
+    return json_response(await request.app[CONTEXT].search.search(request.query.get("q"), viewer_id))
 
 
 @routes.get("/api/v1/tags/{tag}/posts")

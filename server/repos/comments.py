@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn
+from .access import visible_comment_sql
 from .paging import fetch_page
 
-COMMENT_COLUMNS = "c.id, c.post_id, c.user_id, c.text, c.created_at, u.username, u.avatar_key"
+COMMENT_COLUMNS = "c.id, c.post_id, c.user_id, c.text, c.created_at, c.hidden, u.username, u.avatar_key"
 
 
 def insert(conn: Conn, *, comment_id: int, post_id: int, user_id: int, text: str, created_at: int) -> None:
@@ -34,10 +35,12 @@ def add_to_count(conn: Conn, post_id: int, delta: int) -> int:
     return conn.fetch_val("UPDATE posts SET comment_count = comment_count + ? WHERE id = ? RETURNING comment_count", (delta, post_id))
 
 
-def page(conn: Conn, post_id: int, after_id: int | None, limit: int) -> tuple[list[Any], bool]:
-    """A post's comments, oldest first (ids are time-ordered), after the comment ``after_id``."""
-    sql = f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id WHERE c.post_id = ?"
-    params: list[Any] = [post_id]
+def page(conn: Conn, post_id: int, viewer_id: int | None, after_id: int | None, limit: int) -> tuple[list[Any], bool]:
+    """A post's comments the viewer may see (``access.visible_comment_sql``), oldest first (ids are
+    time-ordered), after the comment ``after_id``."""
+    visible, visible_params = visible_comment_sql(viewer_id)
+    sql = f"SELECT {COMMENT_COLUMNS} FROM comments c JOIN users u ON u.id = c.user_id WHERE c.post_id = ? AND {visible}"
+    params: list[Any] = [post_id, *visible_params]
     if after_id is not None:
         sql += " AND c.id > ?"
         params.append(after_id)

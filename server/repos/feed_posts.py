@@ -19,7 +19,9 @@ PUBLISHED = "p.published_at IS NOT NULL"
 # usually all; prolific authors are read on in doubling chunks only as far as the merge needs.
 FIRST_SEEK_ROWS = 8
 
-_NEWEST = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? AND " + PUBLISHED + " ORDER BY p.id DESC LIMIT ?"
+# What others see of an author's posts (a profile): published and not hidden by reports.
+_NEWEST = ("SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? AND " + PUBLISHED + " AND p.hidden = 0"
+           " ORDER BY p.id DESC LIMIT ?")
 _NEWEST_ALL = "SELECT p.id FROM posts p WHERE p.user_id = ? AND p.id < ? ORDER BY p.id DESC LIMIT ?"
 _NO_BOUND = (1 << 63) - 1  # the largest 64-bit integer, above every id: "from the newest"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
+from .access import visible_user_sql
 from .paging import fetch_page
 
 
@@ -21,13 +22,16 @@ def add_to_count(conn: Conn, post_id: int, delta: int) -> int:
     return conn.fetch_val("UPDATE posts SET like_count = like_count + ? WHERE id = ? RETURNING like_count", (delta, post_id))
 
 
-def likers_page(conn: Conn, post_id: int, after: tuple[int, int] | None, limit: int) -> tuple[list[Any], bool]:
-    """Who liked the post, newest first; ``after`` is the (created_at, user_id) of the last row already shown."""
+def likers_page(conn: Conn, post_id: int, viewer_id: int | None, after: tuple[int, int] | None,
+                limit: int) -> tuple[list[Any], bool]:
+    """Who liked the post that the viewer may see, newest first; ``after`` is the (created_at, user_id) of the
+    last row already shown."""
+    visible, visible_params = visible_user_sql(viewer_id)
     sql = (
         "SELECT l.created_at, u.id, u.username, u.avatar_key FROM likes l JOIN users u ON u.id = l.user_id"
-        " WHERE l.post_id = ?"
+        f" WHERE l.post_id = ? AND {visible}"
     )
-    params: list[Any] = [post_id]
+    params: list[Any] = [post_id, *visible_params]
     if after is not None:
         sql += " AND (l.created_at < ? OR (l.created_at = ? AND l.user_id < ?))"
         params += [after[0], after[0], after[1]]

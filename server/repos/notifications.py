@@ -5,26 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
-from .access import visible_post_sql
+from .access import visible_post_sql, visible_user_sql
 from .paging import fetch_page
 
 
 def _still_visible(user_id: int) -> tuple[str, list[int]]:
     """Leave out notifications about posts the recipient can no longer open (a mention in a post whose
-    private author they have since unfollowed): the notification would show that post's picture."""
+    private author they have since unfollowed: the notification would show that post's picture) and those
+    whose actor the recipient may not see (blocked either way, disabled, hidden by reports)."""
     visible, params = visible_post_sql(user_id)
+    actor, actor_params = visible_user_sql(user_id, user="va")
     return (
         "(n.post_id IS NULL OR EXISTS (SELECT 1 FROM posts p JOIN users u ON u.id = p.user_id"
         f" WHERE p.id = n.post_id AND {visible}))"
-    ), params
+        f" AND EXISTS (SELECT 1 FROM users va WHERE va.id = n.actor_id AND {actor})"
+    ), [*params, *actor_params]
 
 
 def insert(conn: Conn, *, notification_id: int, user_id: int, type: str, actor_id: int, post_id: int | None,
-           comment_id: int | None, created_at: int) -> None:
+           comment_id: int | None, created_at: int, detail: str | None = None) -> None:
     conn.execute(
-        "INSERT INTO notifications (id, user_id, type, actor_id, post_id, comment_id, is_read, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-        (notification_id, user_id, type, actor_id, post_id, comment_id, created_at),
+        "INSERT INTO notifications (id, user_id, type, actor_id, post_id, comment_id, is_read, created_at, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+        (notification_id, user_id, type, actor_id, post_id, comment_id, created_at, detail),
     )
 
 
@@ -53,7 +56,7 @@ def page(conn: Conn, user_id: int, before_id: int | None, limit: int) -> tuple[l
     """Newest first, each with its actor's summary columns."""
     visible, visible_params = _still_visible(user_id)
     sql = (
-        "SELECT n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.is_read, n.created_at, a.username, a.avatar_key"
+        "SELECT n.id, n.type, n.actor_id, n.post_id, n.comment_id, n.is_read, n.created_at, n.detail, a.username, a.avatar_key"
         f" FROM notifications n JOIN users a ON a.id = n.actor_id WHERE n.user_id = ? AND {visible}"
     )
     params: list[Any] = [user_id, *visible_params]

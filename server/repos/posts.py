@@ -89,7 +89,7 @@ def release_refs_except(conn: Conn, media_id: int, keep: set[str]) -> list[str]:
 
 def rows_by_ids(conn: Conn, post_ids: list[int]) -> list[Any]:
     """The columns a hydrated post shows."""
-    return conn.fetch_all(f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at FROM posts"
+    return conn.fetch_all(f"SELECT id, user_id, caption, like_count, comment_count, created_at, published_at, hidden FROM posts"
                           f" WHERE id IN ({placeholders(len(post_ids))})", post_ids)
 
 

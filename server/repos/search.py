@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn
-from .access import visible_post_sql
+from .access import visible_post_sql, visible_user_sql
 from .paging import fetch_page
 
 # A one-letter prefix can match thousands of tags; rank only this many (in tag order) by popularity,
@@ -43,12 +43,14 @@ def _range(column: str, prefix: str) -> tuple[str, list[str]]:
     return f"{column} >= ? AND {column} < ?", [prefix, upper]
 
 
-def users_with_prefix(conn: Conn, prefix: str, limit: int) -> list[Any]:
-    """Active accounts whose username starts with ``prefix``, in username order (an exact match first)."""
-    where, params = _range("username", prefix)
+def users_with_prefix(conn: Conn, prefix: str, limit: int, viewer_id: int | None = None) -> list[Any]:
+    """Accounts the viewer may see whose username starts with ``prefix``, in username order (an exact match first)."""
+    where, params = _range("u.username", prefix)
+    visible, visible_params = visible_user_sql(viewer_id)
     return conn.fetch_all(
-        f"SELECT id, username, avatar_key FROM users WHERE {where} AND is_disabled = 0 ORDER BY username LIMIT ?",
-        [*params, limit],
+        f"SELECT u.id, u.username, u.avatar_key FROM users u WHERE {where} AND u.is_disabled = 0 AND {visible}"
+        " ORDER BY u.username LIMIT ?",
+        [*params, *visible_params, limit],
     )
 
 
@@ -61,6 +63,17 @@ def hashtags_with_prefix(conn: Conn, prefix: str, limit: int) -> list[Any]:
         ") candidates ORDER BY post_count DESC, tag LIMIT ?",
         [*params, HASHTAG_CANDIDATES, limit],
     )
+
+
+def visible_tag_counts(conn: Conn, tags: list[str], viewer_id: int | None) -> dict[str, int]:
+    """How many of each tag's posts the viewer may see (``hashtags.post_count`` counts everyone's)."""
+    visible, visible_params = visible_post_sql(viewer_id)
+    counts = {}
+    for tag in tags:
+        counts[tag] = conn.fetch_val(
+            "SELECT COUNT(*) FROM post_hashtags ph JOIN posts p ON p.id = ph.post_id JOIN users u ON u.id = p.user_id"
+            f" WHERE ph.tag = ? AND {visible}", [tag, *visible_params])
+    return counts
 
 
 def tagged_posts_page(conn: Conn, tag: str, viewer_id: int, before_post_id: int | None, limit: int) -> tuple[list[Any], bool]:

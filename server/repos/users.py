@@ -8,7 +8,7 @@ from ..stores.base import Conn, placeholders
 
 USER_COLUMNS = (
     "id, username, password_hash, display_name, bio, avatar_key, is_private, is_admin, is_disabled,"
-    " follower_count, following_count, post_count, created_at"
+    " follower_count, following_count, post_count, created_at, role, hidden, must_change_password"
 )
 
 
@@ -45,13 +45,14 @@ def count(conn: Conn) -> int:
 
 def insert(conn: Conn, *, user_id: int, username: str, password_hash: str, is_admin: bool, created_at: int) -> None:
     conn.execute(
-        "INSERT INTO users (id, username, password_hash, is_admin, created_at) VALUES (?, ?, ?, ?, ?)",
-        (user_id, username, password_hash, int(is_admin), created_at),
+        "INSERT INTO users (id, username, password_hash, is_admin, role, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (user_id, username, password_hash, int(is_admin), "admin" if is_admin else "user", created_at),
     )
 
 
 def update_profile(conn: Conn, user_id: int, changes: dict[str, Any]) -> None:
-    allowed = {"display_name", "bio", "is_private", "avatar_key", "password_hash", "is_disabled", "is_admin"}
+    allowed = {"display_name", "bio", "is_private", "avatar_key", "password_hash", "is_disabled", "is_admin", "role",
+               "hidden", "must_change_password"}
     fields = [name for name in changes if name in allowed]
     if not fields:
         return
@@ -94,8 +95,8 @@ def use_invite(conn: Conn, code_hash: str, user_id: int, now: int) -> bool:
 
 
 def summaries_by_ids(conn: Conn, user_ids: list[int]) -> list[Any]:
-    """id, username and avatar_key: what a post's author line needs."""
-    return conn.fetch_all(f"SELECT id, username, avatar_key FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
+    """id, username and avatar_key: what a post's author line needs (and whether others may see their posts)."""
+    return conn.fetch_all(f"SELECT id, username, avatar_key, is_disabled, hidden FROM users WHERE id IN ({placeholders(len(user_ids))})", user_ids)
 
 
 def listing(conn: Conn, limit: int) -> list[Any]:
@@ -104,3 +105,36 @@ def listing(conn: Conn, limit: int) -> list[Any]:
 
 def add_to_post_count(conn: Conn, user_id: int, delta: int) -> None:
     conn.execute("UPDATE users SET post_count = post_count + ? WHERE id = ?", (delta, user_id))
+
+
+def search_page(conn: Conn, query: str, after_id: int | None, limit: int) -> list[Any]:
+    """Accounts for the admin console: all of them (disabled and hidden too), by id; ``query`` a username prefix."""
+    sql = f"SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"
+    params: list[Any] = []
+    if query:
+        sql += " AND username >= ? AND username < ?"
+        params += [query, query + "\U0010ffff"]
+    if after_id is not None:
+        sql += " AND id > ?"
+        params.append(after_id)
+    sql += " ORDER BY id LIMIT ?"
+    return conn.fetch_all(sql, [*params, limit])
+
+
+def admin_count(conn: Conn, *, besides: int) -> int:
+    """Active admins other than ``besides``: the last admin may not be demoted or disabled."""
+    return conn.fetch_val("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_disabled = 0 AND id <> ?", (besides,))
+
+
+def recent_invites(conn: Conn, limit: int) -> list[Any]:
+    """The newest invites, with the names of who made and who used each (codes are kept only as hashes)."""
+    return conn.fetch_all(
+        "SELECT i.code_hash, i.created_at, i.expires_at, i.used_at, c.username AS created_by, r.username AS used_by"
+        " FROM invites i LEFT JOIN users c ON c.id = i.created_by LEFT JOIN users r ON r.id = i.used_by"
+        " ORDER BY i.created_at DESC, i.code_hash LIMIT ?", (limit,))
+
+
+def consume_password(conn: Conn, user_id: int, password_hash: str) -> None:
+    """Make a one-time password unusable (a hash no password matches), unless it was changed meanwhile."""
+    conn.execute("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+                 ("used:" + password_hash, user_id, password_hash))

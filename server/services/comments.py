@@ -59,7 +59,7 @@ class Comments:
     async def page(self, viewer_id: int, post_id: int, cursor: tuple[int, ...] | None, limit: int) -> dict:
         await self.ctx.posts.visible_post_row(viewer_id, post_id)
         after_id = cursor[0] if cursor else None
-        rows, more = await self.ctx.db.read(lambda conn: repo.page(conn, post_id, after_id, limit))
+        rows, more = await self.ctx.db.read(lambda conn: repo.page(conn, post_id, viewer_id, after_id, limit))
         return {
             "comments": [to_json(row) for row in rows],
             "next_cursor": encode_cursor(rows[-1]["id"]) if more else None,
@@ -75,11 +75,18 @@ class Comments:
                 raise Forbidden("Only the comment's author or the post's author can delete it.")
             raise NotFound("No such comment.")
 
-        def unit(conn: Conn) -> None:
-            if not repo.delete(conn, comment_id):  # deleted meanwhile, with its post or by another request
-                raise NotFound("No such comment.")
-            repo.add_to_count(conn, row["post_id"], -1)
-            self.ctx.notifications.withdraw_comment_in(conn, actor_id=row["user_id"], comment_id=comment_id)
+        await self.remove(comment_id)
 
-        await self.ctx.db.write(unit)
-        self.ctx.hydrator.forget_post(row["post_id"])
+    async def remove(self, comment_id: int) -> None:
+        """Delete a comment whoever may do so asked (its author, the post's, or a moderator); 404 when gone."""
+        def unit(conn: Conn) -> int:
+            row = repo.by_id(conn, comment_id)
+            if row is None or not repo.delete(conn, comment_id):  # deleted meanwhile, with its post or by another request
+                raise NotFound("No such comment.")
+            if not row["hidden"]:  # a comment hidden by reports was already out of the count
+                repo.add_to_count(conn, row["post_id"], -1)
+            self.ctx.notifications.withdraw_comment_in(conn, actor_id=row["user_id"], comment_id=comment_id)
+            return row["post_id"]
+
+        post_id = await self.ctx.db.write(unit)
+        self.ctx.hydrator.forget_post(post_id)

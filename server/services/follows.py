@@ -51,7 +51,7 @@ class Follows:
         notifications = self.ctx.notifications
 
         def unit(conn: Conn) -> tuple[int, bool, int]:
-            target = self._target(conn, ref)
+            target = self._target(conn, ref, follower_id)
             if target["id"] == follower_id:
                 raise InvalidInput("You cannot follow yourself.", code="cannot_follow_self")
             if follows_repo.is_following(conn, follower_id, target["id"]):
@@ -164,26 +164,25 @@ class Follows:
         """The user behind ``{user}`` in a URL, as the viewer sees them; 404 when there is none."""
 
         def unit(conn: Conn) -> UserView:
-            row = self._target(conn, ref)
+            row = self._target(conn, ref, viewer_id)
             followed, requested = follows_repo.relations_of(conn, viewer_id, [row["id"]])
-            user = user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested)
-            may_view = viewer_id == row["id"] or not row["is_private"] or row["id"] in followed
+            user = user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested,
+                             private_fields=row["id"] == viewer_id)
+            may_view = access_repo.can_view_author_in(conn, viewer_id, row["id"])
             return UserView(row["id"], user, may_view)
 
         return await self.ctx.db.read(unit)
 
     async def can_view(self, viewer_id: int | None, author_id: int) -> bool:
-        """May this viewer see the author's posts: the author, anyone if public, approved followers if private."""
-        if viewer_id is not None and viewer_id == author_id:
-            return True
-        return await self.ctx.db.read(lambda conn: access_repo.can_view_author_in(conn, viewer_id, author_id))
+        """May this viewer see the author's posts (the visibility rule: ``services/visibility.py``)."""
+        return await self.ctx.visibility.may_see_content_of(viewer_id, author_id)
 
     async def _list(self, viewer_id: int, ref: str, after, limit: int, page_of):
         def unit(conn: Conn):
-            target = self._target(conn, ref)
+            target = self._target(conn, ref, viewer_id)
             if not access_repo.can_view_author_in(conn, viewer_id, target["id"]):
                 raise Forbidden("This account is private: only its approved followers see who it follows.", code="private_account")
-            rows = page_of(conn, target["id"], after, limit + 1)
+            rows = page_of(conn, target["id"], after, limit + 1, viewer_id)
             followed, requested = follows_repo.relations_of(conn, viewer_id, [row["id"] for row in rows[:limit]])
             return rows, followed, requested
 
@@ -193,9 +192,11 @@ class Follows:
 
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
-    def _target(conn: Conn, ref: str):
+    def _target(conn: Conn, ref: str, viewer_id: int | None = None):
+        """The user named in the URL; 404 when there is none or the viewer may not see them (given a viewer:
+        blocked either way, disabled, hidden by reports)."""
         row = user_by_ref(conn, ref)
-        if row is None:
+        if row is None or (viewer_id is not None and not access_repo.can_see_user_in(conn, viewer_id, row["id"])):
             raise NotFound("No such user.")
         return row
 

@@ -98,6 +98,7 @@ def _post_body(row, media_rows) -> dict:
         "created_at": iso_time(row["created_at"]),
         "hashtags": hashtags_in(row["caption"]),
         "media": media,
+        "hidden": bool(row["hidden"]),  # by reports, until reviewed: only its author (and moderators) see it
         "_author": row["user_id"],
         "_published": published,  # others see a post only once it is published
     }
@@ -114,6 +115,9 @@ class PostHydrator:
         # Keyed by user id, holding the summary object it was made from: a new summary means a new serialization.
         self._author_bytes: dict[int, tuple[dict, bytes]] = {}
         self.pages = LRUCache(PAGE_CACHE_ITEMS, ttl=ttl)
+        # Authors whose posts nobody else sees right now (disabled, or hidden by reports), as of the last load of
+        # their summary: kept beside the summaries (which are the API's JSON and carry no such flag).
+        self._withheld: set[int] = set()
         self.broker = broker
         # Counts forgets: a load that read the database before a forget must not cache what it read.
         self._forgets = 0
@@ -198,9 +202,13 @@ class PostHydrator:
             if keep:
                 self.posts.set(post_id, body)
             bodies[post_id] = body
-        for user_id, summary in author_rows.items():
+        for user_id, (summary, withheld) in author_rows.items():
             if keep:
                 self.users.set(user_id, summary)
+            if withheld:
+                self._withheld.add(user_id)
+            else:
+                self._withheld.discard(user_id)
             authors[user_id] = summary
         if viewer_id:
             if keep:
@@ -215,9 +223,10 @@ class PostHydrator:
             return bodies, authors, known.liked | liked, known.saved | saved
         return bodies, authors, set(), set()
 
-    async def _found(self, post_ids: Iterable[int], viewer_id: int | None, feed: bool):
+    async def _found(self, post_ids: Iterable[int], viewer_id: int | None, feed: bool, show_hidden: bool):
         """(id, body, author, liked ids, saved ids) for each post that still exists, in the order given
-        (``feed``: and is published, or the viewer's own)."""
+        (``feed``: and is published, or the viewer's own), leaving out others' posts hidden by reports
+        unless ``show_hidden``."""
         post_ids = list(post_ids)
         if not post_ids:
             return
@@ -226,15 +235,21 @@ class PostHydrator:
             body = bodies.get(post_id)
             if body is None or (feed and not (body["_published"] or body["_author"] == viewer_id)):
                 continue
+            if (body["hidden"] or body["_author"] in self._withheld) and not show_hidden and body["_author"] != viewer_id:
+                continue
             author = authors.get(body["_author"])
             if author is not None:
                 yield post_id, body, author, liked, saved
 
-    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False) -> list[dict]:
-        """API posts in the order given; ids whose post no longer exists are left out. ``feed``: a home feed's
-        page, where others' posts show only once published (delivered to the feeds by the fan-out)."""
+    async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False,
+                      show_hidden: bool = False) -> list[dict]:
+        """API posts in the order given; ids whose post no longer exists are left out, and so are others' posts
+        hidden by reports (``show_hidden``: a moderator opening one). ``feed``: a home feed's page, where others'
+        posts show only once published (delivered to the feeds by the fan-out).
+
+        Which posts the viewer may see at all is the caller's question (``services/visibility.py``)."""
         out = []
-        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed):
+        async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed, show_hidden):
             post = {key: value for key, value in body.items() if key[0] != "_"}
             post["username"] = author["username"]
             post["user"] = author
@@ -258,6 +273,8 @@ class PostHydrator:
         for post_id in post_ids:
             body = bodies.get(post_id)
             if body is None or not (body["_published"] or body["_author"] == viewer_id):
+                continue
+            if (body["hidden"] or body["_author"] in self._withheld) and body["_author"] != viewer_id:
                 continue
             author = authors.get(body["_author"])
             if author is None:
@@ -311,8 +328,8 @@ class PostHydrator:
         self._author_bytes[author_id] = (author, serialized)
         return serialized
 
-    async def hydrate_one(self, post_id: int, viewer_id: int | None) -> dict | None:
-        posts = await self.hydrate([post_id], viewer_id)
+    async def hydrate_one(self, post_id: int, viewer_id: int | None, *, show_hidden: bool = False) -> dict | None:
+        posts = await self.hydrate([post_id], viewer_id, show_hidden=show_hidden)
         return posts[0] if posts else None
 
 
@@ -324,9 +341,10 @@ def _load_posts(conn: Conn, post_ids: list[int]) -> dict[int, dict]:
     return {row["id"]: _post_body(row, media_by_post.get(row["id"], [])) for row in rows}
 
 
-def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, dict]:
+def _load_authors(conn: Conn, user_ids: set[int]) -> dict[int, tuple[dict, bool]]:
+    """Each author's summary, and whether their posts are withheld from others (disabled or hidden by reports)."""
     rows = users_repo.summaries_by_ids(conn, list(user_ids))
-    return {row["id"]: user_summary(row) for row in rows}
+    return {row["id"]: (user_summary(row), bool(row["is_disabled"] or row["hidden"])) for row in rows}
 
 
 def _viewer_flags(conn: Conn, viewer_id: int, post_ids: list[int]) -> tuple[set[int], set[int]]:

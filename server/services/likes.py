@@ -56,7 +56,7 @@ class Likes:
     async def likers(self, viewer_id: int, post_id: int, cursor: tuple[int, ...] | None, limit: int) -> dict:
         await self.ctx.posts.visible_post_row(viewer_id, post_id)
         after = (cursor[0], cursor[1]) if cursor else None
-        rows, more = await self.ctx.db.read(lambda conn: repo.likers_page(conn, post_id, after, limit))
+        rows, more = await self.ctx.db.read(lambda conn: repo.likers_page(conn, post_id, viewer_id, after, limit))
         return {
             "users": [user_summary(row) for row in rows],
             "next_cursor": encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None,

@@ -7,10 +7,13 @@ the transaction has committed.
 from __future__ import annotations
 
 
+import orjson
+
 from ..clock import now_ms
 from ..context import Context
 from ..ids import parse_id
 from ..repos import access as access_repo
+from ..repos.access import blocked_either_way_in
 from ..repos import notifications as repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
@@ -19,7 +22,9 @@ from ..web.http import encode_cursor
 from ..web.serialize import iso_time, user_summary
 from .hydrate import mentions_in
 
-TYPES = frozenset({"like", "comment", "follow", "mention", "follow_request"})
+# ``report_resolved``: a report the recipient filed was reviewed (its ``report`` says how); its actor is the
+# recipient themselves, so the moderator who decided stays unnamed.
+TYPES = frozenset({"like", "comment", "follow", "mention", "follow_request", "report_resolved"})
 # What one actor does to one subject is worth one notification: like/unlike/like churn replaces the
 # earlier one instead of piling up copies.
 ONE_PER_SUBJECT = frozenset({"like", "follow", "follow_request"})
@@ -70,7 +75,7 @@ class Notifications:
         # Someone the comment already notified (the post's author) gets one notification, not two.
         already = repo.recipients_of_comment(conn, actor_id, comment_id) if comment_id is not None else set()
         for user_id in users_repo.ids_by_usernames(conn, usernames).values():
-            if user_id in already:
+            if user_id in already or blocked_either_way_in(conn, actor_id, user_id):
                 continue
             # Mentioning someone in a private post must not show them a post they cannot open.
             if access_repo.can_view_author_in(conn, user_id, author_id):
@@ -86,16 +91,23 @@ class Notifications:
 
         rows, more, unread = await self.ctx.db.read(unit)
         post_ids = list(dict.fromkeys(row["post_id"] for row in rows if row["post_id"] is not None))
-        posts = {int(post["post_id"]): post for post in await self.ctx.hydrator.hydrate(post_ids, None)}
+        # The query left out what the recipient may not see; a post of their own hidden by reports still shows.
+        posts = {int(post["post_id"]): post for post in await self.ctx.hydrator.hydrate(post_ids, user_id, show_hidden=True)}
         return {
             "notifications": [self._json(row, posts.get(row["post_id"])) for row in rows],
             "next_cursor": encode_cursor(rows[-1]["id"]) if more else None,
             "unread_count": unread,
         }
 
+    def report_outcome_in(self, conn: Conn, *, user_id: int, report: dict) -> None:
+        """Tell a reporter how their report ended (``report``: report_id, target_type, action)."""
+        repo.insert(conn, notification_id=self.ctx.ids.next_id(), user_id=user_id, type="report_resolved",
+                    actor_id=user_id, post_id=None, comment_id=None, created_at=now_ms(), detail=orjson.dumps(report).decode())
+        self.ctx.live.changed_in(conn, user_id)
+
     @staticmethod
     def _json(row, post: dict | None) -> dict:
-        return {
+        data = {
             "id": str(row["id"]),
             "type": row["type"],
             "actor": user_summary({"id": row["actor_id"], "username": row["username"], "avatar_key": row["avatar_key"]}),
@@ -104,6 +116,9 @@ class Notifications:
             "created_at": iso_time(row["created_at"]),
             "read": bool(row["is_read"]),
         }
+        if row["detail"]:  # report_resolved: {report_id, target_type, action}
+            data["report"] = orjson.loads(row["detail"])
+        return data
 
     async def mark_read(self, user_id: int, raw_ids: object = None) -> dict:
         """Mark the listed notifications read (all of them when no list is given); answer the unread count."""

@@ -165,15 +165,14 @@ class Posts:
         return post, created
 
     async def visible_post_row(self, viewer_id: int | None, post_id: int):
-        """The post's row if the viewer may see it; 404 otherwise (never reveal what is hidden)."""
-        row = await self.ctx.db.read(lambda conn: posts_repo.post_by_id(conn, post_id))
-        if row is None or not await self.ctx.follows.can_view(viewer_id, row["user_id"]):
-            raise NotFound("No such post.")
-        return row
+        """The post's row (``id``, ``user_id``, ``hidden``) if the viewer may see it; 404 otherwise (never reveal
+        what is hidden). The rule is ``services/visibility.py``'s."""
+        return await self.ctx.visibility.post_row(viewer_id, post_id)
 
     async def get(self, viewer_id: int | None, post_id: int) -> dict:
-        await self.visible_post_row(viewer_id, post_id)
-        post = await self.ctx.hydrator.hydrate_one(post_id, viewer_id)
+        row = await self.visible_post_row(viewer_id, post_id)
+        # Reaching here with a hidden post (or a withheld author), the viewer is its author or a moderator.
+        post = await self.ctx.hydrator.hydrate_one(post_id, viewer_id, show_hidden=True)
         if post is None:
             raise NotFound("No such post.")
         return post
@@ -182,11 +181,15 @@ class Posts:
         row = await self.visible_post_row(user_id, post_id)
         if row["user_id"] != user_id:
             raise Forbidden("Only the author can delete a post.")
+        await self.remove(post_id)
 
+    async def remove(self, post_id: int) -> None:
+        """Delete a post whoever may do so asked (its author, or a moderator resolving a report); 404 when gone."""
         def unit(conn: Conn) -> bool:
             post = posts_repo.post_by_id(conn, post_id)
             if post is None:
                 return False
+            user_id = post["user_id"]
             media_ids = [m["id"] for m in posts_repo.media_of_post(conn, post_id)]
             orphans = self.ctx.media.release_media_in(conn, media_ids)
             hashtags_repo.remove_post_tags(conn, post_id)

@@ -27,8 +27,9 @@ class Search:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
-    async def search(self, raw_query: str | None) -> dict:
-        """'@ab' searches usernames only, '#ab' hashtags only, 'ab' both."""
+    async def search(self, raw_query: str | None, viewer_id: int | None = None) -> dict:
+        """'@ab' searches usernames only, '#ab' hashtags only, 'ab' both: what the viewer may see (the visibility
+        rule), a hashtag counted by the posts the viewer may see and left out when there are none."""
         query = (raw_query or "").strip().lower()
         if len(query) > MAX_QUERY_CHARS:
             raise InvalidInput(f"A search may have at most {MAX_QUERY_CHARS} characters.")
@@ -38,14 +39,17 @@ class Search:
             raise InvalidInput("Type something to search for: 'q' is empty.", code="empty_query")
 
         def unit(conn):
-            users = repo.users_with_prefix(conn, prefix, MAX_USERS) if sigil != "#" else []
-            hashtags = repo.hashtags_with_prefix(conn, prefix, MAX_HASHTAGS) if sigil != "@" else []
-            return users, hashtags
+            users = repo.users_with_prefix(conn, prefix, MAX_USERS, viewer_id) if sigil != "#" else []
+            # Candidates by everyone's count (a few extra: some may be invisible to this viewer), then counted again.
+            tags = repo.hashtags_with_prefix(conn, prefix, MAX_HASHTAGS * 2) if sigil != "@" else []
+            counts = repo.visible_tag_counts(conn, [row["tag"] for row in tags], viewer_id)
+            return users, counts
 
-        users, hashtags = await self.ctx.db.read(unit)
+        users, counts = await self.ctx.db.read(unit)
+        hashtags = sorted(((tag, count) for tag, count in counts.items() if count > 0), key=lambda item: (-item[1], item[0]))
         return {
             "users": [user_summary(row) for row in users],
-            "hashtags": [{"tag": row["tag"], "post_count": row["post_count"]} for row in hashtags],
+            "hashtags": [{"tag": tag, "post_count": count} for tag, count in hashtags[:MAX_HASHTAGS]],
         }
 
     async def tagged_posts(self, viewer_id: int, raw_tag: str, cursor: tuple[int, ...] | None, limit: int) -> dict:

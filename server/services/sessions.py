@@ -16,7 +16,7 @@ from ..caches import LRUCache
 from ..clock import now_ms
 from ..context import Context
 from ..repos import users as users_repo
-from ..web.errors import Unauthorized
+from ..web.errors import Forbidden, Unauthorized
 from ..web.serialize import user_json
 from .registration import MAX_PASSWORD_CHARS
 
@@ -48,8 +48,33 @@ class Sessions:
         if row["is_disabled"]:
             raise Unauthorized("This account is disabled. Ask the server's admin.", code="account_disabled")
         token = auth.new_token()
-        await self.ctx.db.write(lambda conn: users_repo.add_token(conn, auth.token_hash(token), row["id"], now_ms()))
+
+        def unit(conn) -> None:
+            users_repo.add_token(conn, auth.token_hash(token), row["id"], now_ms())
+            if row["must_change_password"]:
+                # A temporary password from an admin's reset works once: this sign-in used it up. The account
+                # sets its own with POST /me/password (no current password needed while this flag is set).
+                users_repo.consume_password(conn, row["id"], row["password_hash"])
+
+        await self.ctx.db.write(unit)
         return user_json(row, private_fields=True), token
+
+    async def change_password(self, user_id: int, current: object, new: object) -> dict:
+        """Set a new password. The current one is asked for, except right after signing in with a temporary
+        password (``must_change_password``)."""
+        from .registration import check_password
+
+        password = check_password(new)
+        row = await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id))
+        if row is None:
+            raise Unauthorized("This account no longer exists.")
+        if not row["must_change_password"]:
+            if not isinstance(current, str) or not await auth.verify_password(row["password_hash"], current):
+                raise Forbidden("The current password is wrong.", code="wrong_password")
+        password_hash = await auth.hash_password(password)
+        await self.ctx.db.write(lambda conn: users_repo.update_profile(
+            conn, user_id, {"password_hash": password_hash, "must_change_password": 0}))
+        return user_json(await self.ctx.db.read(lambda conn: users_repo.by_id(conn, user_id)), private_fields=True)
 
     async def logout(self, token: str) -> None:
         digest = auth.token_hash(token)

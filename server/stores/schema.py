@@ -260,6 +260,85 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "0010_safety",
+        [
+            # Blocks and mutes (services/safety.py; the visibility rule in repos/access.py reads blocks
+            # both ways). A block is one row per direction it was asked in; each side's index answers
+            # "does either block the other" with two seeks.
+            """CREATE TABLE blocks (
+                blocker_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                blocked_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (blocker_id, blocked_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX blocks_blocked ON blocks (blocked_id, blocker_id)",
+            "CREATE INDEX blocks_by_time ON blocks (blocker_id, created_at)",
+            """CREATE TABLE mutes (
+                muter_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                muted_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (muter_id, muted_id)
+            ) WITHOUT ROWID""",
+            "CREATE INDEX mutes_muted ON mutes (muted_id, muter_id)",
+            "CREATE INDEX mutes_by_time ON mutes (muter_id, created_at)",
+            # Hidden by reports until a moderator reviews them: shown only to their author (and, opened
+            # one by one, to moderators).
+            "ALTER TABLE posts ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE comments ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE users ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0",
+            # Roles: user, moderator, admin. ``is_admin`` stays in step (older tools read it). The first
+            # account is the admin: on an existing server, the earliest account becomes one.
+            "ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'user'",
+            "UPDATE users SET role = 'admin' WHERE is_admin = 1",
+            "UPDATE users SET role = 'admin', is_admin = 1 WHERE id = (SELECT id FROM users ORDER BY created_at, id LIMIT 1)",
+            # A password set by an admin's reset works once; the account is then asked to pick its own.
+            "ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0",
+            # Reports: one case per target while it is open (the queue's row), one entry per reporter.
+            """CREATE TABLE reports (
+                id INTEGER PRIMARY KEY,
+                target_type TEXT NOT NULL,
+                target_id INTEGER NOT NULL,
+                owner_id INTEGER,
+                status TEXT NOT NULL,
+                hidden INTEGER NOT NULL DEFAULT 0,
+                reporter_count INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                resolved_at INTEGER,
+                resolved_by INTEGER,
+                action TEXT,
+                resolution_note TEXT
+            )""",
+            "CREATE UNIQUE INDEX reports_open_target ON reports (target_type, target_id) WHERE status = 'open'",
+            "CREATE INDEX reports_status ON reports (status, id)",
+            """CREATE TABLE report_entries (
+                report_id INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+                reporter_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                target_type TEXT NOT NULL,
+                target_id INTEGER NOT NULL,
+                reason TEXT NOT NULL,
+                note TEXT NOT NULL DEFAULT '',
+                created_at INTEGER NOT NULL,
+                PRIMARY KEY (report_id, reporter_id)
+            ) WITHOUT ROWID""",
+            # Someone reports a given thing once, ever: a dismissed report cannot be filed again to re-hide it.
+            "CREATE UNIQUE INDEX report_entries_once ON report_entries (target_type, target_id, reporter_id)",
+            "CREATE INDEX report_entries_reporter ON report_entries (reporter_id)",
+            # Every moderation and admin decision: who, when, what, on what.
+            """CREATE TABLE audit_log (
+                id INTEGER PRIMARY KEY,
+                actor_id INTEGER,
+                actor_name TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target_type TEXT,
+                target_id INTEGER,
+                detail TEXT NOT NULL DEFAULT '{}',
+                created_at INTEGER NOT NULL
+            )""",
+            # Notifications that carry more than a post (a report's outcome).
+            "ALTER TABLE notifications ADD COLUMN detail TEXT",
+        ],
+    ),
+    (
         "0011_stories_explore",
         [
             # A story: one photo or video shown for story_hours (PHOTOSHARE_STORY_HOURS), then kept in its

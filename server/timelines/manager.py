@@ -2,16 +2,20 @@
 
 Every change that alters what a home feed holds comes through here: a post created (its author's own
 timeline), a post delivered to followers (fan-out), a post deleted (unpush), a follow (merge the followee's
-posts in) or an unfollow (take them out), a cold timeline populated from the database, an account deleted,
-an author crossing the celebrity threshold either way. Backends only store (``timelines.base``); services
+posts in) or an unfollow (take them out), a mute or unmute (the same, for the muter), a block (both sides'
+posts out of both timelines: the block removed the follows), a cold timeline populated from the database,
+an account deleted, an author crossing the celebrity threshold either way. Backends only store (``timelines.base``); services
 call these methods after their own database commit; the feed service only reads.
 
 **The invariant.** Once the system is quiet (no job pending, no message in flight), a viewer's feed is
-exactly their own posts and the published posts of the accounts they follow, newest first, without
-duplicates, and paging by cursor neither skips nor repeats. It holds because of four rules:
+exactly their own posts and the published posts of the accounts they follow and do not mute (their *feed
+sources*, ``repos/follows.py``), less the posts hidden by reports (but their own), newest first, without
+duplicates, and paging by cursor neither skips nor repeats. (A block removes the follows both ways, so a
+blocked account is never a source.) It holds because of four rules:
 
 1. *Membership by authorship, visibility at read time.* A timeline may hold any post of its owner or of a
-   followee, published or not; the hydrator shows a post to others only once ``published_at`` is set. The
+   feed source, published or not, hidden or not; the hydrator shows a post to others only once
+   ``published_at`` is set and while it is not hidden by reports (``posts.hidden``). The
    fan-out sets it *after* delivering the post to every follower, so a post is never ready before it is in
    the feeds (and a cold rebuild that ran in between finds the post in the database either way).
 2. *Write, then verify.* A write decided from a database read can land after a later change to the same
@@ -241,12 +245,13 @@ class TimelineManager:
 
     # -- follows -------------------------------------------------------------------------------------
     async def follow_changed(self, viewer_id: int, author_id: int) -> None:
-        """After a follow, an approved request or an unfollow commits: merge the author's posts into the
-        viewer's timeline or take them out, as the database now says (rule 2: re-read after each write)."""
+        """After a follow, an approved request, an unfollow, a mute or an unmute commits: merge the author's posts
+        into the viewer's timeline or take them out, as the database now says (whether the author is a feed
+        source of the viewer: followed and not muted; rule 2: re-read after each write)."""
         self.viewer_changed(viewer_id)
         last_written = None
         for _ in range(MAX_VERIFY_ROUNDS):
-            following = await self.ctx.db.read(lambda conn: follows_repo.is_following(conn, viewer_id, author_id))
+            following = await self.ctx.db.read(lambda conn: follows_repo.feeds_from(conn, viewer_id, author_id))
             if following == last_written:
                 return
             if following:
@@ -256,6 +261,20 @@ class TimelineManager:
             last_written = following
             self.viewer_changed(viewer_id)
         await self.timelines.drop(viewer_id)
+
+    async def mute_changed(self, muter_id: int, muted_id: int) -> None:
+        """After a mute or unmute commits: the muted account's posts leave the muter's timeline, or come back
+        if they still follow them. A mute changes nothing else (the follow stays)."""
+        await self.follow_changed(muter_id, muted_id)
+
+    async def block_changed(self, a: int, b: int, unfollowed: Iterable[tuple[int, int, int]] = ()) -> None:
+        """After a block commits (its write removed the follows and requests both ways): each side's posts leave
+        the other's timeline. ``unfollowed``: (follower, followee, followee's follower count now) for each
+        follow the block removed, so celebrity crossings are acted on as for an unfollow (rule 4)."""
+        for _, followee_id, after in unfollowed:
+            self.follower_count_changed(followee_id, after + 1, after)
+        await self.follow_changed(a, b)
+        await self.follow_changed(b, a)
 
     async def _merge_author(self, viewer_id: int, author_id: int) -> None:
         def unit(conn: Conn):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..handlers import (accounts, direct_uploads, discovery, explore, feed, interactions, live, media, notifications, ops,
-                       posts, setup, social, stories)
+from ..handlers import (accounts, admin, direct_uploads, discovery, explore, feed, interactions, live, media, notifications,
+                       ops, posts, reports, safety, setup, social, stories)
 
 HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live, stories, explore)
+                   notifications, live, safety, reports, admin, stories, explore)
 
 
 def add_routes(app: web.Application) -> None:

@@ -45,6 +45,8 @@ def user_json(row: Any, *, followed_by_me: bool = False, requested_by_me: bool =
     }
     if private_fields:
         data["is_admin"] = bool(row["is_admin"])
+        data["role"] = row["role"]
+        data["must_change_password"] = bool(row["must_change_password"])
     return data
 
 
@@ -81,4 +83,5 @@ def comment_json(row: Any, author: dict) -> dict:
         "user": author,
         "text": row["text"],
         "created_at": iso_time(row["created_at"]),
+        "hidden": bool(row["hidden"]),
     }

@@ -88,8 +88,8 @@ def _hot_paths(conn) -> None:
     follows.follower_ids_after(conn, followees[0], 0, 1_000)
     follows.followers_among(conn, followees[0], [VIEWER, 2, 3])
     follows.followers_page(conn, followees[0], None, 20)
-    likes.likers_page(conn, 1_500, None, 20)
-    comments.page(conn, 1_500, None, 20)
+    likes.likers_page(conn, 1_500, VIEWER, None, 20)
+    comments.page(conn, 1_500, VIEWER, None, 20)
     access.can_view_author_in(conn, VIEWER, followees[0])
     # What deleting a post or an account cascades to, and what withdrawing a like looks up.
     conn.fetch_all("SELECT id FROM notifications WHERE post_id = ?", [1_500])
