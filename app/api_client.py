@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from .discovery_client import DiscoveryCalls
 from .multipart import MultipartBody, ProgressCallback
 
 API_PREFIX = "/api/v1"
@@ -66,7 +67,7 @@ def absolute_media_urls(data: Any, base_url: str) -> Any:
     return data
 
 
-class ApiClient:
+class ApiClient(DiscoveryCalls):
     def __init__(self, base_url: str, token: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token

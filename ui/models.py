@@ -14,6 +14,8 @@ from app.api_types import Comment, Notification, Post, User, UserSummary
 from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .story_models import StoriesModel, StoryPlayer, SuggestionsModel
+
 
 @ft.observable
 @dataclass
@@ -208,6 +210,10 @@ class AppState:
     tags: dict[str, PostList] = field(default_factory=dict)
     comments: dict[str, CommentsModel] = field(default_factory=dict)
     posts: dict[str, PostModel] = field(default_factory=dict)  # post detail screens
+    stories: StoriesModel = field(default_factory=StoriesModel)
+    player: StoryPlayer = field(default_factory=StoryPlayer)
+    explore: PostList = field(default_factory=lambda: PostList("explore"))
+    suggestions: SuggestionsModel = field(default_factory=SuggestionsModel)
 
     @property
     def signed_in(self) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import create, edit_profile, feed, notifications, post_detail, profile, saved, search, settings, sign_in, tag
+from .views import (create, edit_profile, explore, feed, notifications, post_detail, profile, saved, search, settings, sign_in,
+                    stories, tag)
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ ROUTES = (
     Route("/welcome", sign_in.SignInView, "Sign in", needs_account=False),
     Route("/", feed.FeedView, "PhotoShare", tab="/"),
     Route("/search", search.SearchView, "Search", tab="/search"),
+    Route("/explore", explore.ExploreView, "Explore", tab="/explore"),
+    Route("/stories/:username", stories.StoryViewerView, "Stories", tab="/"),
     Route("/create", create.CreateView, "New post", tab="/create"),
     Route("/notifications", notifications.NotificationsView, "Activity", tab="/notifications"),
     Route("/profile/:username", profile.ProfileView, "Profile", tab="/me"),
@@ -44,7 +47,7 @@ ROUTES = (
     Route("/saved", saved.SavedView, "Saved", tab="/me"),
     Route("/settings", settings.SettingsView, "Settings", tab="/me"),
 )
-TABS = ("/", "/search", "/create", "/notifications", "/me")
+TABS = ("/", "/search", "/explore", "/create", "/notifications", "/me")
 
 
 def resolve(route: str) -> tuple[Route, dict[str, str]]:

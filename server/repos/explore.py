@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
+from .access import visible_post_sql
 
 MY_RECENT_LIKES = 200  # the viewer's taste, from their latest likes
 NEIGHBOURS = 100  # people whose likes overlap the viewer's the most
@@ -84,19 +85,26 @@ def popular_post_ids(conn: Conn, since_id: int, limit: int) -> list[int]:
     return list(dict.fromkeys(row[0] for row in [*engaged, *newest]))
 
 
-def candidate_facts(conn: Conn, viewer_id: int, post_ids: list[int], hidden_sql: tuple[str, list]) -> list[Any]:
+def visible_unmuted_post_sql(viewer_id: int, *, post: str = "p", author: str = "u") -> tuple[str, list]:
+    """The visibility rule's fragment for posts (``access.visible_post_sql``), and the author is not muted by the viewer."""
+    visible, params = visible_post_sql(viewer_id, post=post, author=author)
+    return (f"{visible} AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = ? AND m.muted_id = {author}.id)",
+            [*params, viewer_id])
+
+
+def candidate_facts(conn: Conn, viewer_id: int, post_ids: list[int], visible_sql: tuple[str, list]) -> list[Any]:
     """Ranking facts of the pooled posts that Explore may show the viewer: published, from public accounts that
-    are not the viewer, not followed by them, and not left out by ``hidden_sql`` (a WHERE fragment over ``p``)."""
+    are not the viewer nor followed by them, and true for ``visible_sql`` (a WHERE fragment over ``p`` and ``u``)."""
     if not post_ids:
         return []
-    hidden, hidden_params = hidden_sql
+    visible, visible_params = visible_sql
     return conn.fetch_all(
         "SELECT p.id, p.user_id, p.like_count, p.comment_count, p.created_at, u.follower_count FROM posts p"
         f" JOIN users u ON u.id = p.user_id WHERE p.id IN ({placeholders(len(post_ids))})"
         " AND p.published_at IS NOT NULL AND u.is_private = 0 AND u.is_disabled = 0 AND p.user_id <> ?"
         " AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = p.user_id)"
-        f" AND {hidden}",
-        [*post_ids, viewer_id, viewer_id, *hidden_params],
+        f" AND {visible}",
+        [*post_ids, viewer_id, viewer_id, *visible_params],
     )
 
 

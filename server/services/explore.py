@@ -10,7 +10,7 @@ commented or posted are left out: they have seen them.
 
 **Sessions.** A page's cursor carries the set of post ids the session has shown (sorted, delta-encoded,
 compressed): the server keeps no session state, any process can serve the next page, and a later page never
-repeats a post even when the pool was rebuilt in between. A session ends after ``SESSION_MAX_POSTS``.
+repeats a post even when the pool was rebuilt in between. A session ends after ``SESSION_MAX_POSTS`` posts (the cursor must fit in a URL).
 
 **Invalidation.** A follow or unfollow (``TIMELINE_CHANNEL {"viewer"}``, from the timeline manager) and a block or
 mute drop the viewer's pool in every process; a deleted post is left out by the hydrator. A gap in broker
@@ -43,8 +43,10 @@ TAG_DAYS = 14
 POPULAR_DAYS = 7
 POPULAR_POOL = 300
 POPULAR_CACHE_SECONDS = 300
-SESSION_MAX_POSTS = 600  # the seen set a cursor may carry: ~30 pages, a cursor of a few kilobytes at most
-MAX_SESSION_CURSOR_CHARS = 12_000
+# The seen set a cursor may carry: 20 pages of 20. Its cursor is ~3.5 KB then (ids are spread over days, so their
+# gaps hardly compress), well inside the 8 KB a request line may have.
+SESSION_MAX_POSTS = 400
+MAX_SESSION_CURSOR_CHARS = 6_000
 DAY_MS = 86_400_000
 
 
@@ -70,10 +72,10 @@ def decode_session(cursor: str) -> set[int]:
     if len(cursor) > MAX_SESSION_CURSOR_CHARS or not cursor.startswith("s") or not cursor.isascii():
         raise bad
     try:
-        packed = base64.urlsafe_b64decode(cursor[1:] + "=" * (-len(cursor[1:]) % 4))
+        packed = base64.b64decode(cursor[1:] + "=" * (-len(cursor[1:]) % 4), altchars=b"-_", validate=True)
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, SESSION_MAX_POSTS * 10 + 1)  # 10 bytes hold any 64-bit varint
-        if len(raw) > SESSION_MAX_POSTS * 10 or inflater.unconsumed_tail:
+        if len(raw) > SESSION_MAX_POSTS * 10 or inflater.unconsumed_tail or not inflater.eof:
             raise bad
     except (ValueError, zlib.error):
         raise bad from None
@@ -148,7 +150,7 @@ class Explore:
                     tag_hits.setdefault(post_id, set()).add(tag)
             already = set(engaged)
             ids = [post_id for post_id in dict.fromkeys([*co, *tag_hits, *popular]) if post_id not in already]
-            facts = explore_repo.candidate_facts(conn, viewer_id, ids, audience.explore_hidden_sql(viewer_id))
+            facts = explore_repo.candidate_facts(conn, viewer_id, ids, audience.explore_visible_sql(viewer_id))
             tags = explore_repo.tag_lists(conn, [row["id"] for row in facts if row["id"] in tag_hits])
             return facts, co, tag_hits, tags
 

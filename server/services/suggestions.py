@@ -32,11 +32,12 @@ class Suggestions:
         active = await self._active_ids()
 
         def unit(conn: Conn):
-            hidden = audience.hidden_authors_in(conn, viewer_id)
-            circle = [row for row in explore_repo.followed_by_my_followees(conn, viewer_id, limit * 2) if row["user_id"] not in hidden]
+            circle = explore_repo.followed_by_my_followees(conn, viewer_id, limit * 2)
+            lively = explore_repo.not_followed_among(conn, viewer_id, active)
+            hidden = audience.left_out_users_in(conn, viewer_id, [*(row["user_id"] for row in circle), *lively])
+            circle = [row for row in circle if row["user_id"] not in hidden]
             picked = {row["user_id"] for row in circle}
-            lively = [user_id for user_id in explore_repo.not_followed_among(conn, viewer_id, active)
-                      if user_id not in hidden and user_id not in picked]
+            lively = [user_id for user_id in lively if user_id not in hidden and user_id not in picked]
             wanted = [*picked, *lively, *(row["via"] for row in circle)]
             rows = users_repo.by_ids(conn, wanted) if wanted else {}
             return circle, lively, rows

@@ -159,3 +159,26 @@ async def test_a_story_refuses_two_files_and_bad_ids(api):
         assert await mark_seen(api, token, bad) == 404
     status, body = await api.call("GET", f"{API}/stories/1/viewers", token, params={"cursor": "!!"})
     assert status == 400 or status == 404
+
+
+async def test_a_block_either_way_hides_stories_and_a_mute_only_leaves_them_out_of_the_tray(api):
+    author, author_token = await api.register("shouty")
+    _, muter = await api.register("muter")
+    blocked, blocked_token = await api.register("blocked")
+    for token in (muter, blocked_token):
+        await follow(api, token, author["user_id"])
+    story = await ready_story(api, author_token)
+
+    status, _ = await api.call("POST", f"{API}/users/{author['user_id']}/mute", muter)
+    assert status == 200
+    assert await tray_of(api, muter) == []
+    assert (await stories_of(api, muter, author["user_id"]))[0] == 200  # still visible when opened
+    status, _ = await api.call("DELETE", f"{API}/users/{author['user_id']}/mute", muter)
+    assert tray_names(await tray_of(api, muter)) == [("shouty", True)]
+
+    assert tray_names(await tray_of(api, blocked_token)) == [("shouty", True)]
+    status, _ = await api.call("POST", f"{API}/users/{blocked['user_id']}/block", author_token)
+    assert status == 200
+    assert await tray_of(api, blocked_token) == []
+    assert (await stories_of(api, blocked_token, author["user_id"]))[0] == 404
+    assert await mark_seen(api, blocked_token, story["story_id"]) == 404

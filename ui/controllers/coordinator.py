@@ -1,7 +1,7 @@
 """The page's coordinator: the one way to call the API, the background loop, and live news.
 
 It owns one controller per feature (``session``, ``feed``, ``post``, ``profile``, ``search``,
-``notifications``, ``create``, ``queue``) and routes what the live connection hears to them.
+``notifications``, ``create``, ``queue``, ``stories``, ``explore``) and routes what the live connection hears to them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from app.api_types import LiveEvent
 from ..core import ClientCore
 from ..models import AppState
 from .create import CreateController
+from .explore import ExploreController
 from .feed import FeedController
 from .notifications import NotificationsController
 from .post import PostController
@@ -22,6 +23,7 @@ from .profile import ProfileController
 from .queue import QueueController
 from .search import SearchController
 from .session import SessionController
+from .stories import StoriesController
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ class Controller:
         self.notifications = NotificationsController(self)
         self.create = CreateController(self)
         self.queue = QueueController(self)
+        self.stories = StoriesController(self)
+        self.explore = ExploreController(self)
 
     @property
     def api(self):
