@@ -182,3 +182,35 @@ async def test_a_block_either_way_hides_stories_and_a_mute_only_leaves_them_out_
     assert await tray_of(api, blocked_token) == []
     assert (await stories_of(api, blocked_token, author["user_id"]))[0] == 404
     assert await mark_seen(api, blocked_token, story["story_id"]) == 404
+
+
+@pytest.mark.backends(has=["redis"])  # one process needs no messages
+async def test_a_tray_cached_in_one_process_hears_of_stories_and_seen_marks_from_another(aiohttp_client, settings, media_pool):
+    from server.web.app import create_app
+    from tests.conftest import Api, guarded_test_server
+
+    here = Api(await aiohttp_client(guarded_test_server(create_app(settings, media_pool=media_pool), settings)))
+    there = Api(await aiohttp_client(guarded_test_server(create_app(settings, media_pool=media_pool), settings)))
+    for api in (here, there):
+        await asyncio.wait_for(api.ctx.broker.listening.wait(), 10)
+    author, author_token = await there.register("elsewhere")
+    _, viewer_token = await here.register("reader")
+    await follow(here, viewer_token, author["user_id"])
+    assert await tray_of(here, viewer_token) == []  # cached here now
+
+    story = await ready_story(there, author_token)  # posted and processed by the other process
+    await until(lambda: tray_of(here, viewer_token), lambda tray: tray_names(tray) == [("elsewhere", True)])
+    assert await mark_seen(there, viewer_token, story["story_id"]) == 204
+    await until(lambda: tray_of(here, viewer_token), lambda tray: tray_names(tray) == [("elsewhere", False)])
+
+
+async def until(read, done, seconds: float = 10.0):
+    """Read until ``done(answer)``: a broker message takes a moment to cross between processes (bounded wait)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        answer = await read()
+        if done(answer):
+            return answer
+        assert loop.time() < deadline, f"still {answer!r} after {seconds} s"
+        await asyncio.sleep(0.05)
