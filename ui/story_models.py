@@ -52,6 +52,12 @@ class StoryPlayer:
             return story.media.duration_ms / 1000
         return PHOTO_SECONDS
 
+    def reset(self, authors: list[str]) -> None:
+        """A new viewing: the same object (the screen observes it), every field as new."""
+        self.authors, self.author_index, self.stories = authors, 0, []
+        self.progress, self.paused, self.loading, self.finished = 0.0, False, True, False
+        self.show(0)
+
     def show(self, index: int) -> None:
         self.index, self.progress, self.viewers, self.view_count = index, 0.0, None, None
 

@@ -163,7 +163,7 @@ class Explore:
             for row in facts
         ]
         pool = rank(candidates, now)[:POOL_SIZE]
-        if drops == self._drops:
+        if pool and drops == self._drops:  # an empty pool (a new server) is not kept: the first posts show at once
             self._pools.set(viewer_id, pool)
         return pool
 
@@ -173,5 +173,6 @@ class Explore:
             return self._popular[1]
         since = id_for_time((now_ms() - POPULAR_DAYS * DAY_MS) / 1000)
         ids = await self.ctx.db.read(lambda conn: explore_repo.popular_post_ids(conn, since, POPULAR_POOL))
-        self._popular = (time.monotonic(), ids)
+        if ids:
+            self._popular = (time.monotonic(), ids)
         return ids

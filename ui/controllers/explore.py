@@ -38,3 +38,4 @@ class ExploreController(Feature):
         if answer is not None:
             self.state.suggestions.following = {*self.state.suggestions.following, username}
             await self.controller.feed.load()
+            await self.controller.stories.load_tray()

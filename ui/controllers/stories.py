@@ -50,7 +50,8 @@ class StoriesController(Feature):
         """The viewer's screen appeared: load the account's stories and start the clock."""
         names = [item.user.username for item in self.state.stories.tray]
         following = names[names.index(username) + 1:] if username in names else []
-        self.state.player = player = StoryPlayer(authors=[username, *following])
+        player = self.state.player
+        player.reset([username, *following])
         await self._load_author(player, 0)
         if self._clock is None or self._clock.done():
             self._clock = asyncio.create_task(self._run_clock())

@@ -110,9 +110,9 @@ def StoryScreen(player: StoryPlayer, me: str):
         footer.append(ViewersSheet(player))
     return ft.Container(bgcolor=ft.Colors.BLACK, expand=True, alignment=ft.Alignment.TOP_CENTER, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, spacing=8, controls=[
-            ft.Container(ft.Column([progress_bars(player), header], spacing=6), padding=ft.Padding.only(SPACING, SPACING, SPACING, 0)),
+            ft.Container(ft.Column([progress_bars(player), header], spacing=6), padding=ft.Padding.only(left=SPACING, top=SPACING, right=SPACING)),
             ft.Container(ft.Stack([picture, *overlay]), expand=True, alignment=ft.Alignment.CENTER, key="story-stage"),
-            ft.Container(ft.Column(footer, spacing=6), padding=ft.Padding.only(SPACING, 0, SPACING, SPACING)),
+            ft.Container(ft.Column(footer, spacing=6), padding=ft.Padding.only(left=SPACING, right=SPACING, bottom=SPACING)),
         ]))
 
 
