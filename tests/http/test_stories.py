@@ -214,3 +214,16 @@ async def until(read, done, seconds: float = 10.0):
             return answer
         assert loop.time() < deadline, f"still {answer!r} after {seconds} s"
         await asyncio.sleep(0.05)
+
+
+async def test_a_video_story_gets_streams_and_a_poster_with_its_length(api, tmp_path):
+    from tests.fixtures.videos import make_video
+
+    clip = tmp_path / "clip.mp4"
+    make_video(clip, 2, size=(320, 240))
+    author, token = await api.register("filmer")
+    story = await ready_story(api, token, data=clip.read_bytes(), filename="clip.bin")
+    status, body = await stories_of(api, token, author["user_id"])
+    media = body["stories"][0]["media"]
+    assert story["media"]["type"] == "video" and media["status"] == "ready", media
+    assert set(media["streams"]) == {"360", "720"} and media["poster"] and 1800 <= media["duration_ms"] <= 2300
