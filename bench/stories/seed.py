@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -38,13 +37,12 @@ TAGGED_POSTS = 150_000  # recent posts carrying one of the tags
 TAG_DAYS = 14
 
 
-def build(data_dir: Path = DATA_DIR, viewers: list[int] | None = None) -> dict:
+def build(data_dir: Path = DATA_DIR, viewers: list[int] | None = None, source_dir: Path = dataset.DATA_DIR) -> dict:
     """``viewers``: the measured accounts: half of their followees' stories get seen marks (so trays mix rings), and
     they are among the likers (so their explore pools use every source, the costliest case)."""
     marker = data_dir / DONE_MARKER
     if marker.exists():
         return json.loads(marker.read_text())
-    source_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else dataset.DATA_DIR
     source = source_dir / "photoshare.db"
     if not source.exists():
         raise SystemExit(f"no feed dataset at {source}: build it with `python -m bench.feed.dataset` first")
@@ -150,4 +148,6 @@ def _tags(raw, rng: random.Random, now: int) -> int:
 
 
 if __name__ == "__main__":
-    print(json.dumps(build(), indent=2))
+    from bench.stories.run import viewer_ids
+
+    print(json.dumps(build(viewers=viewer_ids()), indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..context import CONTEXT
-from ..web.http import decode_cursor, encode_cursor, json_response, no_content, page_limit, path_id
+from ..web.http import decode_cursor, encode_cursor, json_body_response, json_response, no_content, page_limit, path_id
 from ..web.middlewares import require_user
 from ..web.routing import doc
 from ..web.uploads import receive_post_form
@@ -35,7 +35,7 @@ async def create_story(request: web.Request) -> web.Response:
      responses={200: "{tray: [{user, story_count, latest_at, has_unseen}]}", 401: "no or bad token"})
 async def tray(request: web.Request) -> web.Response:
     viewer_id = require_user(request)
-    return json_response({"tray": await request.app[CONTEXT].stories.tray(viewer_id)})
+    return json_body_response(await request.app[CONTEXT].stories.tray_body(viewer_id))
 
 
 @routes.get("/api/v1/users/{user}/stories")

@@ -33,10 +33,10 @@ from ..repos import explore as explore_repo
 from ..stores.base import Conn
 from ..web.errors import InvalidInput
 from . import audience
-from .explore_ranking import Candidate, page_of, rank
+from .explore_ranking import Candidate, RankedPool, page_of, rank
 
 EXPLORE_POOL_SECONDS = 15 * 60  # a pool is a few ms of queries; a quarter hour keeps it fresh enough for browsing
-POOL_CACHE_ITEMS = 20_000  # viewers browsing explore at once; a pool is ~500 small objects
+POOL_CACHE_ITEMS = 20_000  # viewers browsing explore at once; a pool is two arrays of at most 500 ids (8 KB)
 POOL_SIZE = 500  # 25 pages of 20: more than one sitting scrolls
 CO_ENGAGEMENT_DAYS = 14
 TAG_DAYS = 14
@@ -123,14 +123,13 @@ class Explore:
     async def page(self, viewer_id: int, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
         seen = decode_session(cursor) if cursor else set()
         pool = await self._pool(viewer_id)
-        chosen, remaining = page_of(pool, seen, limit)
-        ids = [candidate.post_id for candidate in chosen]
+        ids, remaining = page_of(pool, seen, limit)
         posts = await self.ctx.hydrator.hydrate(ids, viewer_id, feed=True)
         seen.update(ids)
         more = remaining and ids and len(seen) + limit <= SESSION_MAX_POSTS
         return posts, (encode_session(seen) if more else None)
 
-    async def _pool(self, viewer_id: int) -> list[Candidate]:
+    async def _pool(self, viewer_id: int) -> RankedPool:
         cached = self._pools.get(viewer_id)
         if cached is not None:
             return cached
@@ -162,7 +161,7 @@ class Explore:
                       tag_share=len(tag_hits.get(row["id"], ())) / max(1, len(tags.get(row["id"], ()))))
             for row in facts
         ]
-        pool = rank(candidates, now)[:POOL_SIZE]
+        pool = RankedPool(rank(candidates, now)[:POOL_SIZE])
         if pool and drops == self._drops:  # an empty pool (a new server) is not kept: the first posts show at once
             self._pools.set(viewer_id, pool)
         return pool

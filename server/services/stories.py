@@ -90,8 +90,9 @@ class Stories:
         self.tray_cache.author_changed(row["user_id"])
 
     # -- reading -------------------------------------------------------------------------------------
-    async def tray(self, viewer_id: int) -> list[dict]:
-        return await self.tray_cache.tray(viewer_id, audience.left_out_of_tray_in)
+    async def tray_body(self, viewer_id: int) -> bytes:
+        """The viewer's story tray, serialized as the answer ``{"tray": [...]}`` (kept so by the tray cache)."""
+        return await self.tray_cache.tray_body(viewer_id, audience.left_out_of_tray_in)
 
     async def of_user(self, viewer_id: int, ref: str) -> tuple[dict, list[dict]]:
         """The user and their active stories, oldest first (403 for a private account the viewer may not see)."""

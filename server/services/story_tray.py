@@ -25,6 +25,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+import orjson
+
 from ..broker.base import CACHE_CHANNEL, STORY_CHANNEL, TIMELINE_CHANNEL
 from ..caches import LRUCache
 from ..repos import stories as stories_repo
@@ -45,7 +47,7 @@ class TrayEntry:
     built_at: int
     authors: frozenset[int]
     valid_until: int  # ms: the first expiry among its stories
-    tray: list[dict]
+    body: bytes  # the answer, ``{"tray": [...]}``, serialized: no objects for the garbage collector to walk
 
 
 class StoryTray:
@@ -79,12 +81,13 @@ class StoryTray:
         self._viewer_changed.clear()
 
     # -- the read ------------------------------------------------------------------------------------
-    async def tray(self, viewer_id: int, hidden: Callable[[Conn, int, list[int]], set[int]]) -> list[dict]:
-        """The viewer's tray. ``hidden(conn, viewer, authors)`` names the accounts left out (blocked, muted)."""
+    async def tray_body(self, viewer_id: int, hidden: Callable[[Conn, int, list[int]], set[int]]) -> bytes:
+        """The viewer's tray as the response body ``{"tray": [...]}``. ``hidden(conn, viewer, authors)`` names the
+        accounts left out (blocked, muted)."""
         now = self.clock()
         entry = self._entries.get(viewer_id)
         if entry is not None and now < entry.valid_until and self._current(entry, viewer_id):
-            return entry.tray
+            return entry.body
         built_at = self._changes
 
         def unit(conn: Conn):
@@ -107,8 +110,9 @@ class StoryTray:
         for item in tray:
             del item["_latest"]
         valid_until = min((row["first_expiry"] for row in rows), default=NEVER)
-        self._entries.set(viewer_id, TrayEntry(built_at, frozenset(authors), valid_until, tray))
-        return tray
+        body = orjson.dumps({"tray": tray})
+        self._entries.set(viewer_id, TrayEntry(built_at, frozenset(authors), valid_until, body))
+        return body
 
     def _current(self, entry: TrayEntry, viewer_id: int) -> bool:
         if self._changes == entry.built_at:
