@@ -120,11 +120,13 @@ class Explore:
             self.forget_viewer(message["viewer"])
 
     # -- pages ---------------------------------------------------------------------------------------
-    async def page(self, viewer_id: int, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    async def page(self, viewer_id: int, cursor: str | None, limit: int) -> tuple[list, str | None]:
+        """A page of posts (as ready JSON fragments) and the cursor that continues this session."""
         seen = decode_session(cursor) if cursor else set()
         pool = await self._pool(viewer_id)
         ids, remaining = page_of(pool, seen, limit)
-        posts = await self.ctx.hydrator.hydrate(ids, viewer_id, feed=True)
+        # Serialized as the feed's hot path does (cached JSON spliced per viewer): a warm page copies no dicts.
+        posts = await self.ctx.hydrator.hydrate_json(ids, viewer_id)
         seen.update(ids)
         more = remaining and ids and len(seen) + limit <= SESSION_MAX_POSTS
         return posts, (encode_session(seen) if more else None)
