@@ -107,7 +107,7 @@ async def reset_password(request: web.Request) -> web.Response:
 # -- invites, stats, settings, jobs, audit (admins) --------------------------------------------------------
 @routes.post("/api/v1/admin/invites")
 @doc("Make invite codes (each works once, for a week) for registration = invite.", tag=TAG, body={"count": "integer"},
-     responses={201: "{codes}", 400: "count not 1..50", 401: "no or bad token", 403: ADMINS_ONLY})
+     responses={201: "{codes}", 400: "count not 1..100", 401: "no or bad token", 403: ADMINS_ONLY})
 async def create_invites(request: web.Request) -> web.Response:
     actor_id = await _admin(request)
     data = await read_json(request)
@@ -125,7 +125,9 @@ async def invites(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/admin/stats")
 @doc("Counts for the console: users, posts, stored bytes, jobs queued and failed, open reports.", tag=TAG,
-     responses={200: "{users, posts, storage_bytes, jobs: {queued, failed}, reports_open}", 401: "no or bad token",
+     # Not "{users, posts, …}": those names are lists elsewhere in the API; here they are numbers.
+     responses={200: "counts: {users, posts, media, storage_bytes, jobs: {queued, running, failed}, reports_open}",
+                401: "no or bad token",
                 403: ADMINS_ONLY})
 async def stats(request: web.Request) -> web.Response:
     await _admin(request)

@@ -25,7 +25,9 @@ def lower_counters_of(conn: Conn, user_id: int) -> None:
     conn.execute("UPDATE posts SET like_count = like_count - 1 WHERE id IN (SELECT post_id FROM likes WHERE user_id = ?) AND user_id <> ?",
                  (user_id, user_id))
     conn.execute(
-        "UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM comments c WHERE c.post_id = posts.id AND c.user_id = ?)"
+        # Comments hidden by reports are already out of the count.
+        "UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM comments c WHERE c.post_id = posts.id AND c.user_id = ?"
+        " AND c.hidden = 0)"
         " WHERE id IN (SELECT post_id FROM comments WHERE user_id = ?) AND user_id <> ?",
         (user_id, user_id, user_id),
     )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
-from ..stores.base import Conn
+from ..stores.base import Conn, placeholders
 from .access import visible_comment_sql
 from .paging import fetch_page
 
@@ -46,3 +46,15 @@ def page(conn: Conn, post_id: int, viewer_id: int | None, after_id: int | None, 
         params.append(after_id)
     sql += " ORDER BY c.id"
     return fetch_page(conn, sql, params, limit)
+
+
+def counts_by_authors(conn: Conn, post_ids: list[int], author_ids: Iterable[int]) -> dict[int, int]:
+    """How many shown (not hidden) comments these authors left on each of these posts (a viewer's blocked
+    accounts: their comments do not count for that viewer)."""
+    authors = sorted(author_ids)
+    if not post_ids or not authors:
+        return {}
+    rows = conn.fetch_all(
+        f"SELECT post_id, COUNT(*) AS n FROM comments WHERE user_id IN ({placeholders(len(authors))})"
+        f" AND post_id IN ({placeholders(len(post_ids))}) AND hidden = 0 GROUP BY post_id", [*authors, *post_ids])
+    return {row["post_id"]: row["n"] for row in rows}

@@ -87,9 +87,11 @@ def following_page(conn: Conn, user_id: int, after: tuple[int, int] | None, limi
 
 
 def requests_page(conn: Conn, target_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
+    """Who asks to follow ``target_id`` (and whom they may see: not disabled or hidden), newest first."""
+    visible, params = visible_user_sql(target_id)
     sql = (f"SELECT {_users_columns('u')}, f.created_at AS followed_at FROM follow_requests f JOIN users u ON u.id = f.requester_id"
-           " WHERE f.target_id = ?")
-    return _user_page(conn, sql, [target_id], after, "f.requester_id", limit)
+           f" WHERE f.target_id = ? AND {visible}")
+    return _user_page(conn, sql, [target_id, *params], after, "f.requester_id", limit)
 
 
 def relations_of(conn: Conn, viewer_id: int, user_ids: list[int]) -> tuple[set[int], set[int]]:

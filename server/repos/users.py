@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
+from .search import prefix_upper_bound
 
 USER_COLUMNS = (
     "id, username, password_hash, display_name, bio, avatar_key, is_private, is_admin, is_disabled,"
@@ -112,8 +113,9 @@ def search_page(conn: Conn, query: str, after_id: int | None, limit: int) -> lis
     sql = f"SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"
     params: list[Any] = []
     if query:
-        sql += " AND username >= ? AND username < ?"
-        params += [query, query + "\U0010ffff"]
+        upper = prefix_upper_bound(query)
+        sql += " AND username >= ?" + (" AND username < ?" if upper is not None else "")
+        params += [query] + ([upper] if upper is not None else [])
     if after_id is not None:
         sql += " AND id > ?"
         params.append(after_id)

@@ -28,7 +28,7 @@ from ..web.serialize import iso_time, user_json
 from .registration import check_password, normalise_username
 
 MAX_JOBS_SCANNED = 100_000  # enough for any real backlog; a check that reads more would take minutes
-MAX_INVITES_AT_ONCE = 50
+MAX_INVITES_AT_ONCE = 100
 INVITES_LISTED = 200
 JOBS_LISTED = 100
 TEMPORARY_PASSWORD_BYTES = 9  # 12 characters of URL-safe base64: read out over the phone, used once
@@ -304,11 +304,19 @@ class Admin:
 
     async def purge_jobs(self, status: str) -> int:
         """Delete every job in a state; how many were deleted."""
-        return await self.ctx.jobs.purge(status)
+        purged = await self.ctx.jobs.purge(status)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="jobs.purge", status=status,
+                                                                 purged=purged))
+        return purged
 
     async def reprocess(self, media_id: int) -> str:
         """Run one medium through the pipeline again; its outcome (``ready``, ``failed``, …)."""
-        return await self.ctx.media.reprocess(media_id)
+        outcome = await self.ctx.media.reprocess(media_id)
+        moderation = self.ctx.moderation
+        await self.ctx.db.write(lambda conn: moderation.audit_in(conn, actor_id=None, action="media.reprocess",
+                                                                 target_type="media", target_id=media_id, outcome=outcome))
+        return outcome
 
     # -- statistics and checks ------------------------------------------------------------------
     async def stats(self) -> dict:

@@ -166,8 +166,7 @@ class Follows:
         def unit(conn: Conn) -> UserView:
             row = self._target(conn, ref, viewer_id)
             followed, requested = follows_repo.relations_of(conn, viewer_id, [row["id"]])
-            user = user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested,
-                             private_fields=row["id"] == viewer_id)
+            user = user_json(row, followed_by_me=row["id"] in followed, requested_by_me=row["id"] in requested)
             may_view = access_repo.can_view_author_in(conn, viewer_id, row["id"])
             return UserView(row["id"], user, may_view)
 

@@ -20,6 +20,8 @@ import orjson
 
 from ..broker.base import CACHE_CHANNEL
 from ..caches import LRUCache
+from ..repos import blocks as blocks_repo
+from ..repos import comments as comments_repo
 from ..repos import likes as likes_repo
 from ..repos import posts as posts_repo
 from ..repos import saves as saves_repo
@@ -48,12 +50,15 @@ _FLAGS = tuple(_LIKED[liked] + _SAVED[saved] + b"}" for liked in (0, 1) for save
 
 
 class ViewerFlags:
-    __slots__ = ("checked", "liked", "saved")
+    __slots__ = ("checked", "liked", "saved", "blocked")
 
     def __init__(self) -> None:
         self.checked: set[int] = set()
         self.liked: set[int] = set()
         self.saved: set[int] = set()
+        # Everyone the viewer blocks or is blocked by (None until loaded): their comments are not counted in
+        # the comment counts this viewer sees. A block or unblock forgets both viewers' flags.
+        self.blocked: frozenset[int] | None = None
 # Entry lifetime when other processes may change what is cached: invalidations normally arrive within
 # milliseconds; this only bounds the damage of one lost in a Redis blip. A page reloads at most 50 bodies
 # in the same round trip as the viewer's flags, so a minute costs little.
@@ -183,6 +188,7 @@ class PostHydrator:
         authors, missing_authors = self.users.get_many(author_ids)
         flags = self.flags.get(viewer_id) if viewer_id else None
         unchecked = [post_id for post_id in post_ids if flags is None or post_id not in flags.checked] if viewer_id else []
+        want_blocked = bool(viewer_id) and (flags is None or flags.blocked is None)
 
         def unit(conn: Conn):
             loaded = _load_posts(conn, missing) if missing else {}
@@ -190,12 +196,13 @@ class PostHydrator:
             wanted_authors = set(missing_authors) | new_authors
             author_rows = _load_authors(conn, wanted_authors) if wanted_authors else {}
             liked, saved = _viewer_flags(conn, viewer_id, unchecked) if unchecked else (set(), set())
-            return loaded, author_rows, liked, saved
+            blocked = frozenset(blocks_repo.blocked_either_way(conn, viewer_id)) if want_blocked else None
+            return loaded, author_rows, liked, saved, blocked
 
         if not (missing or missing_authors or unchecked):  # the warm path: no database round trip at all
             return (bodies, authors, flags.liked, flags.saved) if flags is not None else (bodies, authors, set(), set())
         forgets_before = self._forgets
-        loaded, author_rows, liked, saved = await self.db.read(unit)
+        loaded, author_rows, liked, saved, blocked = await self.db.read(unit)
         # Something changed while we read: what we read may predate it, so serve it but do not keep it.
         keep = self._forgets == forgets_before
         for post_id, body in loaded.items():
@@ -213,8 +220,12 @@ class PostHydrator:
         if viewer_id:
             if keep:
                 if flags is None or len(flags.checked) > MAX_FLAGS_PER_VIEWER:
+                    known_blocked = flags.blocked if flags is not None else None
                     flags = ViewerFlags()
+                    flags.blocked = known_blocked
                     self.flags.set(viewer_id, flags)
+                if blocked is not None:
+                    flags.blocked = blocked
                 flags.checked.update(unchecked)
                 flags.liked |= liked
                 flags.saved |= saved
@@ -241,6 +252,26 @@ class PostHydrator:
             if author is not None:
                 yield post_id, body, author, liked, saved
 
+    async def _uncounted_comments(self, post_ids: list[int], viewer_id: int | None) -> dict[int, int]:
+        """Per post, the comments the viewer may not see that its ``comment_count`` includes: those of accounts
+        blocked either way. Nothing to read for a viewer without blocks once that is known (the usual case)."""
+        if not viewer_id or not post_ids:
+            return {}
+        flags = self.flags.get(viewer_id)
+        blocked = flags.blocked if flags is not None else None
+        if blocked is not None and not blocked:
+            return {}
+
+        def unit(conn: Conn):
+            who = blocked if blocked is not None else frozenset(blocks_repo.blocked_either_way(conn, viewer_id))
+            return who, comments_repo.counts_by_authors(conn, post_ids, who)
+
+        forgets_before = self._forgets
+        who, counts = await self.db.read(unit)
+        if flags is not None and flags.blocked is None and self._forgets == forgets_before:
+            flags.blocked = who
+        return counts
+
     async def hydrate(self, post_ids: Iterable[int], viewer_id: int | None, *, feed: bool = False,
                       show_hidden: bool = False) -> list[dict]:
         """API posts in the order given; ids whose post no longer exists are left out, and so are others' posts
@@ -249,8 +280,14 @@ class PostHydrator:
 
         Which posts the viewer may see at all is the caller's question (``services/visibility.py``)."""
         out = []
+        post_ids = list(post_ids)
+        uncounted: dict[int, int] = {}
         async for post_id, body, author, liked, saved in self._found(post_ids, viewer_id, feed, show_hidden):
+            if not out:  # after the first resolve: the viewer's flags (and what they know of blocks) are loaded
+                uncounted = await self._uncounted_comments(post_ids, viewer_id)
             post = {key: value for key, value in body.items() if key[0] != "_"}
+            if post_id in uncounted:
+                post["comment_count"] = max(0, post["comment_count"] - uncounted[post_id])
             post["username"] = author["username"]
             post["user"] = author
             post["liked_by_me"] = post_id in liked
@@ -268,6 +305,7 @@ class PostHydrator:
         if not post_ids:
             return []
         bodies, authors, liked, saved = await self._resolve(post_ids, viewer_id)
+        uncounted = await self._uncounted_comments(post_ids, viewer_id)
         out = []
         fragment = orjson.Fragment
         for post_id in post_ids:
@@ -278,6 +316,12 @@ class PostHydrator:
                 continue
             author = authors.get(body["_author"])
             if author is None:
+                continue
+            if post_id in uncounted:  # this viewer's count differs from everyone's: no shared bytes
+                post = {key: value for key, value in body.items() if key[0] != "_"}
+                post["comment_count"] = max(0, post["comment_count"] - uncounted[post_id])
+                post.update(username=author["username"], user=author, liked_by_me=post_id in liked, saved_by_me=post_id in saved)
+                out.append(fragment(orjson.dumps(post)))
                 continue
             memo = body.get("_head")
             if memo is None or memo[0] is not author:

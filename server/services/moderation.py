@@ -161,8 +161,11 @@ class Moderation:
             hydrator.forget_post(target["post_id"])
 
     # -- the queue ------------------------------------------------------------------------------------------
-    async def queue(self, moderator_id: int, status: str | None, before_id: int | None, limit: int) -> tuple[list[dict], int | None]:
-        await self.require(moderator_id, "moderator")
+    async def queue(self, moderator_id: int | None, status: str | None, before_id: int | None,
+                    limit: int) -> tuple[list[dict], int | None]:
+        """A page of cases in ``status`` (default open), newest first (``moderator_id`` None: the command line)."""
+        if moderator_id is not None:
+            await self.require(moderator_id, "moderator")
         status = status or "open"
         if status not in STATUSES:
             raise InvalidInput("'status' must be open or resolved.", code="invalid_status")
@@ -189,7 +192,7 @@ class Moderation:
             return {"comment": comment} if comment is not None else None
         return {"post_id": row["target_id"]}
 
-    async def _report_json(self, row, reasons: dict[str, int], target: dict | None, moderator_id: int) -> dict:
+    async def _report_json(self, row, reasons: dict[str, int], target: dict | None, moderator_id: int | None) -> dict:
         shown: dict | None = None
         if target is not None:
             if row["target_type"] == "user":
@@ -218,8 +221,9 @@ class Moderation:
             "resolution_note": row["resolution_note"],
         }
 
-    async def report_detail(self, moderator_id: int, report_id: int) -> dict:
-        await self.require(moderator_id, "moderator")
+    async def report_detail(self, moderator_id: int | None, report_id: int) -> dict:
+        if moderator_id is not None:
+            await self.require(moderator_id, "moderator")
 
         def unit(conn: Conn):
             row = repo.report_by_id(conn, report_id)

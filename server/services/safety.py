@@ -36,10 +36,11 @@ class Safety:
         return {}
 
     @staticmethod
-    def _other(conn: Conn, user_id: int, ref: str, *, verb: str):
-        """The account named by ``ref``: 404 when there is none (or it is disabled), 400 when it is the caller."""
+    def _other(conn: Conn, user_id: int, ref: str, *, verb: str, undo: bool = False):
+        """The account named by ``ref``: 404 when there is none (or it is disabled, unless this undoes a block or
+        mute of it), 400 when it is the caller."""
         row = user_by_ref(conn, ref)
-        if row is None or (row["is_disabled"] and row["id"] != user_id):
+        if row is None or (row["is_disabled"] and row["id"] != user_id and not undo):
             raise NotFound("No such user.")
         if row["id"] == user_id:
             raise InvalidInput(f"You cannot {verb} yourself.", code=f"cannot_{verb}_self")
@@ -66,17 +67,24 @@ class Safety:
 
         other_id, unfollowed = await self.ctx.db.write(unit)
         self.ctx.job_committed()
+        self._counts_changed(user_id, other_id)
         await manager.block_changed(user_id, other_id, unfollowed)
         return {"blocking": True}
 
+    def _counts_changed(self, a: int, b: int) -> None:
+        """Each one's comments stop (or start) counting in the comment counts the other sees (``hydrate.py``)."""
+        self.ctx.hydrator.forget_viewer(a)
+        self.ctx.hydrator.forget_viewer(b)
+
     async def unblock(self, user_id: int, ref: str) -> dict:
         """Lift a block; nothing that it ended comes back by itself (follows are asked for again)."""
-        def unit(conn: Conn) -> None:
-            other = self._other(conn, user_id, ref, verb="block")
+        def unit(conn: Conn) -> int:
+            other = self._other(conn, user_id, ref, verb="block", undo=True)
             if not repo.remove_block(conn, user_id, other["id"]):
                 raise Conflict("You do not block this account.", code="not_blocking")
+            return other["id"]
 
-        await self.ctx.db.write(unit)
+        self._counts_changed(user_id, await self.ctx.db.write(unit))
         return {"blocking": False}
 
     # -- mutes ----------------------------------------------------------------------------------------------
@@ -97,7 +105,7 @@ class Safety:
 
     async def unmute(self, user_id: int, ref: str) -> dict:
         def unit(conn: Conn) -> int:
-            other = self._other(conn, user_id, ref, verb="mute")
+            other = self._other(conn, user_id, ref, verb="mute", undo=True)
             if not repo.remove_mute(conn, user_id, other["id"]):
                 raise Conflict("You do not mute this account.", code="not_muting")
             return other["id"]

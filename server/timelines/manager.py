@@ -9,13 +9,14 @@ call these methods after their own database commit; the feed service only reads.
 
 **The invariant.** Once the system is quiet (no job pending, no message in flight), a viewer's feed is
 exactly their own posts and the published posts of the accounts they follow and do not mute (their *feed
-sources*, ``repos/follows.py``), less the posts hidden by reports (but their own), newest first, without
-duplicates, and paging by cursor neither skips nor repeats. (A block removes the follows both ways, so a
-blocked account is never a source.) It holds because of four rules:
+sources*, ``repos/follows.py``), less others' posts hidden by reports and the posts of accounts disabled or
+hidden by reports, newest first, without duplicates, and paging by cursor neither skips nor repeats. (A block
+removes the follows both ways, so a blocked account is never a source.) It holds because of four rules:
 
 1. *Membership by authorship, visibility at read time.* A timeline may hold any post of its owner or of a
    feed source, published or not, hidden or not; the hydrator shows a post to others only once
-   ``published_at`` is set and while it is not hidden by reports (``posts.hidden``). The
+   ``published_at`` is set, while it is not hidden by reports (``posts.hidden``) and while its author is
+   neither disabled nor hidden (``users.is_disabled``, ``users.hidden``). The
    fan-out sets it *after* delivering the post to every follower, so a post is never ready before it is in
    the feeds (and a cold rebuild that ran in between finds the post in the database either way).
 2. *Write, then verify.* A write decided from a database read can land after a later change to the same

@@ -83,5 +83,4 @@ def comment_json(row: Any, author: dict) -> dict:
         "user": author,
         "text": row["text"],
         "created_at": iso_time(row["created_at"]),
-        "hidden": bool(row["hidden"]),
-    }
+    } | ({"hidden": True} if row["hidden"] else {})  # hidden by reports: seen only by its author and moderators

@@ -13,15 +13,16 @@ import re
 
 import pytest
 
-from server.repos import access, comments, feed_posts, follows, likes, notifications, search
+from server.repos import access, blocks, comments, feed_posts, follows, likes, moderation, notifications, search
 from server.services import hydrate
 from tests.contract.test_database_contract import make_database, store_url
 
 USERS, FOLLOWS_EACH, POSTS, LIKES, NOTIFICATIONS, TAGS = 1_000, 12, 3_000, 8_000, 8_000, 300
-SEEDED_TABLES = {"users", "follows", "posts", "media", "likes", "comments", "saves", "hashtags", "post_hashtags", "notifications"}
+SEEDED_TABLES = {"users", "follows", "posts", "media", "likes", "comments", "saves", "hashtags", "post_hashtags", "notifications",
+                 "blocks", "mutes"}
 VIEWER = 1
 # How SQLite's plans name the seeded tables: by name, or by the aliases the repositories give them.
-SCANNED_NAMES = SEEDED_TABLES | {"p", "u", "f", "m", "l", "c", "s", "n", "a", "ph"}
+SCANNED_NAMES = SEEDED_TABLES | {"p", "u", "f", "m", "l", "c", "s", "n", "a", "ph", "b", "r", "va"}
 
 
 def _seed(conn) -> None:
@@ -48,6 +49,10 @@ def _seed(conn) -> None:
     conn.executemany(
         "INSERT INTO notifications (id, user_id, type, actor_id, post_id, is_read, created_at) VALUES (?, ?, 'like', ?, ?, ?, 0)",
         [(n, rng.randint(1, USERS), rng.randint(1, USERS), rng.choice(posts)[0], n % 3 == 0) for n in range(1, NOTIFICATIONS + 1)])
+    conn.executemany("INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)",
+                     [(u, (u * 7) % USERS + 1, u) for u in range(1, USERS + 1, 2) if (u * 7) % USERS + 1 != u])
+    conn.executemany("INSERT INTO mutes (muter_id, muted_id, created_at) VALUES (?, ?, ?)",
+                     [(u, (u * 11) % USERS + 1, u) for u in range(2, USERS + 1, 2) if (u * 11) % USERS + 1 != u])
     conn.execute("ANALYZE")
 
 
@@ -91,6 +96,22 @@ def _hot_paths(conn) -> None:
     likes.likers_page(conn, 1_500, VIEWER, None, 20)
     comments.page(conn, 1_500, VIEWER, None, 20)
     access.can_view_author_in(conn, VIEWER, followees[0])
+    # The visibility rule's single checks and lists, blocks and mutes, and what the feed reads of them.
+    access.can_see_user_in(conn, VIEWER, followees[0])
+    access.post_visible_in(conn, VIEWER, 1_500)
+    access.comment_visible_in(conn, VIEWER, 7)
+    access.visible_authors_in(conn, VIEWER, followees)
+    access.is_moderator_in(conn, VIEWER)
+    search.visible_tag_counts(conn, ["tag7", "tag8"], VIEWER)
+    follows.following_page(conn, VIEWER, None, 20, VIEWER)
+    follows.requests_page(conn, VIEWER, None, 20)
+    follows.feeds_from(conn, VIEWER, followees[0])
+    blocks.blocked_either_way(conn, VIEWER)
+    blocks.muted_ids(conn, VIEWER)
+    blocks.users_page(conn, "blocks", VIEWER, None, 20)
+    blocks.users_page(conn, "mutes", 2, None, 20)
+    comments.counts_by_authors(conn, post_ids or [1_000], [2, 3, 4])
+    moderation.reports_page(conn, "open", None, 20)
     # What deleting a post or an account cascades to, and what withdrawing a like looks up.
     conn.fetch_all("SELECT id FROM notifications WHERE post_id = ?", [1_500])
     conn.fetch_all("SELECT id FROM notifications WHERE actor_id = ? AND user_id = ? AND type = 'like' AND post_id = ?", [5, 6, 1_500])

@@ -1,8 +1,10 @@
 """The feed invariant, checked by a model under any interleaving (a Hypothesis stateful test).
 
 A handful of accounts register, follow (public and private accounts, so requests and approvals too),
-unfollow, post (each post processing until it finishes ready or failed), delete posts and accounts and
-read their feeds page by page, with a celebrity threshold of 2 so authors cross it up and down all the time.
+unfollow, block and unblock, mute and unmute, post (each post processing until it finishes ready or failed),
+report posts (a report hides a post at once: a hide threshold of 1) and have reports dismissed, delete posts and
+accounts and read their feeds page by page, with a celebrity threshold of 2 so authors cross it up and down all
+the time.
 Background jobs (fan-out, retraction, account cleanup, a demotion's backfill) run when the test says: a few
 at a time, or one of them *together with* each request, on a schedule Hypothesis picks (every database and
 timeline call yields to the other side a chosen number of times), so the manager's writes interleave with
@@ -10,10 +12,11 @@ requests in orders a plain run rarely produces.
 
 What is checked, against a plain model of who follows whom and which posts exist:
 - every read: a page never shows a post twice, pages go newest first, and nothing shown is outside what
-  the viewer may see (their own posts; finished posts of accounts they follow now);
+  the viewer may see (their own posts; finished, unhidden posts of accounts they follow and do not mute now;
+  a block removes the follows both ways);
 - whenever no job is pending: every feed, read to its end in pages, is exactly the model (own posts plus the
-  finished posts of the accounts followed, newest first); every warm timeline holds what the manager
-  promises above its floor; every cached list of followed celebrities is right;
+  finished posts not hidden by reports of the accounts followed and not muted, newest first); every warm
+  timeline holds what the manager promises above its floor; every cached list of followed celebrities is right;
 - follower counts match the model.
 
 It runs on the embedded stack (memory timelines + SQLite) and on Redis timelines + PostgreSQL, with the real
@@ -67,7 +70,8 @@ class FeedMachine(RuleBasedStateMachine):
         self.backends = contextlib.ExitStack()
         self.folder = tempfile.mkdtemp(prefix="feed-model-")
         overrides = {"data_dir": self.folder, "job_workers": 0, "media_processes": 1,
-                     "celebrity_threshold": CELEBRITY_THRESHOLD}
+                     "celebrity_threshold": CELEBRITY_THRESHOLD, "report_hide_threshold": 1,
+                     "rate_limit_user_reports": 100_000}
         for backend in STACKS[self.stack]:
             module = importlib.import_module(f"tests.backends.{backend}")
             overrides.update(self.backends.enter_context(getattr(module, f"fresh_{backend}")()))
@@ -78,6 +82,10 @@ class FeedMachine(RuleBasedStateMachine):
         self.follows: set[tuple[int, int]] = set()  # (follower, followee)
         self.requests: set[tuple[int, int]] = set()  # (requester, private account)
         self.posts: dict[int, tuple[int, str]] = {}  # post id -> (author, "processing" | "finished")
+        self.blocks: set[tuple[int, int]] = set()  # (blocker, blocked)
+        self.mutes: set[tuple[int, int]] = set()  # (muter, muted)
+        self.hidden: dict[int, str] = {}  # post id hidden by reports -> its open report's id
+        self.reported: set[tuple[int, int]] = set()  # (reporter, post id): a second report is refused
         self.registered = 0
 
     def run(self, coro):
@@ -94,7 +102,15 @@ class FeedMachine(RuleBasedStateMachine):
     # -- the model ---------------------------------------------------------------------------------
     def allowed(self, viewer: int) -> set[int]:
         return {post_id for post_id, (author, state) in self.posts.items()
-                if author == viewer or (state == "finished" and (viewer, author) in self.follows)}
+                if author == viewer or (state == "finished" and (viewer, author) in self.follows
+                                        and (viewer, author) not in self.mutes and post_id not in self.hidden)}
+
+    def sources(self, viewer: int) -> set[int]:
+        """Whose posts the viewer's timeline takes: followed and not muted."""
+        return {followee for follower, followee in self.follows if follower == viewer and (viewer, followee) not in self.mutes}
+
+    def blocked_either_way(self, a: int, b: int) -> bool:
+        return (a, b) in self.blocks or (b, a) in self.blocks
 
     def user(self, index: int) -> int:
         return self.users[index % len(self.users)]
@@ -125,9 +141,13 @@ class FeedMachine(RuleBasedStateMachine):
             except InvalidInput:
                 assert a == b
                 return
+            except NotFound:  # a block either way: each is invisible to the other
+                assert self.blocked_either_way(a, b)
+                return
             except Conflict:
                 assert (a, b) in self.follows or (a, b) in self.requests
                 return
+            assert not self.blocked_either_way(a, b)
             if outcome == {"following": True}:
                 assert b not in self.private
                 self.follows.add((a, b))
@@ -152,6 +172,7 @@ class FeedMachine(RuleBasedStateMachine):
             author, _ = self.posts[post_id]
             await self.ctx.posts.delete(author, post_id)
             del self.posts[post_id]
+            self.hidden.pop(post_id, None)
         return step()
 
     def finish_step(self, post_id: int, failed: bool):
@@ -165,6 +186,83 @@ class FeedMachine(RuleBasedStateMachine):
             await self.ctx.db.write(unit)  # what the media service does when the last medium is done
             self.ctx.hydrator.forget_post(post_id)
             self.posts[post_id] = (self.posts[post_id][0], "finished")
+        return step()
+
+    def block_step(self, a: int, b: int):
+        async def step():
+            try:
+                assert await self.ctx.safety.block(a, str(b)) == {"blocking": True}
+            except InvalidInput:
+                assert a == b
+                return
+            self.blocks.add((a, b))
+            for pair in ((a, b), (b, a)):
+                self.follows.discard(pair)
+                self.requests.discard(pair)
+        return step()
+
+    def unblock_step(self, a: int, b: int):
+        async def step():
+            try:
+                assert await self.ctx.safety.unblock(a, str(b)) == {"blocking": False}
+            except InvalidInput:
+                assert a == b
+                return
+            except Conflict:
+                assert (a, b) not in self.blocks
+                return
+            self.blocks.discard((a, b))
+        return step()
+
+    def mute_step(self, a: int, b: int, mute: bool):
+        async def step():
+            try:
+                if mute:
+                    assert await self.ctx.safety.mute(a, str(b)) == {"muting": True}
+                else:
+                    assert await self.ctx.safety.unmute(a, str(b)) == {"muting": False}
+            except InvalidInput:
+                assert a == b
+                return
+            except NotFound:
+                assert mute and self.blocked_either_way(a, b)
+                return
+            except Conflict:
+                assert not mute and (a, b) not in self.mutes
+                return
+            if mute:
+                self.mutes.add((a, b))
+            else:
+                self.mutes.discard((a, b))
+        return step()
+
+    def hide_step(self, reporter: int, post_id: int):
+        """A report by someone who can see the post hides it at once (threshold 1), until it is reviewed."""
+        async def step():
+            author, _ = self.posts[post_id]
+            try:
+                answer = await self.ctx.moderation.report(reporter, {"target_type": "post", "target_id": str(post_id),
+                                                                     "reason": "spam"})
+            except InvalidInput:
+                assert reporter == author
+                return
+            except Conflict:
+                assert (reporter, post_id) in self.reported
+                return
+            except NotFound:  # not visible to the reporter
+                assert (self.blocked_either_way(reporter, author) or post_id in self.hidden
+                        or (author in self.private and (reporter, author) not in self.follows))
+                return
+            assert not self.blocked_either_way(reporter, author) and post_id not in self.hidden
+            self.reported.add((reporter, post_id))
+            self.hidden[post_id] = answer["report_id"]
+        return step()
+
+    def dismiss_step(self, post_id: int):
+        """A moderator dismisses the report: the post shows again."""
+        async def step():
+            await self.ctx.moderation.resolve(None, int(self.hidden[post_id]), {"action": "dismiss"})
+            del self.hidden[post_id]
         return step()
 
     def read_step(self, viewer: int, limit: int):
@@ -182,6 +280,38 @@ class FeedMachine(RuleBasedStateMachine):
     @rule(a=USER, b=USER, pauses=PAUSES)
     def unfollow(self, a: int, b: int, pauses: list[int]) -> None:
         self.with_a_job(self.unfollow_step(self.user(a), self.user(b)), pauses)
+
+    @precondition(lambda self: self.users)
+    @rule(a=USER, b=USER, pauses=PAUSES)
+    def block(self, a: int, b: int, pauses: list[int]) -> None:
+        self.with_a_job(self.block_step(self.user(a), self.user(b)), pauses)
+
+    @precondition(lambda self: self.blocks)
+    @rule(index=st.integers(0, 50), pauses=PAUSES)
+    def unblock(self, index: int, pauses: list[int]) -> None:
+        a, b = sorted(self.blocks)[index % len(self.blocks)]
+        self.with_a_job(self.unblock_step(a, b), pauses)
+
+    @precondition(lambda self: self.users)
+    @rule(a=USER, b=USER, pauses=PAUSES)
+    def mute(self, a: int, b: int, pauses: list[int]) -> None:
+        self.with_a_job(self.mute_step(self.user(a), self.user(b), True), pauses)
+
+    @precondition(lambda self: self.mutes)
+    @rule(index=st.integers(0, 50), pauses=PAUSES)
+    def unmute(self, index: int, pauses: list[int]) -> None:
+        a, b = sorted(self.mutes)[index % len(self.mutes)]
+        self.with_a_job(self.mute_step(a, b, False), pauses)
+
+    @precondition(lambda self: self.posts and self.users)
+    @rule(reporter=USER, index=st.integers(0, 50), pauses=PAUSES)
+    def hide(self, reporter: int, index: int, pauses: list[int]) -> None:
+        self.with_a_job(self.hide_step(self.user(reporter), self.post(index)), pauses)
+
+    @precondition(lambda self: self.hidden)
+    @rule(index=st.integers(0, 50), pauses=PAUSES)
+    def dismiss_report(self, index: int, pauses: list[int]) -> None:
+        self.with_a_job(self.dismiss_step(sorted(self.hidden)[index % len(self.hidden)]), pauses)
 
     @precondition(lambda self: self.requests)
     @rule(index=st.integers(0, 50), pauses=PAUSES)
@@ -237,7 +367,11 @@ class FeedMachine(RuleBasedStateMachine):
             self.private.discard(gone)
             self.follows = {pair for pair in self.follows if gone not in pair}
             self.requests = {pair for pair in self.requests if gone not in pair}
+            self.blocks = {pair for pair in self.blocks if gone not in pair}
+            self.mutes = {pair for pair in self.mutes if gone not in pair}
             self.posts = {p: (author, state) for p, (author, state) in self.posts.items() if author != gone}
+            self.hidden = {p: report for p, report in self.hidden.items() if p in self.posts}
+            self.reported = {(r, p) for r, p in self.reported if r != gone and p in self.posts}
         self.with_a_job(step(), pauses)
 
     @precondition(lambda self: self.users)
@@ -326,10 +460,11 @@ class FeedMachine(RuleBasedStateMachine):
 
     async def check_timeline(self, viewer: int) -> None:
         """The manager's own invariant, once quiet: a warm timeline holds every post of the viewer and every
-        finished post of the non-celebrities they follow at or above its floor, and nothing else but followed
-        celebrities' posts and followees' posts still processing; a cached list of whom the viewer follows
-        that is a celebrity is right."""
-        followees = {followee for follower, followee in self.follows if follower == viewer}
+        finished post of the non-celebrities they follow and do not mute at or above its floor, and nothing else
+        but such celebrities' posts and those followees' posts still processing (hidden posts may be held: the
+        hydrator leaves them out); a cached list of whom the viewer follows (and does not mute) that is a
+        celebrity is right."""
+        followees = self.sources(viewer)
         celebrities = {author for author in followees
                        if sum(1 for _, followee in self.follows if followee == author) >= CELEBRITY_THRESHOLD}
         cached = self.ctx.timeline_manager._viewer_celebrities.get(viewer)
@@ -345,6 +480,16 @@ class FeedMachine(RuleBasedStateMachine):
                                 if author in celebrities or (author in followees and state == "processing")}
         assert required <= held, f"timeline lacks {sorted(required - held)}"
         assert held <= permitted, f"timeline holds {sorted(held - permitted)}"
+
+    @invariant()
+    def blocked_pairs_have_no_follows(self) -> None:
+        """The database agrees with the model: no follow or request between two accounts with a block between them."""
+        if not self.blocks:
+            return
+        rows = self.run(self.ctx.db.read(lambda conn: conn.fetch_all(
+            "SELECT follower_id, followee_id FROM follows UNION ALL SELECT requester_id, target_id FROM follow_requests")))
+        for a, b in rows:
+            assert not self.blocked_either_way(a, b), f"{a} and {b} are connected across a block"
 
     def quiet(self) -> bool:
         counts = self.run(self.ctx.jobs.counts())

@@ -66,6 +66,38 @@ def test_users_create_list_disable_enable_reset(data_dir):
     assert missing.exit_code == 1 and "No account named" in missing.output
 
 
+def test_roles_reports_and_the_audit_log_on_the_command_line(data_dir):
+    """The moderation commands call the same services as the /admin API, and are logged as the command line."""
+    env = {"PHOTOSHARE_NEW_PASSWORD": "long enough pw"}
+    for name in ("boss", "helper", "troll", "rep1", "rep2", "rep3"):
+        assert run(["admin", "users", "create", name], data_dir, env=env).exit_code == 0
+    promoted = run(["admin", "users", "role", "helper", "moderator"], data_dir)
+    assert promoted.exit_code == 0 and "helper is now moderator" in promoted.output
+    assert "moderator" in run(["admin", "users", "list"], data_dir).output
+    last = run(["admin", "users", "role", "boss", "user"], data_dir)  # the first account is the only admin
+    assert last.exit_code == 1 and "last admin" in last.output
+
+    async def three_reports(ctx):
+        from server.repos import users as users_repo
+
+        troll = await ctx.db.read(lambda conn: users_repo.by_username(conn, "troll"))
+        for name in ("rep1", "rep2", "rep3"):
+            reporter = await ctx.db.read(lambda conn, name=name: users_repo.by_username(conn, name))
+            answer = await ctx.moderation.report(reporter["id"], {"target_type": "user", "target_id": str(troll["id"]),
+                                                                  "reason": "harassment"})
+        return answer["report_id"]
+
+    report_id = in_context(data_dir, three_reports)
+    listed = run(["admin", "reports", "list"], data_dir)
+    assert report_id in listed.output and "3 reporter(s): harassment 3 hidden" in listed.output
+    resolved = run(["admin", "reports", "resolve", report_id, "disable_user", "--note", "abuse"], data_dir)
+    assert resolved.exit_code == 0, resolved.output
+    assert run(["admin", "reports", "resolve", report_id, "dismiss"], data_dir).exit_code == 1  # already resolved
+    assert "disabled" in [line for line in run(["admin", "users", "list"], data_dir).output.splitlines() if "troll" in line][0]
+    audit = run(["admin", "audit"], data_dir).output.splitlines()
+    assert "command line  report.disable_user user" in audit[0] and "command line  user.role user" in audit[1]
+
+
 def make_post(data_dir):
     from tests.conftest import jpeg_bytes
 
