@@ -144,6 +144,19 @@ async def test_stories_and_explore_at_phone_and_desktop_sizes(browser_page, web_
         await ui.screenshot("story-viewer-desktop")
         await ui.click("Close stories")
         await ui.button("Stories of bob, seen")
+
+        # The author sees how many saw the story, and who.
+        await ui.tab("Profile")
+        await ui.click("Settings")
+        await ui.click("Sign out")
+        await ui.fill("Username", "bob")
+        await ui.fill("Password", PASSWORD)
+        await ui.click("Sign in", exact=True)
+        await ui.click("Stories of bob")
+        await ui.click("Seen by 1")
+        await ui.see("1 view")
+        await ui.see("alice")
+        await ui.screenshot("story-viewers")
     except BaseException:
         await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
         (tmp_path / "semantics.html").write_text(await ui.host.inner_html())
