@@ -17,6 +17,7 @@ import httpx
 
 from .admin_types import AdminStats, AdminUser, Invite, Job, Report
 from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from .discovery_client import DiscoveryCalls
 from .multipart import MultipartBody, ProgressCallback
 from .sharing_types import Album, AlbumItem, ShareLink
 
@@ -68,7 +69,7 @@ def absolute_media_urls(data: Any, base_url: str) -> Any:
     return data
 
 
-class ApiClient:
+class ApiClient(DiscoveryCalls):
     def __init__(self, base_url: str, token: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token

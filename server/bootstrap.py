@@ -144,6 +144,9 @@ def wire_services(ctx: Context) -> None:
     from .services.safety import Safety
     from .services.sessions import Sessions
     from .services.visibility import Visibility
+    from .services.explore import Explore
+    from .services.stories import Stories
+    from .services.suggestions import Suggestions
     from .timelines.manager import TimelineManager
 
     ctx.visibility = Visibility(ctx)
@@ -171,12 +174,15 @@ def wire_services(ctx: Context) -> None:
     ctx.albums = Albums(ctx)
     ctx.share_links = ShareLinks(ctx)
     ctx.pages = Pages(ctx)
+    ctx.stories = Stories(ctx)
+    ctx.explore = Explore(ctx)
+    ctx.suggestions = Suggestions(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications, ctx.safety):
+                    ctx.notifications, ctx.safety, ctx.stories):
         handlers.update(service.job_handlers())
     return handlers
 

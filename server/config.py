@@ -67,6 +67,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("redis_job_queue", True, "With `redis_url` set, run background jobs on Redis Streams (the database table is then only an outbox). `false` keeps them in the database.", _bool),
     Setting("registration", "open", "Who may register: `open`, `invite` (needs a code from `photoshare admin invite`) or `closed`.", _choice("open", "invite", "closed")),
     Setting("require_setup_code", True, "While no account exists, `photoshare serve` prints a one-time setup link and code, and only a registration carrying that code can create the first account, the admin (whatever `registration` says). `false` lets whoever registers first become the admin: only for a server nobody else can reach.", _bool),
+    Setting("story_hours", 24, "How long a story is shown after it is posted, in hours; after that only its author sees it, in their archive.", int),
     Setting("celebrity_threshold", 10_000, "Authors with at least this many followers are not fanned out; their posts are merged into feeds at read time.", int),
     Setting("max_photo_bytes", 20 * 1024 * 1024, "Largest photo accepted, in bytes.", int),
     Setting("max_video_bytes", 100 * 1024 * 1024, "Largest video accepted, in bytes.", int),

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from .services.safety import Safety
     from .services.sessions import Sessions
     from .services.visibility import Visibility
+    from .services.explore import Explore
+    from .services.stories import Stories
+    from .services.suggestions import Suggestions
     from .stores.base import Database
     from .timelines.base import Timelines
     from .timelines.manager import TimelineManager
@@ -100,6 +103,9 @@ class Context:
     albums: "Albums" = None  # type: ignore[assignment]
     share_links: "ShareLinks" = None  # type: ignore[assignment]
     pages: "Pages" = None  # type: ignore[assignment]  # what the HTML pages show
+    stories: "Stories" = None  # type: ignore[assignment]
+    explore: "Explore" = None  # type: ignore[assignment]
+    suggestions: "Suggestions" = None  # type: ignore[assignment]
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

@@ -16,6 +16,7 @@ from app.upload_queue import QueueItem
 
 from .safety_models import AdminModel, SafetyModel
 from .sharing_models import SharingState
+from .story_models import StoriesModel, StoryPlayer, SuggestionsModel
 
 
 @ft.observable
@@ -214,6 +215,10 @@ class AppState:
     safety: SafetyModel = field(default_factory=SafetyModel)  # my blocks and mutes
     admin: AdminModel = field(default_factory=AdminModel)  # the admin console (moderators and admins)
     sharing: SharingState = field(default_factory=SharingState)  # albums, the picker, share links
+    stories: StoriesModel = field(default_factory=StoriesModel)
+    player: StoryPlayer = field(default_factory=StoryPlayer)
+    explore: PostList = field(default_factory=lambda: PostList("explore"))
+    suggestions: SuggestionsModel = field(default_factory=SuggestionsModel)
 
     @property
     def signed_in(self) -> bool:

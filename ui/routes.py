@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import (admin, albums, blocked, create, edit_post, edit_profile, feed, notifications, post_detail, profile,
-                    saved, search, settings, sign_in, tag)
+from .views import (admin, albums, blocked, create, edit_post, edit_profile, explore, feed, notifications, post_detail,
+                    profile, saved, search, settings, sign_in, stories, tag)
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ ROUTES = (
     Route("/welcome", sign_in.SignInView, "Sign in", needs_account=False),
     Route("/", feed.FeedView, "PhotoShare", tab="/"),
     Route("/search", search.SearchView, "Search", tab="/search"),
+    Route("/explore", explore.ExploreView, "Explore", tab="/explore"),
+    Route("/stories/:username", stories.StoryViewerView, "Stories", tab="/"),
     Route("/create", create.CreateView, "New post", tab="/create"),
     Route("/notifications", notifications.NotificationsView, "Activity", tab="/notifications"),
     Route("/profile/:username", profile.ProfileView, "Profile", tab="/me"),
@@ -53,7 +55,7 @@ ROUTES = (
     Route("/post/:post_id/add-to-album", albums.AddToAlbumView, "Add to album"),
     Route("/post/:post_id/edit", edit_post.EditPostView, "Edit post"),
 )
-TABS = ("/", "/search", "/create", "/notifications", "/me")
+TABS = ("/", "/search", "/explore", "/create", "/notifications", "/me")
 
 
 def resolve(route: str) -> tuple[Route, dict[str, str]]:

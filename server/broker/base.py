@@ -24,6 +24,8 @@ NOTIFY_CHANNEL = "notify"  # {"user": id}: this user's notifications changed
 CELEBRITY_CHANNEL = "celebrity"  # {"author": id, "post": id or absent}: a celebrity's recent posts changed
 # {"viewer": id}: whom this viewer follows changed; {"celebrities": true}: an author crossed the celebrity threshold
 TIMELINE_CHANNEL = "timeline"
+# {"author": id}: this author's active stories changed; {"viewer": id}: this viewer's seen marks changed
+STORY_CHANNEL = "story"
 
 
 class Broker(Protocol):

@@ -20,11 +20,11 @@ import orjson
 from redis.exceptions import RedisError
 
 from ..redislink import RedisLink, RedisUnavailable
-from .base import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, TIMELINE_CHANNEL, Subscriber, Subscriptions
+from .base import CACHE_CHANNEL, CELEBRITY_CHANNEL, NOTIFY_CHANNEL, STORY_CHANNEL, TIMELINE_CHANNEL, Subscriber, Subscriptions
 
 log = logging.getLogger(__name__)
 
-CHANNELS = (CACHE_CHANNEL, NOTIFY_CHANNEL, CELEBRITY_CHANNEL, TIMELINE_CHANNEL)
+CHANNELS = (CACHE_CHANNEL, NOTIFY_CHANNEL, CELEBRITY_CHANNEL, TIMELINE_CHANNEL, STORY_CHANNEL)
 # Unsent messages kept while Redis is slow or away; beyond this they are dropped (they are hints, and
 # subscribers recover from gaps), so an outage cannot grow memory without bound.
 MAX_UNSENT_MESSAGES = 10_000

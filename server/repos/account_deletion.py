@@ -11,10 +11,12 @@ from ..stores.base import Conn
 
 
 def owned_ids(conn: Conn, user_id: int) -> tuple[list[int], list[int], list[int]]:
-    """(post ids, follower ids, media ids) of the account."""
+    """(post ids, follower ids, media and story ids) of the account."""
     post_ids = [r[0] for r in conn.fetch_all("SELECT id FROM posts WHERE user_id = ?", (user_id,))]
     follower_ids = [r[0] for r in conn.fetch_all("SELECT follower_id FROM follows WHERE followee_id = ?", (user_id,))]
     media_ids = [r[0] for r in conn.fetch_all("SELECT id FROM media WHERE user_id = ?", (user_id,))]
+    # A story's files are referenced under the story's id, as a post's are under its media id.
+    media_ids += [r[0] for r in conn.fetch_all("SELECT id FROM stories WHERE user_id = ?", (user_id,))]
     return post_ids, follower_ids, media_ids
 
 
@@ -29,6 +31,8 @@ def lower_counters_of(conn: Conn, user_id: int) -> None:
         " WHERE id IN (SELECT post_id FROM comments WHERE user_id = ?) AND user_id <> ?",
         (user_id, user_id, user_id),
     )
+    conn.execute("UPDATE stories SET view_count = view_count - 1 WHERE id IN (SELECT story_id FROM story_views WHERE viewer_id = ?)"
+                 " AND user_id <> ?", (user_id, user_id))
     conn.execute("UPDATE users SET follower_count = follower_count - 1 WHERE id IN (SELECT followee_id FROM follows WHERE follower_id = ?)",
                  (user_id,))
     conn.execute("UPDATE users SET following_count = following_count - 1 WHERE id IN (SELECT follower_id FROM follows WHERE followee_id = ?)",

@@ -9,6 +9,7 @@ variant URL (``/media/<stem>``) never changes its meaning and can be cached fore
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import shutil
@@ -28,6 +29,17 @@ from ..web.errors import ApiError
 from ..web.serialize import VARIANT_NAMES
 
 log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rendition:
+    """What the pipeline made of one file: its display size, placeholder and stored variants (stems)."""
+
+    width: int
+    height: int
+    placeholder: str | None
+    variants: dict
+    duration_ms: int | None
 
 
 def variant_key(stem: str, fmt: str) -> str:
@@ -186,6 +198,51 @@ class MediaProcessing:
 
     async def _store_result(self, row, result) -> None:
         media_id = row["id"]
+        variants, uploads = await self._store_files(media_id, result)
+        duration = getattr(result, "duration_s", None)
+        keep = {key for key, _, _ in uploads} | {row["original_key"]}
+
+        def unit(conn: Conn) -> list[str]:
+            posts_repo.mark_ready(
+                conn, media_id, width=result.width, height=result.height, placeholder=result.placeholder,
+                variants=variants, duration_ms=int(duration * 1000) if duration else None, now=now_ms())
+            # After a reprocess, the previous variants are no longer this media's.
+            return posts_repo.release_refs_except(conn, media_id, keep)
+
+        stale = await self.ctx.db.write(unit)
+        for key in stale:
+            await self.ctx.blobs.delete(key)
+        self.ctx.hydrator.forget_post(row["post_id"])
+
+    async def render_stored(self, owner_id: int, kind: str, original_key: str) -> "Rendition | None":
+        """The whole pipeline for one file outside a post (a story): variants, streams, placeholder, stored and
+        referenced under ``owner_id`` in blob_refs. None when the file cannot be processed (a media failure)."""
+        from ..media.errors import ProcessingFailed
+
+        out_dir = tempfile.mkdtemp(dir=self.tmp_dir(), prefix=f"render-{owner_id}-")
+        try:
+            source = await self._local_original(original_key, out_dir)
+            try:
+                if kind == "video":
+                    from ..media.video import render_video
+
+                    result = await self._in_pool(render_video, source, out_dir)
+                else:
+                    from ..media.photo import render_photo
+
+                    result = await self._in_pool(render_photo, source, out_dir)
+            except ProcessingFailed as exc:
+                log.warning("media of %s failed: %s", owner_id, exc.reason)
+                return None
+            variants, _ = await self._store_files(owner_id, result)
+            duration = getattr(result, "duration_s", None)
+            return Rendition(result.width, result.height, result.placeholder, variants,
+                             int(duration * 1000) if duration else None)
+        finally:
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+    async def _store_files(self, media_id: int, result) -> tuple[dict, list[tuple[str, str, str]]]:
+        """Store a rendition's files (references first) and return its variant map and what was uploaded."""
         uploads: list[tuple[str, str, str]] = []  # (key, path, content type)
         produced: dict[str, str] = {}
         pictures = result.poster if hasattr(result, "poster") else result.files  # a video's poster frame is its picture
@@ -209,20 +266,7 @@ class MediaProcessing:
         await self.ctx.db.write(lambda conn: [posts_repo.add_blob_ref(conn, key, media_id) for key, _, _ in uploads])
         for key, path, content_type in uploads:
             await self.ctx.blobs.put_file(key, path, content_type)
-        duration = getattr(result, "duration_s", None)
-        keep = {key for key, _, _ in uploads} | {row["original_key"]}
-
-        def unit(conn: Conn) -> list[str]:
-            posts_repo.mark_ready(
-                conn, media_id, width=result.width, height=result.height, placeholder=result.placeholder,
-                variants=variants, duration_ms=int(duration * 1000) if duration else None, now=now_ms())
-            # After a reprocess, the previous variants are no longer this media's.
-            return posts_repo.release_refs_except(conn, media_id, keep)
-
-        stale = await self.ctx.db.write(unit)
-        for key in stale:
-            await self.ctx.blobs.delete(key)
-        self.ctx.hydrator.forget_post(row["post_id"])
+        return variants, uploads
 
     async def _mark_failed(self, row, reason: str) -> None:
         log.warning("media %s failed: %s", row["id"], reason)

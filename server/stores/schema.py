@@ -339,6 +339,50 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
         ],
     ),
     (
+        "0011_stories_explore",
+        [
+            # A story: one photo or video shown for story_hours (PHOTOSHARE_STORY_HOURS), then kept in its
+            # author's archive only. Its medium lives in the row (stories are never carousels); its files are
+            # referenced from blob_refs under the story's own id, as a post's medium is under the media id.
+            """CREATE TABLE stories (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                caption TEXT NOT NULL DEFAULT '',
+                kind TEXT NOT NULL,
+                status TEXT NOT NULL,
+                original_key TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                width INTEGER,
+                height INTEGER,
+                duration_ms INTEGER,
+                placeholder TEXT,
+                variants TEXT NOT NULL DEFAULT '{}',
+                failure_reason TEXT,
+                view_count INTEGER NOT NULL DEFAULT 0,
+                created_at INTEGER NOT NULL,
+                expires_at INTEGER NOT NULL
+            )""",
+            # An author's active stories (expires_at above now) for the tray and the viewer, and the archive by id.
+            "CREATE INDEX stories_active ON stories (user_id, expires_at)",
+            "CREATE INDEX stories_user ON stories (user_id, id)",
+            "CREATE INDEX stories_expiry ON stories (expires_at)",
+            """CREATE TABLE story_views (
+                story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+                viewer_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                seen_at INTEGER NOT NULL,
+                PRIMARY KEY (story_id, viewer_id)
+            ) WITHOUT ROWID""",
+            # The viewers list, newest first; and a viewer's seen marks for the tray's rings.
+            "CREATE INDEX story_views_time ON story_views (story_id, seen_at, viewer_id)",
+            "CREATE INDEX story_views_viewer ON story_views (viewer_id, story_id)",
+            # Explore's "popular lately" and co-engagement candidates read likes and comments by time.
+            "CREATE INDEX likes_user_time ON likes (user_id, created_at)",
+            "CREATE INDEX comments_user_time ON comments (user_id, created_at)",
+        ],
+    ),
+    (
         "0012_sharing",
         [
             # PATCH /posts/{id}: when the caption or an alt text last changed (NULL: never edited).

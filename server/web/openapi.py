@@ -115,6 +115,11 @@ FIELDS: dict[str, dict] = {
     "target_type": {"type": "string"},
     "target_id": ID,
     "created_at": {"type": "string"},
+    "story": {"type": "object", "required": ["story_id", "user", "media"]},
+    "stories": {"type": "array", "items": {"type": "object", "required": ["story_id", "user", "media"]}},
+    "tray": {"type": "array", "items": {"type": "object", "required": ["user", "story_count", "latest_at", "has_unseen"]}},
+    "viewers": {"type": "array", "items": {"type": "object", "required": ["user", "seen_at"]}},
+    "view_count": {"type": "integer"},
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ..handlers import (accounts, admin, albums, direct_uploads, discovery, feed, interactions, live, media, notifications, ops,
-                       pages, post_edits, posts, reports, safety, setup, share_links, social)
+from ..handlers import (accounts, admin, albums, direct_uploads, discovery, explore, feed, interactions, live, media,
+                       notifications, ops, pages, post_edits, posts, reports, safety, setup, share_links, social, stories)
 
 HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live, safety, reports, admin, post_edits, albums, share_links, pages)
+                   notifications, live, safety, reports, admin, post_edits, albums, share_links, pages, stories, explore)
 
 
 def add_routes(app: web.Application) -> None:

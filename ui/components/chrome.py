@@ -14,6 +14,7 @@ from ..routes import TABS
 _TAB_ICONS = (
     (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "Home"),
     (ft.Icons.SEARCH, ft.Icons.SEARCH, "Search"),
+    (ft.Icons.EXPLORE_OUTLINED, ft.Icons.EXPLORE, "Explore"),
     (ft.Icons.ADD_BOX_OUTLINED, ft.Icons.ADD_BOX, "New post"),
     (ft.Icons.FAVORITE_BORDER, ft.Icons.FAVORITE, "Activity"),
     (ft.Icons.PERSON_OUTLINE, ft.Icons.PERSON, "Profile"),

@@ -1,7 +1,7 @@
 """The page's coordinator: the one way to call the API, the background loop, and live news.
 
 It owns one controller per feature (``session``, ``feed``, ``post``, ``profile``, ``search``,
-``notifications``, ``create``, ``queue``, ``safety``, ``admin``) and routes what the live connection hears to them.
+``notifications``, ``create``, ``queue``, ``safety``, ``admin``, ``sharing``, ``stories``, ``explore``) and routes what the live connection hears to them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..core import ClientCore
 from ..models import AppState
 from .admin import AdminController
 from .create import CreateController
+from .explore import ExploreController
 from .feed import FeedController
 from .notifications import NotificationsController
 from .post import PostController
@@ -25,6 +26,7 @@ from .safety import SafetyController
 from .search import SearchController
 from .session import SessionController
 from .sharing import SharingController
+from .stories import StoriesController
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class Controller:
         self.safety = SafetyController(self)
         self.admin = AdminController(self)
         self.sharing = SharingController(self)  # albums, share links, editing posts
+        self.stories = StoriesController(self)
+        self.explore = ExploreController(self)
 
     @property
     def api(self):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import flet as ft
 
 from ..components.post_card import PostCard
+from ..components.story_tray import StoryTray
+from ..components.suggestions import SuggestedPeople
 from ..context import act, use_controller
 from ..models import AppState, PostList
 from ..theme import CONTENT_MAX_WIDTH
@@ -18,8 +20,10 @@ NEW_POSTS_SCROLL_MS = 300
 
 
 @ft.component
-def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None, list_ref=None):
-    """A scrolling list of post cards that asks for more near its end; ``list_ref`` gets the ListView."""
+def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None, list_ref=None,
+               when_empty: list | None = None):
+    """A scrolling list of post cards that asks for more near its end; ``list_ref`` gets the ListView;
+    ``when_empty`` follows the empty text."""
 
     async def scrolled(e: ft.OnScrollEvent):
         if posts.can_load_more and e.max_scroll_extent - e.pixels < PREFETCH_PIXELS:
@@ -32,6 +36,7 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
     elif posts.loaded and not posts.posts:
         controls.append(ft.Container(ft.Text(empty_text, key="empty", text_align=ft.TextAlign.CENTER), padding=32,
                                      alignment=ft.Alignment.CENTER))
+        controls += when_empty or []
     elif posts.next_cursor or posts.held_back:
         controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
     return ft.ListView(controls=controls, expand=True, spacing=16, on_scroll=scrolled, scroll_interval=200,
@@ -40,11 +45,11 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
 
 @ft.component
 def FeedView(state: AppState):
-    return Feed(state.feed)
+    return Feed(state.feed, state)
 
 
 @ft.component
-def Feed(feed: PostList):
+def Feed(feed: PostList, state: AppState | None = None):
     controller = use_controller()
 
     async def ensure_loaded():
@@ -76,6 +81,8 @@ def Feed(feed: PostList):
         content=ft.Stack(width=CONTENT_MAX_WIDTH, expand=True, controls=[
             PostColumn(feed, lambda: controller.feed.load(more=True),
                        "Your feed is empty. Follow people or share your first photo.", list_ref=list_ref,
+                       header=[StoryTray(state, state.stories, key="story-tray")] if state is not None else None,
+                       when_empty=[SuggestedPeople(state.suggestions, key="feed-suggestions")] if state is not None else None,
                        key="feed-list"),
             *pill,
         ]),

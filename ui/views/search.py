@@ -6,6 +6,7 @@ import flet as ft
 
 from ..components.photo import Avatar
 from ..components.post_card import action_icon
+from ..components.suggestions import SuggestedPeople
 from ..context import go, typed_into, use_controller
 from ..models import AppState, SearchModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -13,11 +14,11 @@ from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 @ft.component
 def SearchView(state: AppState):
-    return SearchScreen(state.search)
+    return SearchScreen(state.search, state)
 
 
 @ft.component
-def SearchScreen(search: SearchModel):
+def SearchScreen(search: SearchModel, state: AppState | None = None):
     controller = use_controller()
     text = ft.use_ref(search.query)
 
@@ -31,6 +32,8 @@ def SearchScreen(search: SearchModel):
                 for h in search.hashtags]
     if search.searched and not results:
         results = [ft.Text("Nothing found.", key="no-results")]
+    if not search.query and state is not None:  # before anything is typed: people to follow
+        results = [SuggestedPeople(state.suggestions, key="search-suggestions")]
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, controls=[
             ft.Row([
