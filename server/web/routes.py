@@ -5,10 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..handlers import (accounts, direct_uploads, discovery, feed, interactions, live, media, notifications, ops, posts,
-                       setup, social)
+                       resumable_uploads, setup, social)
 
-HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live)
+HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, resumable_uploads, media, social, feed, interactions,
+                   discovery, notifications, live)
 
 
 def add_routes(app: web.Application) -> None:

@@ -1,0 +1,422 @@
+"""Resumable uploads (tus 1.0.0): create, receive chunks at an offset, report it, terminate, expire, publish.
+
+An upload is a ``tus_uploads`` row (the offset, S3 parts, the write lock) beside a pending ``uploads`` row
+with the same id, so ``POST /posts {upload_ids}`` takes a finished one as it takes a direct upload: its
+bytes are sniffed, size-checked and inspected (pixel bombs, video limits) when the post is made, and a
+refused file is removed.
+
+- **Durable offsets.** A byte is counted (the offset HEAD reports) only once it is fsynced or stored as
+  an S3 part, and a long PATCH records its progress every ``COMMIT_BYTES``: a server killed mid-upload
+  resumes at the last recorded offset. A PATCH cut off by the network keeps every byte that arrived.
+- **One writer.** A PATCH holds the upload's lock (a lease in the row, renewed at each commit); a second
+  PATCH meanwhile gets 409. A lock whose process died on this host is taken over at once (the same
+  identity the job queue uses), any other when its lease runs out.
+- **Checksums.** With ``Upload-Checksum: sha256 …`` nothing of the PATCH is kept until its hash matches
+  (460 otherwise); hashing runs in a thread with the writes, never on the event loop.
+- **Expiry.** An unfinished upload expires ``tus_upload_lifetime_hours`` after creation (``Upload-Expires``);
+  a finished one not made into a post, a day after it finished. A job then removes its bytes and aborts
+  its S3 multipart upload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hashlib
+import os
+import secrets
+import socket
+from typing import Any, Awaitable, Callable
+
+from ..clock import now_ms
+from ..context import Context
+from ..jobs.base import PRIORITY_CLEANUP
+from ..jobs.database import enqueue_in, process_identity
+from ..repos import tus_uploads as tus_repo
+from ..repos import uploads as uploads_repo
+from ..resumable.base import ChunkWriter, Progress, ResumableStore
+from ..resumable.s3 import staged_key
+from ..stores.base import Conn, IntegrityError
+from ..web.errors import ApiError, Conflict, InvalidInput, NotFound
+from .direct_uploads import PHOTO_TYPES, UNUSED_UPLOAD_LIFETIME_MS, VIDEO_TYPES
+from .intake import check_file, stream_to_file
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+CHECKSUM_ALGORITHMS = "sha256"
+LOCK_MS = 30_000  # a writer renews its lock at every commit; a writer that vanished frees it after this
+COMMIT_BYTES = 4 * 1024 * 1024  # a long PATCH records its offset at least this often (fsync + a row update)
+BATCH_BYTES = 1024 * 1024  # bytes gathered before one write (and hash) in a thread
+READ_BYTES = 256 * 1024
+MAX_METADATA_CHARS = 4_096  # a file name and type need far less; a header this long is abuse
+MAX_IDEMPOTENCY_KEY_CHARS = 128
+HOST = socket.gethostname()
+GONE_STATES = {"refused", "terminated", "expired"}
+
+
+class ChecksumMismatch(ApiError):
+    status, code = 460, "checksum_mismatch"  # the status tus's checksum extension defines
+
+
+class Gone(ApiError):
+    status, code = 410, "upload_gone"
+
+
+class TooLarge(ApiError):
+    status, code = 413, "too_large"  # tus's status for a length over Tus-Max-Size or past Upload-Length
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """``Upload-Metadata``: comma-separated ``key base64value`` pairs (the value may be absent)."""
+    if not header:
+        return {}
+    if len(header) > MAX_METADATA_CHARS:
+        raise InvalidInput(f"Upload-Metadata may be at most {MAX_METADATA_CHARS} characters.")
+    found: dict[str, str] = {}
+    for pair in header.split(","):
+        parts = pair.strip().split(" ")
+        key = parts[0]
+        if not key or len(parts) > 2 or not key.isascii() or not key.isprintable() or key in found:
+            raise InvalidInput("Upload-Metadata must be comma-separated 'key base64value' pairs with distinct keys.")
+        try:
+            value = base64.b64decode(parts[1], validate=True).decode("utf-8") if len(parts) == 2 else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise InvalidInput(f"Upload-Metadata: the value of {key!r} is not base64-encoded UTF-8.") from None
+        if "\x00" in value:
+            raise InvalidInput(f"Upload-Metadata: the value of {key!r} contains a NUL character.")
+        found[key] = value
+    return found
+
+
+def parse_checksum(header: str | None) -> bytes | None:
+    """``Upload-Checksum: sha256 <base64 digest>``: the expected digest, or None without the header."""
+    if header is None:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    if algorithm.lower() != "sha256":
+        raise InvalidInput("Upload-Checksum: only sha256 is supported (Tus-Checksum-Algorithm).", code="unsupported_checksum")
+    try:
+        digest = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != 32:
+        raise InvalidInput("Upload-Checksum must be 'sha256 <base64 of the 32-byte digest>'.")
+    return digest
+
+
+def _holder_is_dead(holder: str | None) -> bool:
+    """Whether a lock's holder was a process on this host that is gone (killed, or an earlier run)."""
+    if not holder:
+        return False
+    identity = holder.split("#", 1)[0]
+    parts = identity.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != HOST:
+        return False
+    try:
+        pid = int(parts[1])
+    except ValueError:
+        return False
+    if identity == process_identity():
+        return False
+    if pid == os.getpid():
+        return True  # this pid in an earlier run (a container restarts with the same pids)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+class ResumableUploads:
+    def __init__(self, ctx: Context, store: ResumableStore) -> None:
+        self.ctx = ctx
+        self.store = store
+
+    def job_handlers(self) -> dict:
+        return {"expire_tus_upload": self._expire}
+
+    @property
+    def lifetime_ms(self) -> int:
+        return self.ctx.settings.tus_upload_lifetime_hours * 3600 * 1000
+
+    @property
+    def max_size(self) -> int:
+        return max(self.ctx.settings.max_photo_bytes, self.ctx.settings.max_video_bytes)
+
+    # -- creation ----------------------------------------------------------------------------------
+    async def create(self, user_id: int, length: int | None, metadata_header: str | None, idempotency_key: str | None,
+                     defer_length: bool = False) -> Any:
+        """A new upload (or, for an Idempotency-Key already used, the upload it made); answers its row."""
+        if length is None:
+            if defer_length:
+                raise InvalidInput("Upload-Defer-Length is not supported: send Upload-Length.", code="length_required")
+            raise InvalidInput("Upload-Length must be the file's size in bytes.", code="length_required")
+        metadata = parse_metadata(metadata_header)
+        filetype = metadata.get("filetype", "").lower()
+        limit = self.ctx.settings.max_photo_bytes if filetype in PHOTO_TYPES else self.max_size
+        if length <= 0:
+            raise InvalidInput("The file is empty: Upload-Length must be at least 1.", code="invalid_media")
+        if length > limit:
+            raise TooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+        if idempotency_key is not None:
+            idempotency_key = idempotency_key.strip()
+            if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY_CHARS or not idempotency_key.isprintable():
+                raise InvalidInput(f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} printable characters.")
+            existing = await self.ctx.db.read(lambda conn: tus_repo.by_key(conn, user_id, idempotency_key))
+            if existing is not None and existing["state"] not in GONE_STATES:
+                return existing
+        upload_id = self.ctx.ids.next_id()
+        multipart_id = await self.store.begin(upload_id)
+        now = now_ms()
+        expires_at = now + self.lifetime_ms
+        content_type = filetype if filetype in PHOTO_TYPES | VIDEO_TYPES else "application/octet-stream"
+
+        def unit(conn: Conn) -> None:
+            if idempotency_key is not None:
+                tus_repo.forget_key(conn, user_id, idempotency_key)  # a gone upload's key may start a new one
+            uploads_repo.reserve(conn, upload_id=upload_id, user_id=user_id, content_type=content_type, declared_size=length,
+                                 declared_sha256=None, expires_at=expires_at, created_at=now)
+            tus_repo.create(conn, upload_id=upload_id, user_id=user_id, length=length, metadata=metadata_header or "",
+                            multipart_id=multipart_id, idempotency_key=idempotency_key, expires_at=expires_at, created_at=now)
+            enqueue_in(conn, "expire_tus_upload", {"upload_id": upload_id, "multipart_id": multipart_id}, PRIORITY_CLEANUP,
+                       delay_ms=self.lifetime_ms)
+
+        try:
+            await self.ctx.db.write(unit)
+        except IntegrityError:  # the same key raced in from a parallel retry
+            await self.store.discard(upload_id, multipart_id)
+            existing = await self.ctx.db.read(lambda conn: tus_repo.by_key(conn, user_id, idempotency_key))
+            if existing is None:
+                raise
+            return existing
+        self.ctx.job_committed()
+        return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+
+    # -- reading -----------------------------------------------------------------------------------
+    async def current(self, user_id: int, upload_id: int) -> Any:
+        """The caller's upload as HEAD reports it: 404 for another's or a terminated one, 410 once it is gone."""
+        row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
+        if row is None or row["state"] == "terminated":
+            raise NotFound("No such upload.")
+        if row["state"] in GONE_STATES:
+            raise Gone(f"This upload was {row['state']}; start a new one.")
+        if row["state"] == "receiving" and row["expires_at"] <= now_ms():
+            raise Gone("This upload expired before it was finished; start a new one.")
+        return row
+
+    # -- receiving ---------------------------------------------------------------------------------
+    async def append(self, user_id: int, upload_id: int, offset: int, read: Callable[[], Awaitable[bytes]],
+                     content_length: int | None, checksum: bytes | None) -> Any:
+        """Store a PATCH's bytes at ``offset``; answers the row with its new offset."""
+        row = await self.current(user_id, upload_id)
+        if row["state"] != "receiving" or offset != row["received"]:
+            raise Conflict(f"The upload is at offset {row['received']}, not {offset}: ask with HEAD and send from there.",
+                           code="offset_mismatch")
+        if content_length is not None and offset + content_length > row["length"]:
+            raise TooLarge(f"The chunk would go past the upload's length ({row['length']} bytes).")
+        holder = await self._lock(row)
+        try:
+            await self._receive(row, holder, read, checksum)
+        finally:
+            await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, upload_id, holder))
+        return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+
+    async def _lock(self, row: Any) -> str:
+        upload_id = row["id"]
+        holder = f"{process_identity()}#{secrets.token_hex(6)}"
+        current = row["locked_by"]
+        stale = {current} if current and _holder_is_dead(current) else set()
+        now = now_ms()
+        if not await self.ctx.db.write(lambda conn: tus_repo.lock(conn, upload_id, holder, now + LOCK_MS, now, stale)):
+            raise Conflict("Another request is writing this upload right now; ask with HEAD and try again.",
+                           code="upload_locked", headers={"Retry-After": "1"})
+        return holder
+
+    async def _receive(self, row: Any, holder: str, read: Callable[[], Awaitable[bytes]], checksum: bytes | None) -> None:
+        writer = await self.store.open_writer(row)
+        try:
+            if writer.offset != row["received"]:
+                # Bytes the row counted are not here (a buffer left on another host): the client resends them.
+                await self._record(row, holder, Progress(writer.offset, tus_repo.parts_of(row), row["parts_bytes"]))
+                raise Conflict(f"The upload is at offset {writer.offset}: ask with HEAD and send from there.", code="offset_mismatch")
+            room = row["length"] - writer.offset
+            digest = hashlib.sha256() if checksum is not None else None
+            try:
+                room = await self._copy_body(row, holder, writer, read, room, digest)
+            except (ConnectionError, asyncio.CancelledError, *_payload_errors()) as cut:
+                # The client went away mid-chunk: keep what arrived (unless its checksum can no longer be checked).
+                if digest is None and writer.pending:
+                    await asyncio.shield(self._commit(row, holder, writer))
+                raise cut
+            if digest is not None and digest.digest() != checksum:
+                await writer.rollback()
+                raise ChecksumMismatch("The chunk's SHA-256 does not match Upload-Checksum; nothing of it was kept.")
+            progress = await self._commit(row, holder, writer)
+            if progress.received == row["length"]:
+                await self._finish(row, writer)
+        finally:
+            await writer.close()
+
+    async def _copy_body(self, row: Any, holder: str, writer: ChunkWriter, read, room: int, digest) -> int:
+        batch: list[bytes] = []
+        batched = 0
+        while True:
+            chunk = await read()
+            if chunk:
+                batch.append(chunk)
+                batched += len(chunk)
+            if batched and (not chunk or batched >= BATCH_BYTES):
+                if batched > room:
+                    await writer.rollback()
+                    raise TooLarge(f"The chunk goes past the upload's length ({row['length']} bytes); nothing of it was kept.")
+                data = b"".join(batch)
+                batch, batched = [], 0
+                room -= len(data)
+                await asyncio.to_thread(_write, writer, data, digest)
+                if digest is None and writer.pending >= COMMIT_BYTES:
+                    await self._commit(row, holder, writer)
+            if not chunk:
+                return room
+
+    async def _commit(self, row: Any, holder: str, writer: ChunkWriter) -> Progress:
+        progress = await writer.commit()
+        await self._record(row, holder, progress)
+        await writer.settle()
+        return progress
+
+    async def _record(self, row: Any, holder: str, progress: Progress) -> None:
+        until = now_ms() + LOCK_MS
+
+        def unit(conn: Conn) -> bool:
+            return tus_repo.record_progress(conn, row["id"], holder, received=progress.received, parts=progress.parts,
+                                            parts_bytes=progress.parts_bytes, locked_until=until)
+
+        if not await self.ctx.db.write(unit):
+            current = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, row["id"]))
+            if current is None or current["state"] in GONE_STATES:
+                await self.store.discard(row["id"], row["multipart_id"])  # terminated or expired while we wrote
+                raise Gone("This upload was cancelled or expired while the chunk arrived.")
+            raise Conflict("This upload's lock was lost (the request took too long); ask with HEAD and resume.", code="upload_locked")
+
+    async def _finish(self, row: Any, writer: ChunkWriter) -> None:
+        """Every byte is in: assemble it, and give the client a day to make it into a post."""
+        await writer.finish()
+        expires_at = now_ms() + UNUSED_UPLOAD_LIFETIME_MS
+        await self.ctx.db.write(lambda conn: tus_repo.set_state(conn, row["id"], "complete", expires_at=expires_at,
+                                                                only_from=("receiving",)))
+
+    # -- termination and expiry --------------------------------------------------------------------
+    async def terminate(self, user_id: int, upload_id: int) -> None:
+        """DELETE: the upload and its bytes go; a PATCH still running stops at its next commit."""
+        row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
+        if row is None or row["state"] in ("terminated", "checked"):
+            raise NotFound("No such upload.")
+
+        def unit(conn: Conn) -> None:
+            tus_repo.set_state(conn, upload_id, "terminated", only_from=("receiving", "complete", "refused", "expired"))
+            uploads_repo.expire_pending(conn, upload_id)
+
+        await self.ctx.db.write(unit)
+        holder = await self.ctx.db.read(lambda conn: tus_repo.holder_of(conn, upload_id))
+        if holder is None or _holder_is_dead(holder):
+            await self.store.discard(upload_id, row["multipart_id"])
+        # else: the writer holding it discards the bytes when its next commit finds the upload terminated
+
+    async def _expire(self, payload: dict) -> None:
+        upload_id, multipart_id = payload["upload_id"], payload.get("multipart_id")
+        row = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+        if row is None:  # the account was deleted: only the bytes are left
+            await self.store.discard(upload_id, multipart_id)
+            return
+        if row["state"] == "checked":
+            return  # its uploads row took over (the expire_upload job of direct uploads)
+        now = now_ms()
+        if row["state"] in ("receiving", "complete") and row["expires_at"] > now:
+            def later(conn: Conn) -> None:  # finished since: it has a day more to become a post
+                enqueue_in(conn, "expire_tus_upload", payload, PRIORITY_CLEANUP, delay_ms=row["expires_at"] - now)
+
+            await self.ctx.db.write(later)
+            self.ctx.job_committed()
+            return
+
+        def unit(conn: Conn) -> None:
+            tus_repo.set_state(conn, upload_id, "expired", only_from=("receiving", "complete"))
+            uploads_repo.expire_pending(conn, upload_id)
+
+        await self.ctx.db.write(unit)
+        await self.store.discard(upload_id, multipart_id)
+
+    # -- publishing --------------------------------------------------------------------------------
+    async def check_for_post(self, user_id: int, upload_ids: list[int]) -> None:
+        """Before POST /posts takes uploads: check the caller's finished resumable uploads among them, as a
+        direct upload's bytes are checked (sniffed, size, inspected), and store each as an original.
+        Unfinished ones are left alone: taking them in then says they are incomplete."""
+        rows = await self.ctx.db.read(lambda conn: tus_repo.of_user_among(conn, user_id, upload_ids))
+        for row in rows:
+            if row["state"] == "receiving" and row["received"] == row["length"]:
+                row = await self._finish_interrupted(row)  # a crash came between the last byte and assembling
+            if row["state"] == "complete":
+                await self._check_one(row)
+
+    async def _finish_interrupted(self, row: Any) -> Any:
+        holder = await self._lock(row)
+        try:
+            writer = await self.store.open_writer(row)
+            try:
+                await self._finish(row, writer)
+            finally:
+                await writer.close()
+        finally:
+            await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, row["id"], holder))
+        return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, row["id"]))
+
+    async def _check_one(self, row: Any) -> None:
+        upload_id = row["id"]
+        holder = await self._lock(row)
+        try:
+            upload = dict(await self.ctx.db.read(lambda conn: uploads_repo.by_id(conn, upload_id)))
+            try:
+                incoming = await self._checked_file(row)
+                if upload["content_type"] not in PHOTO_TYPES | VIDEO_TYPES:
+                    upload["content_type"] = incoming.sniffed.content_type  # no filetype was announced: the bytes say
+                await self.ctx.uploads.receive(upload, incoming)
+            except ApiError:
+                def refuse(conn: Conn) -> None:
+                    tus_repo.set_state(conn, upload_id, "refused", only_from=("complete",))
+                    uploads_repo.expire_pending(conn, upload_id)
+
+                await self.ctx.db.write(refuse)
+                await self.store.discard(upload_id, None)
+                raise
+            await self.ctx.db.write(lambda conn: tus_repo.set_state(conn, upload_id, "checked", only_from=("complete",)))
+            if self.store.local_file(upload_id) is None:
+                await self.ctx.blobs.delete(staged_key(upload_id))
+        finally:
+            await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, upload_id, holder))
+
+    async def _checked_file(self, row: Any):
+        path = self.store.local_file(row["id"])
+        if path is not None:
+            return await check_file(path, self.ctx.settings, max_bytes=row["length"])
+        chunks = self.ctx.blobs.read_chunks(staged_key(row["id"]))
+        try:
+            return await stream_to_file(lambda: anext(chunks, b""), str(self.ctx.media.tmp_dir()), self.ctx.settings,
+                                        max_bytes=row["length"])
+        finally:
+            await chunks.aclose()
+
+
+def _write(writer: ChunkWriter, data: bytes, digest) -> None:
+    writer.write(data)
+    if digest is not None:
+        digest.update(data)  # hashlib releases the GIL for large inputs: other requests go on meanwhile
+
+
+def _payload_errors() -> tuple:
+    from aiohttp import ClientPayloadError
+    from aiohttp.http_exceptions import HttpProcessingError
+
+    return (ClientPayloadError, HttpProcessingError)
