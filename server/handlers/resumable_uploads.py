@@ -109,7 +109,7 @@ async def upload_offset(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     user_id = require_user(request)
-    row = await request.app[CONTEXT].tus.current(user_id, path_id(request, "upload_id", "upload"))
+    row = await request.app[CONTEXT].tus.current(user_id, path_id(request, "upload_id", "upload"), settle=True)
     headers = _offset_headers(row)
     if row["metadata"]:
         headers["Upload-Metadata"] = row["metadata"]

@@ -52,6 +52,10 @@ READ_BYTES = 256 * 1024
 MAX_METADATA_CHARS = 4_096  # a file name and type need far less; a header this long is abuse
 MAX_IDEMPOTENCY_KEY_CHARS = 128
 HOST = socket.gethostname()
+# HEAD while a PATCH is still settling (its client just went away and it is recording what arrived) waits
+# this long for it, so a client resuming at once learns the offset with the cut chunk's bytes.
+SETTLE_SECONDS = 2.0
+SETTLE_POLL_SECONDS = 0.02
 GONE_STATES = {"refused", "terminated", "expired"}
 
 
@@ -196,9 +200,15 @@ class ResumableUploads:
         return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
 
     # -- reading -----------------------------------------------------------------------------------
-    async def current(self, user_id: int, upload_id: int) -> Any:
-        """The caller's upload as HEAD reports it: 404 for another's or a terminated one, 410 once it is gone."""
+    async def current(self, user_id: int, upload_id: int, settle: bool = False) -> Any:
+        """The caller's upload as HEAD reports it: 404 for another's or a terminated one, 410 once it is gone.
+        With ``settle``, a write in progress is given a moment to finish first."""
         row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
+        deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+        while settle and row is not None and row["locked_by"] and not _holder_is_dead(row["locked_by"]) \
+                and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(SETTLE_POLL_SECONDS)
+            row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
         if row is None or row["state"] == "terminated":
             raise NotFound("No such upload.")
         if row["state"] in GONE_STATES:
@@ -222,7 +232,10 @@ class ResumableUploads:
             await self._receive(row, holder, read, checksum)
         finally:
             await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, upload_id, holder))
-        return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+            after = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+            if after is None or after["state"] in ("terminated", "expired"):
+                await self.store.discard(upload_id, row["multipart_id"])  # cancelled while this PATCH held it
+        return after
 
     async def _lock(self, row: Any) -> str:
         upload_id = row["id"]
