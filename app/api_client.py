@@ -82,6 +82,7 @@ class ApiClient:
     def __init__(self, base_url: str, token: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.tus_chunk_bytes = TUS_CHUNK_BYTES
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
@@ -234,13 +235,14 @@ class ApiClient:
         return int(response.headers["Upload-Offset"])
 
     async def tus_send(self, url: str, path: Path, *, progress: Callable[[int], None] | None = None,
-                       max_bytes_per_second: int | None = None, chunk_bytes: int = TUS_CHUNK_BYTES) -> None:
+                       max_bytes_per_second: int | None = None, chunk_bytes: int | None = None) -> None:
         """Send the rest of ``path`` from the server's offset, in PATCHes of ``chunk_bytes``, streamed from disk.
 
         A PATCH cut by the network is followed by a HEAD and a PATCH from wherever the server got to, so a
         flaky link costs only what was in flight; ``OfflineError`` once nothing gets through any more.
         """
         size = path.stat().st_size
+        chunk_bytes = chunk_bytes or self.tus_chunk_bytes
         offset = await self.tus_offset(url)
         if progress is not None:
             progress(offset)
