@@ -68,6 +68,12 @@ def holder_of(conn: Conn, upload_id: int) -> str | None:
     return conn.fetch_val("SELECT locked_by FROM tus_uploads WHERE id = ?", (upload_id,))
 
 
+def renew(conn: Conn, upload_id: int, holder: str, until: int) -> bool:
+    """Extend the lock's lease; False when it is no longer this holder's (or the upload ended)."""
+    return conn.execute("UPDATE tus_uploads SET locked_until = ? WHERE id = ? AND locked_by = ? AND state = 'receiving'",
+                        (until, upload_id, holder)) == 1
+
+
 def unlock(conn: Conn, upload_id: int, holder: str) -> None:
     conn.execute("UPDATE tus_uploads SET locked_by = NULL, locked_until = NULL WHERE id = ? AND locked_by = ?",
                  (upload_id, holder))

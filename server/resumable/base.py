@@ -54,6 +54,9 @@ class ResumableStore(Protocol):
         """A writer at the upload's durable offset. Its ``offset`` may be lower than the row says when
         bytes were lost (a buffer on another host): the client then sends them again."""
 
+    async def assembled(self, upload_id: int, length: int) -> bool:
+        """Whether the finished file (or S3 object) is already there, whole."""
+
     def local_file(self, upload_id: int) -> str | None:
         """The assembled file on this host (local disk), or None when it is in the media store (S3)."""
 

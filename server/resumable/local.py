@@ -83,6 +83,9 @@ class LocalResumableStore:
 
         return await asyncio.to_thread(open_at_offset)
 
+    async def assembled(self, upload_id: int, length: int) -> bool:
+        return False  # appending is assembling: the writer's offset tells whether the file is whole
+
     def local_file(self, upload_id: int) -> str | None:
         return str(self.path(upload_id))
 

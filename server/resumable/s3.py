@@ -173,6 +173,10 @@ class S3ResumableStore:
     async def open_writer(self, row: Any) -> S3ChunkWriter:
         return await asyncio.to_thread(self._open, row)
 
+    async def assembled(self, upload_id: int, length: int) -> bool:
+        info = await self.blobs.stat(staged_key(upload_id))
+        return info is not None and info.size == length
+
     def local_file(self, upload_id: int) -> str | None:
         return None
 

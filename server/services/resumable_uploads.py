@@ -45,7 +45,10 @@ from .intake import check_file, stream_to_file
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
 CHECKSUM_ALGORITHMS = "sha256"
-LOCK_MS = 30_000  # a writer renews its lock at every commit; a writer that vanished frees it after this
+LOCK_MS = 60_000  # a writer that vanished (on another host) frees its upload after this
+# A writer renews its lease before writing whenever this much of it has passed, so no byte is ever written
+# under a lease that could have lapsed (a client stalling mid-chunk for longer than the lease included).
+RENEW_AFTER_MS = LOCK_MS // 4
 COMMIT_BYTES = 4 * 1024 * 1024  # a long PATCH records its offset at least this often (fsync + a row update)
 BATCH_BYTES = 1024 * 1024  # bytes gathered before one write (and hash) in a thread
 READ_BYTES = 256 * 1024
@@ -205,8 +208,8 @@ class ResumableUploads:
         With ``settle``, a write in progress is given a moment to finish first."""
         row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
         deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
-        while settle and row is not None and row["locked_by"] and not _holder_is_dead(row["locked_by"]) \
-                and asyncio.get_running_loop().time() < deadline:
+        while settle and row is not None and row["locked_by"] and (row["locked_until"] or 0) > now_ms() \
+                and not _holder_is_dead(row["locked_by"]) and asyncio.get_running_loop().time() < deadline:
             await asyncio.sleep(SETTLE_POLL_SECONDS)
             row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
         if row is None or row["state"] == "terminated":
@@ -276,6 +279,7 @@ class ResumableUploads:
     async def _copy_body(self, row: Any, holder: str, writer: ChunkWriter, read, room: int, digest) -> int:
         batch: list[bytes] = []
         batched = 0
+        renewed = now_ms()
         while True:
             chunk = await read()
             if chunk:
@@ -288,11 +292,19 @@ class ResumableUploads:
                 data = b"".join(batch)
                 batch, batched = [], 0
                 room -= len(data)
+                if now_ms() - renewed > RENEW_AFTER_MS:
+                    await self._renew(row, holder)
+                    renewed = now_ms()
                 await asyncio.to_thread(_write, writer, data, digest)
                 if digest is None and writer.pending >= COMMIT_BYTES:
                     await self._commit(row, holder, writer)
+                    renewed = now_ms()
             if not chunk:
                 return room
+
+    async def _renew(self, row: Any, holder: str) -> None:
+        if not await self.ctx.db.write(lambda conn: tus_repo.renew(conn, row["id"], holder, now_ms() + LOCK_MS)):
+            await writer_lost(self, row)
 
     async def _commit(self, row: Any, holder: str, writer: ChunkWriter) -> Progress:
         progress = await writer.commit()
@@ -308,11 +320,7 @@ class ResumableUploads:
                                             parts_bytes=progress.parts_bytes, locked_until=until)
 
         if not await self.ctx.db.write(unit):
-            current = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, row["id"]))
-            if current is None or current["state"] in GONE_STATES:
-                await self.store.discard(row["id"], row["multipart_id"])  # terminated or expired while we wrote
-                raise Gone("This upload was cancelled or expired while the chunk arrived.")
-            raise Conflict("This upload's lock was lost (the request took too long); ask with HEAD and resume.", code="upload_locked")
+            await writer_lost(self, row)
 
     async def _finish(self, row: Any, writer: ChunkWriter) -> None:
         """Every byte is in: assemble it, and give the client a day to make it into a post."""
@@ -377,11 +385,18 @@ class ResumableUploads:
     async def _finish_interrupted(self, row: Any) -> Any:
         holder = await self._lock(row)
         try:
-            writer = await self.store.open_writer(row)
-            try:
-                await self._finish(row, writer)
-            finally:
-                await writer.close()
+            if await self.store.assembled(row["id"], row["length"]):  # assembled, but not yet recorded as such
+                await self.ctx.db.write(lambda conn: tus_repo.set_state(
+                    conn, row["id"], "complete", expires_at=now_ms() + UNUSED_UPLOAD_LIFETIME_MS, only_from=("receiving",)))
+            else:
+                writer = await self.store.open_writer(row)
+                try:
+                    if writer.offset == row["length"]:
+                        await self._finish(row, writer)
+                    else:  # bytes the row counted are gone: the client sends them again (take_in says incomplete)
+                        await self._record(row, holder, await writer.commit())
+                finally:
+                    await writer.close()
         finally:
             await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, row["id"], holder))
         return await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, row["id"]))
@@ -420,6 +435,15 @@ class ResumableUploads:
                                         max_bytes=row["length"])
         finally:
             await chunks.aclose()
+
+
+async def writer_lost(uploads: ResumableUploads, row: Any) -> None:
+    """This PATCH no longer holds its upload: it was cancelled or expired (its bytes go), or its lease lapsed."""
+    current = await uploads.ctx.db.read(lambda conn: tus_repo.by_id(conn, row["id"]))
+    if current is None or current["state"] in GONE_STATES:
+        await uploads.store.discard(row["id"], row["multipart_id"])
+        raise Gone("This upload was cancelled or expired while the chunk arrived.")
+    raise Conflict("This upload's lock was lost (the request stalled too long); ask with HEAD and resume.", code="upload_locked")
 
 
 def _write(writer: ChunkWriter, data: bytes, digest) -> None:
