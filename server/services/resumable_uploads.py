@@ -281,7 +281,12 @@ class ResumableUploads:
         batched = 0
         renewed = now_ms()
         while True:
-            chunk = await read()
+            try:
+                chunk = await read()
+            except BaseException:
+                if batch and digest is None and batched <= room:  # what arrived before the cut is kept
+                    await asyncio.to_thread(_write, writer, b"".join(batch), None)
+                raise
             if chunk:
                 batch.append(chunk)
                 batched += len(chunk)

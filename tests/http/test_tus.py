@@ -285,3 +285,25 @@ async def assert_bytes_gone(api, upload_id: int, multipart_id: str | None) -> No
     if on_s3(api):
         assert await api.ctx.blobs.multipart_ids(staged_key(upload_id)) == []
         assert not await api.ctx.blobs.exists(staged_key(upload_id))
+
+
+async def test_a_chunk_cut_by_the_network_keeps_what_arrived(api):
+    _, token = await api.register()
+    data = os.urandom(300_000)
+    location = (await create(api, token, len(data), filename="clip.mp4", filetype="video/mp4")).headers["Location"]
+    reader, writer = await asyncio.open_connection("127.0.0.1", api.client.port)
+    writer.write((f"PATCH {location} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nTus-Resumable: 1.0.0\r\n"
+                  f"Upload-Offset: 0\r\nContent-Type: {OFFSET_TYPE}\r\nContent-Length: {len(data)}\r\n\r\n").encode() + data[:123_456])
+    await writer.drain()
+    for _ in range(500):  # until the server is receiving the chunk
+        if await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT locked_by FROM tus_uploads")):
+            break
+        await asyncio.sleep(0.01)
+    writer.close()  # the link drops a little over a third of the way through
+    probe = await head(api, token, location)  # waits for the cut PATCH to record what it got
+    assert probe.status == 200 and probe.headers["Upload-Offset"] == "123456"
+    rest = await patch(api, token, location, 123_456, data[123_456:])
+    assert rest.status == 204 and rest.headers["Upload-Offset"] == str(len(data))
+    upload_id = int(upload_id_of(location))
+    if not on_s3(api):
+        assert (api.ctx.tus.store.folder / str(upload_id)).read_bytes() == data
