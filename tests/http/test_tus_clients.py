@@ -18,6 +18,7 @@ from tusclient.uploader import Uploader
 
 from tests.cutting_proxy import CuttingProxy
 from tests.fixtures.videos import padded_video
+from tests.services import require
 
 TUS = "/api/v1/uploads/tus"
 MB = 1024 * 1024
@@ -74,7 +75,8 @@ async def test_tuspy_uploads_in_checksummed_chunks(api, video):
 async def test_tus_js_client_uploads_in_chunks(api, video):
     _, token = await api.register()
     node = shutil.which("node")
-    assert node and (TUS_JS / "node_modules" / "tus-js-client").is_dir(), "run `npm ci` in tests/tus_js (.ci/run does)"
+    require(node is not None and (TUS_JS / "node_modules" / "tus-js-client").is_dir(),
+            "tus-js-client needs Node.js and `npm ci` in tests/tus_js (.ci/run does both)")
     process = await asyncio.create_subprocess_exec(
         node, str(TUS_JS / "upload.mjs"), str(api.client.make_url(TUS)), token, str(video), str(2 * MB), "video/mp4",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
