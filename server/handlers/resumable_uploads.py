@@ -6,6 +6,8 @@ shape; tus clients read only the status.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from ..context import CONTEXT
@@ -21,6 +23,14 @@ from ..web.uploads import CHUNK_BYTES
 routes = web.RouteTableDef()
 TAG = "resumable uploads"
 TUS_HEADERS = {"Tus-Resumable": "1.0.0, on every request but OPTIONS (412 otherwise)"}
+
+
+async def finished_even_if_abandoned(work):
+    """Run a chunk's storing to its end even when the server cancels the handler because the client left
+    (aiohttp can): the bytes that arrived are kept and the upload's lock is released, as for any cut chunk."""
+    task = asyncio.ensure_future(work)
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())  # an abandoned one's error is not news
+    return await asyncio.shield(task)
 
 
 def _offset_headers(row) -> dict[str, str]:
@@ -88,8 +98,8 @@ async def create_upload(request: web.Request) -> web.Response:
                                request.headers.get("Idempotency-Key"), "Upload-Defer-Length" in request.headers)
     if read is not None and row["received"] == 0 and row["state"] == "receiving":
         try:
-            row = await ctx.tus.append(user_id, row["id"], 0, read, request.content_length,
-                                       parse_checksum(request.headers.get("Upload-Checksum")))
+            row = await finished_even_if_abandoned(ctx.tus.append(
+                user_id, row["id"], 0, read, request.content_length, parse_checksum(request.headers.get("Upload-Checksum"))))
         except ApiError as exc:
             if exc.status in (401, 403):
                 raise
@@ -137,7 +147,8 @@ async def append_bytes(request: web.Request) -> web.Response:
     if offset is None:
         raise InvalidInput("Upload-Offset is required: the offset HEAD reported.")
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
-    row = await request.app[CONTEXT].tus.append(user_id, upload_id, offset, read, request.content_length, checksum)
+    row = await finished_even_if_abandoned(
+        request.app[CONTEXT].tus.append(user_id, upload_id, offset, read, request.content_length, checksum))
     return web.Response(status=204, headers=_offset_headers(row))
 
 

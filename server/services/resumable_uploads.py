@@ -141,6 +141,9 @@ class ResumableUploads:
     def __init__(self, ctx: Context, store: ResumableStore) -> None:
         self.ctx = ctx
         self.store = store
+        # PATCHes this process is handling, per upload, counted from their first moment (before the lock):
+        # a HEAD waits for them too, not only for a lock already taken.
+        self._arriving: dict[int, int] = {}
 
     def job_handlers(self) -> dict:
         return {"expire_tus_upload": self._expire}
@@ -208,8 +211,9 @@ class ResumableUploads:
         With ``settle``, a write in progress is given a moment to finish first."""
         row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
         deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
-        while settle and row is not None and row["locked_by"] and (row["locked_until"] or 0) > now_ms() \
-                and not _holder_is_dead(row["locked_by"]) and asyncio.get_running_loop().time() < deadline:
+        while settle and row is not None and asyncio.get_running_loop().time() < deadline and (
+                self._arriving.get(upload_id) or (row["locked_by"] and (row["locked_until"] or 0) > now_ms()
+                                                  and not _holder_is_dead(row["locked_by"]))):
             await asyncio.sleep(SETTLE_POLL_SECONDS)
             row = await self.ctx.db.read(lambda conn: tus_repo.of_user(conn, upload_id, user_id))
         if row is None or row["state"] == "terminated":
@@ -224,6 +228,16 @@ class ResumableUploads:
     async def append(self, user_id: int, upload_id: int, offset: int, read: Callable[[], Awaitable[bytes]],
                      content_length: int | None, checksum: bytes | None) -> Any:
         """Store a PATCH's bytes at ``offset``; answers the row with its new offset."""
+        self._arriving[upload_id] = self._arriving.get(upload_id, 0) + 1
+        try:
+            return await self._append(user_id, upload_id, offset, read, content_length, checksum)
+        finally:
+            self._arriving[upload_id] -= 1
+            if not self._arriving[upload_id]:
+                del self._arriving[upload_id]
+
+    async def _append(self, user_id: int, upload_id: int, offset: int, read: Callable[[], Awaitable[bytes]],
+                      content_length: int | None, checksum: bytes | None) -> Any:
         row = await self.current(user_id, upload_id)
         if row["state"] != "receiving" or offset != row["received"]:
             raise Conflict(f"The upload is at offset {row['received']}, not {offset}: ask with HEAD and send from there.",
@@ -246,7 +260,14 @@ class ResumableUploads:
         current = row["locked_by"]
         stale = {current} if current and _holder_is_dead(current) else set()
         now = now_ms()
-        if not await self.ctx.db.write(lambda conn: tus_repo.lock(conn, upload_id, holder, now + LOCK_MS, now, stale)):
+        attempt = asyncio.ensure_future(self.ctx.db.write(lambda conn: tus_repo.lock(conn, upload_id, holder, now + LOCK_MS, now, stale)))
+        try:
+            taken = await asyncio.shield(attempt)
+        except asyncio.CancelledError:  # the client went away meanwhile: a lock taken all the same is given back
+            if await attempt:
+                await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, upload_id, holder))
+            raise
+        if not taken:
             raise Conflict("Another request is writing this upload right now; ask with HEAD and try again.",
                            code="upload_locked", headers={"Retry-After": "1"})
         return holder
