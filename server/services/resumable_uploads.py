@@ -49,7 +49,7 @@ LOCK_MS = 60_000  # a writer that vanished (on another host) frees its upload af
 # A writer renews its lease before writing whenever this much of it has passed, so no byte is ever written
 # under a lease that could have lapsed (a client stalling mid-chunk for longer than the lease included).
 RENEW_AFTER_MS = LOCK_MS // 4
-COMMIT_BYTES = 4 * 1024 * 1024  # a long PATCH records its offset at least this often (fsync + a row update)
+COMMIT_BYTES = 16 * 1024 * 1024  # a long PATCH records its offset at least this often (fsync + a row update)
 BATCH_BYTES = 1024 * 1024  # bytes gathered before one write (and hash) in a thread
 READ_BYTES = 256 * 1024
 MAX_METADATA_CHARS = 4_096  # a file name and type need far less; a header this long is abuse
@@ -144,6 +144,10 @@ class ResumableUploads:
         # PATCHes this process is handling, per upload, counted from their first moment (before the lock):
         # a HEAD waits for them too, not only for a lock already taken.
         self._arriving: dict[int, int] = {}
+        # The SHA-256 of each upload's bytes so far, kept while this process receives it in order, so a finished
+        # upload is not read again to be hashed (any gap, rollback or other process: it is hashed from the file).
+        self._running: dict[int, tuple[int, Any]] = {}
+        self._finished_sha256: dict[int, str] = {}
 
     def job_handlers(self) -> dict:
         return {"expire_tus_upload": self._expire}
@@ -281,12 +285,19 @@ class ResumableUploads:
                 raise Conflict(f"The upload is at offset {writer.offset}: ask with HEAD and send from there.", code="offset_mismatch")
             room = row["length"] - writer.offset
             digest = hashlib.sha256() if checksum is not None else None
+            at, running = self._running.pop(row["id"], (0, None))
+            if at != writer.offset or (running is None and writer.offset):
+                running = None
+            elif running is None:
+                running = hashlib.sha256()
             try:
-                room = await self._copy_body(row, holder, writer, read, room, digest)
+                room = await self._copy_body(row, holder, writer, read, room, digest, running)
             except (ConnectionError, asyncio.CancelledError, *_payload_errors()) as cut:
                 # The client went away mid-chunk: keep what arrived (unless its checksum can no longer be checked).
                 if digest is None and writer.pending:
-                    await asyncio.shield(self._commit(row, holder, writer))
+                    progress = await asyncio.shield(self._commit(row, holder, writer))
+                    if running is not None:
+                        self._running[row["id"]] = (progress.received, running)
                 raise cut
             if digest is not None and digest.digest() != checksum:
                 await writer.rollback()
@@ -294,10 +305,14 @@ class ResumableUploads:
             progress = await self._commit(row, holder, writer)
             if progress.received == row["length"]:
                 await self._finish(row, writer)
+                if running is not None:
+                    self._finished_sha256[row["id"]] = running.hexdigest()
+            elif running is not None:
+                self._running[row["id"]] = (progress.received, running)
         finally:
             await writer.close()
 
-    async def _copy_body(self, row: Any, holder: str, writer: ChunkWriter, read, room: int, digest) -> int:
+    async def _copy_body(self, row: Any, holder: str, writer: ChunkWriter, read, room: int, digest, running) -> int:
         batch: list[bytes] = []
         batched = 0
         renewed = now_ms()
@@ -306,7 +321,7 @@ class ResumableUploads:
                 chunk = await read()
             except BaseException:
                 if batch and digest is None and batched <= room:  # what arrived before the cut is kept
-                    await asyncio.to_thread(_write, writer, b"".join(batch), None)
+                    await asyncio.to_thread(_write, writer, b"".join(batch), None, running)
                 raise
             if chunk:
                 batch.append(chunk)
@@ -321,7 +336,7 @@ class ResumableUploads:
                 if now_ms() - renewed > RENEW_AFTER_MS:
                     await self._renew(row, holder)
                     renewed = now_ms()
-                await asyncio.to_thread(_write, writer, data, digest)
+                await asyncio.to_thread(_write, writer, data, digest, running)
                 if digest is None and writer.pending >= COMMIT_BYTES:
                     await self._commit(row, holder, writer)
                     renewed = now_ms()
@@ -367,13 +382,19 @@ class ResumableUploads:
             uploads_repo.expire_pending(conn, upload_id)
 
         await self.ctx.db.write(unit)
+        self._forget(upload_id)
         holder = await self.ctx.db.read(lambda conn: tus_repo.holder_of(conn, upload_id))
         if holder is None or _holder_is_dead(holder):
             await self.store.discard(upload_id, row["multipart_id"])
         # else: the writer holding it discards the bytes when its next commit finds the upload terminated
 
+    def _forget(self, upload_id: int) -> None:
+        self._running.pop(upload_id, None)
+        self._finished_sha256.pop(upload_id, None)
+
     async def _expire(self, payload: dict) -> None:
         upload_id, multipart_id = payload["upload_id"], payload.get("multipart_id")
+        self._forget(upload_id)
         row = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
         if row is None:  # the account was deleted: only the bytes are left
             await self.store.discard(upload_id, multipart_id)
@@ -454,7 +475,8 @@ class ResumableUploads:
     async def _checked_file(self, row: Any):
         path = self.store.local_file(row["id"])
         if path is not None:
-            return await check_file(path, self.ctx.settings, max_bytes=row["length"])
+            return await check_file(path, self.ctx.settings, max_bytes=row["length"],
+                                    sha256=self._finished_sha256.pop(row["id"], None))
         chunks = self.ctx.blobs.read_chunks(staged_key(row["id"]))
         try:
             return await stream_to_file(lambda: anext(chunks, b""), str(self.ctx.media.tmp_dir()), self.ctx.settings,
@@ -472,10 +494,11 @@ async def writer_lost(uploads: ResumableUploads, row: Any) -> None:
     raise Conflict("This upload's lock was lost (the request stalled too long); ask with HEAD and resume.", code="upload_locked")
 
 
-def _write(writer: ChunkWriter, data: bytes, digest) -> None:
+def _write(writer: ChunkWriter, data: bytes, digest, running) -> None:
     writer.write(data)
-    if digest is not None:
-        digest.update(data)  # hashlib releases the GIL for large inputs: other requests go on meanwhile
+    for hasher in (digest, running):  # hashlib releases the GIL for large inputs: other requests go on meanwhile
+        if hasher is not None:
+            hasher.update(data)
 
 
 def _payload_errors() -> tuple:

@@ -18,7 +18,7 @@ from tests.e2e.servers import ServerProcess
 from tests.fixtures.videos import padded_video
 
 MB = 1024 * 1024
-SENT_BEFORE_KILL = 10 * MB  # more than two of the server's 4 MiB commit points
+SENT_BEFORE_KILL = 20 * MB  # past the server's first 16 MiB commit point
 WAIT_SECONDS = 30
 
 
@@ -84,7 +84,7 @@ async def test_a_killed_server_resumes_at_the_recorded_offset(tmp_path, server_e
         location = headers["Location"]
 
         writer = await send_part_of_a_patch(server.port, location, token, data, SENT_BEFORE_KILL)
-        recorded = await wait_for_offset(server, location, token, 4 * MB)  # a commit point passed mid-PATCH
+        recorded = await wait_for_offset(server, location, token, 16 * MB)  # a commit point passed mid-PATCH
         server.kill()  # SIGKILL, the PATCH still open
         writer.transport.abort()
         with contextlib.suppress(Exception):
