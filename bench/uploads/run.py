@@ -87,7 +87,7 @@ async def measure(url: str, video: Path, runs: int, chunk_bytes: int) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--chunk-mb", type=float, default=8, help="tus PATCH size in MiB (the app's default is 8)")
+    parser.add_argument("--chunk-mb", type=float, default=32, help="tus PATCH size in MiB (the app's default is 32)")
     parser.add_argument("--blob-url", default="", help="media store for the server (default: local disk)")
     args = parser.parse_args()
     video = the_video()

@@ -249,14 +249,16 @@ class ResumableUploads:
         if content_length is not None and offset + content_length > row["length"]:
             raise TooLarge(f"The chunk would go past the upload's length ({row['length']} bytes).")
         holder = await self._lock(row)
+        stored = None
         try:
-            await self._receive(row, holder, read, checksum)
+            stored = await self._receive(row, holder, read, checksum)
         finally:
             await self.ctx.db.write(lambda conn: tus_repo.unlock(conn, upload_id, holder))
-            after = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
-            if after is None or after["state"] in ("terminated", "expired"):
-                await self.store.discard(upload_id, row["multipart_id"])  # cancelled while this PATCH held it
-        return after
+            if stored is None:  # the chunk failed: it may have been cancelled meanwhile
+                after = await self.ctx.db.read(lambda conn: tus_repo.by_id(conn, upload_id))
+                if after is None or after["state"] in ("terminated", "expired"):
+                    await self.store.discard(upload_id, row["multipart_id"])  # cancelled while this PATCH held it
+        return stored
 
     async def _lock(self, row: Any) -> str:
         upload_id = row["id"]
@@ -276,7 +278,8 @@ class ResumableUploads:
                            code="upload_locked", headers={"Retry-After": "1"})
         return holder
 
-    async def _receive(self, row: Any, holder: str, read: Callable[[], Awaitable[bytes]], checksum: bytes | None) -> None:
+    async def _receive(self, row: Any, holder: str, read: Callable[[], Awaitable[bytes]], checksum: bytes | None) -> dict:
+        """Store the chunk; answers the row as it now stands."""
         writer = await self.store.open_writer(row)
         try:
             if writer.offset != row["received"]:
@@ -304,11 +307,13 @@ class ResumableUploads:
                 raise ChecksumMismatch("The chunk's SHA-256 does not match Upload-Checksum; nothing of it was kept.")
             progress = await self._commit(row, holder, writer)
             if progress.received == row["length"]:
-                await self._finish(row, writer)
+                expires_at = await self._finish(row, writer)
                 if running is not None:
                     self._finished_sha256[row["id"]] = running.hexdigest()
-            elif running is not None:
+                return {**row, "received": progress.received, "state": "complete", "expires_at": expires_at}
+            if running is not None:
                 self._running[row["id"]] = (progress.received, running)
+            return {**row, "received": progress.received}
         finally:
             await writer.close()
 
@@ -363,12 +368,13 @@ class ResumableUploads:
         if not await self.ctx.db.write(unit):
             await writer_lost(self, row)
 
-    async def _finish(self, row: Any, writer: ChunkWriter) -> None:
-        """Every byte is in: assemble it, and give the client a day to make it into a post."""
+    async def _finish(self, row: Any, writer: ChunkWriter) -> int:
+        """Every byte is in: assemble it, and give the client a day to make it into a post (answers that time)."""
         await writer.finish()
         expires_at = now_ms() + UNUSED_UPLOAD_LIFETIME_MS
         await self.ctx.db.write(lambda conn: tus_repo.set_state(conn, row["id"], "complete", expires_at=expires_at,
                                                                 only_from=("receiving",)))
+        return expires_at
 
     # -- termination and expiry --------------------------------------------------------------------
     async def terminate(self, user_id: int, upload_id: int) -> None:
