@@ -1,6 +1,6 @@
 """Upload benchmark: a 100 MB video by tus (resumable, in PATCHes) against a plain multipart POST /posts.
 
-Run:  .venv/bin/python -m bench.uploads.run [--runs 5] [--chunk-mb 8] [--blob-url s3://…]
+Run:  .venv/bin/python -m bench.uploads.run [--runs 5] [--chunk-mb 32] [--blob-url s3://…]
 Prints the machine, the date, and for each way the median time from the first byte to the post's 201
 and the throughput; then tus / multipart (target ≥ 0.8). See README.md.
 """
