@@ -310,6 +310,7 @@ class UploadQueue:
         item = replace(item, state=ItemState.UPLOADING, attempts=item.attempts + 1, bytes_sent=0)
         self._store(item)
         self._notify(item)
+        token_at_start = self.api.token
         task = asyncio.ensure_future(self._upload(item))
         self._current = (item.item_id, task)
         try:
@@ -319,7 +320,11 @@ class UploadQueue:
                 raise
             return  # cancel() or pause() already recorded the new state
         except ApiError as error:
-            self._after_refusal(item, error)
+            if error.status == 401 and self.api.token != token_at_start:
+                # Signed in again while this attempt ran with the old token: try again at once, not pause.
+                self._finish(item, ItemState.QUEUED, next_attempt_at=0.0)
+            else:
+                self._after_refusal(item, error)
         except FileNotFoundError:
             self._finish(item, ItemState.FAILED, error_code="file_missing", error_message="The photo's file is gone from the queue.")
         else:
