@@ -7,6 +7,8 @@ A server that cannot be reached raises ``OfflineError``: callers treat it as "tr
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 import mimetypes
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -31,6 +33,16 @@ UPLOAD_STALL_SECONDS = 60.0
 CONNECT_TIMEOUT_SECONDS = 5.0
 NETWORK_ERRORS = (httpx.TransportError,)
 LIVE_PATH = "/notifications/live"
+TUS_PATH = "/uploads/tus"
+TUS_HEADERS = {"Tus-Resumable": "1.0.0"}
+# One PATCH carries at most this much. The server keeps what arrived of a cut chunk, so a drop costs only the
+# bytes in flight whatever the size; fewer, bigger chunks save a durable commit (fsync) per chunk.
+TUS_CHUNK_BYTES = 32 * 1024 * 1024
+TUS_READ_BYTES = 64 * 1024  # read from disk in pieces this size: a file is never held in memory
+# Within one attempt, a failed PATCH is followed by a HEAD and another PATCH from the server's offset;
+# this many failures in a row with no byte gained end the attempt (the queue then backs off).
+TUS_TRIES_WITHOUT_PROGRESS = 3
+TUS_RETRY_PAUSE_SECONDS = 0.25
 # The live stream carries a heartbeat every 15 s: three missed in a row mean the connection is dead,
 # even when no TCP error says so (a laptop that slept, a proxy that dropped it silently).
 LIVE_READ_TIMEOUT_SECONDS = 45.0
@@ -73,6 +85,7 @@ class ApiClient(DiscoveryCalls):
     def __init__(self, base_url: str, token: str | None = None, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.tus_chunk_bytes = TUS_CHUNK_BYTES
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             timeout=httpx.Timeout(READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
@@ -203,6 +216,105 @@ class ApiClient(DiscoveryCalls):
         if response.status_code >= 400:
             raise _error_from(response)
         return str(reservation["upload_id"])
+
+    # ---- resumable uploads (tus 1.0.0) ---------------------------------------------------------
+    async def tus_create(self, path: Path, *, idempotency_key: str | None = None) -> str:
+        """Start a resumable upload of ``path``; answers its URL. A retry with the same key answers the same URL."""
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        metadata = ",".join(f"{key} {base64.b64encode(value.encode()).decode()}"
+                            for key, value in (("filename", path.name), ("filetype", content_type)))
+        headers = {**TUS_HEADERS, "Upload-Length": str(path.stat().st_size), "Upload-Metadata": metadata}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        response = await self._send("POST", API_PREFIX + TUS_PATH, headers=headers)
+        location = response.headers.get("Location")
+        if response.status_code != 201 or not location:
+            raise ApiError(response.status_code, "tus_error", "The server did not create the upload.")
+        return location if location.startswith("http") else self.base_url + location
+
+    async def tus_offset(self, url: str) -> int:
+        """How many bytes of the upload the server holds (HEAD). 404/410: the upload is gone."""
+        response = await self._send("HEAD", url, headers=dict(TUS_HEADERS))
+        return int(response.headers["Upload-Offset"])
+
+    async def tus_send(self, url: str, path: Path, *, progress: Callable[[int], None] | None = None,
+                       max_bytes_per_second: int | None = None, chunk_bytes: int | None = None) -> None:
+        """Send the rest of ``path`` from the server's offset, in PATCHes of ``chunk_bytes``, streamed from disk.
+
+        A PATCH cut by the network is followed by a HEAD and a PATCH from wherever the server got to, so a
+        flaky link costs only what was in flight; ``OfflineError`` once nothing gets through any more.
+        """
+        size = path.stat().st_size
+        chunk_bytes = chunk_bytes or self.tus_chunk_bytes
+        offset = await self.tus_offset(url)
+        if progress is not None:
+            progress(offset)
+        failures = 0
+        started, sent_here = asyncio.get_running_loop().time(), 0
+        while offset < size:
+            length = min(chunk_bytes, size - offset)
+            try:
+                offset = await self._tus_patch(url, path, offset, length, progress, max_bytes_per_second, started, sent_here)
+                sent_here += length
+                failures = 0
+                continue
+            except ApiError as error:
+                retry = error.status == 0 or error.code in ("offset_mismatch", "upload_locked")
+                failures += 1
+                if not retry or failures >= TUS_TRIES_WITHOUT_PROGRESS:
+                    raise
+            await asyncio.sleep(TUS_RETRY_PAUSE_SECONDS * failures)
+            now_at = await self.tus_offset(url)
+            if now_at > offset:
+                failures = 0  # the cut chunk got somewhere: the link works, keep going
+            offset = now_at
+            if progress is not None:
+                progress(offset)
+
+    async def _tus_patch(self, url: str, path: Path, offset: int, length: int, progress, max_bytes_per_second,
+                         started: float, sent_before: int) -> int:
+        async def body():
+            sent = 0
+            with path.open("rb") as handle:
+                handle.seek(offset)
+                while sent < length:
+                    piece = handle.read(min(TUS_READ_BYTES, length - sent))
+                    if not piece:
+                        break
+                    sent += len(piece)
+                    yield piece
+                    if progress is not None:
+                        progress(offset + sent)
+                    if max_bytes_per_second:
+                        ahead = (sent_before + sent) / max_bytes_per_second - (asyncio.get_running_loop().time() - started)
+                        if ahead > 0:
+                            await asyncio.sleep(ahead)
+
+        headers = {**TUS_HEADERS, "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream",
+                   "Content-Length": str(length)}
+        timeout = httpx.Timeout(UPLOAD_STALL_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
+        response = await self._send("PATCH", url, headers=headers, content=body(), timeout=timeout)
+        return int(response.headers["Upload-Offset"])
+
+    async def tus_cancel(self, url: str) -> None:
+        """Cancel a resumable upload: the server removes its bytes. One already gone is fine."""
+        try:
+            await self._send("DELETE", url, headers=dict(TUS_HEADERS))
+        except ApiError as error:
+            if error.status not in (404, 410):
+                raise
+
+    async def _send(self, method: str, url: str, *, headers: dict, content: Any = None,
+                    timeout: httpx.Timeout | None = None) -> httpx.Response:
+        """One request whose answer is in its headers (tus): the response, or ApiError / OfflineError."""
+        extra = {"timeout": timeout} if timeout is not None else {}
+        try:
+            response = await self._http.request(method, url, headers=self._headers(headers), content=content, **extra)
+        except NETWORK_ERRORS as exc:
+            raise OfflineError(type(exc).__name__) from exc
+        if response.status_code >= 400:
+            raise _error_from(response)
+        return response
 
     async def create_post_from_uploads(self, upload_ids: Sequence[str], caption: str = "", alt_texts: Sequence[str] = (), *,
                                        idempotency_key: str) -> Post:

@@ -1,5 +1,11 @@
 """The offline upload queue: a photo handed to it is delivered exactly once, whatever happens.
 
+Every file goes to the server as a resumable upload (tus 1.0.0): the item records each file's upload URL
+as soon as the server makes it, so after a dropped connection, a restarted server or a restarted app the
+next attempt asks the server how far it got (HEAD) and sends only the rest. When every file is in, the
+post is made from the uploads (``POST /posts {upload_ids}``) with the item's Idempotency-Key. Cancelling
+an item also cancels its uploads on the server (DELETE), which removes their bytes.
+
 Each item's files are copied into the queue's own spool folder and its record is written to
 diskcache (SQLite underneath, so a crash never leaves half a record) before ``enqueue`` returns.
 The item carries an Idempotency-Key made once at enqueue time and sent with every attempt, across
@@ -74,6 +80,7 @@ class QueueItem:
     bytes_sent: int = 0
     bytes_total: int = 0
     created_at: float = field(default_factory=time.time)
+    tus_urls: tuple[str | None, ...] = ()  # each file's resumable upload on the server, once made
 
     @property
     def progress(self) -> float:
@@ -89,7 +96,7 @@ class QueueItem:
     @classmethod
     def from_record(cls, record: dict) -> "QueueItem":
         return cls(**{**record, "state": ItemState(record["state"]), "files": tuple(record["files"]),
-                      "alt_texts": tuple(record["alt_texts"])})
+                      "alt_texts": tuple(record["alt_texts"]), "tus_urls": tuple(record.get("tus_urls") or ())})
 
 
 Listener = Callable[[QueueItem], None]
@@ -172,6 +179,7 @@ class UploadQueue:
         if item is not None:
             self._abort_if_current(item_id)
             self._drop_spool(item_id)
+            self.wake()  # the worker cancels the item's uploads on the server (_cancel_on_server)
         return item
 
     def pause(self, item_id: str) -> QueueItem | None:
@@ -265,6 +273,7 @@ class UploadQueue:
             if self._lock_file is None and not self.claim_worker():
                 await self._sleep(POLL_SECONDS, stop)
                 continue
+            await self._cancel_on_server()
             item, wait = self._next_ready()
             if item is not None:
                 await self._deliver(item)
@@ -301,6 +310,7 @@ class UploadQueue:
         item = replace(item, state=ItemState.UPLOADING, attempts=item.attempts + 1, bytes_sent=0)
         self._store(item)
         self._notify(item)
+        token_at_start = self.api.token
         task = asyncio.ensure_future(self._upload(item))
         self._current = (item.item_id, task)
         try:
@@ -310,7 +320,11 @@ class UploadQueue:
                 raise
             return  # cancel() or pause() already recorded the new state
         except ApiError as error:
-            self._after_refusal(item, error)
+            if error.status == 401 and self.api.token != token_at_start:
+                # Signed in again while this attempt ran with the old token: try again at once, not pause.
+                self._finish(item, ItemState.QUEUED, next_attempt_at=0.0)
+            else:
+                self._after_refusal(item, error)
         except FileNotFoundError:
             self._finish(item, ItemState.FAILED, error_code="file_missing", error_message="The photo's file is gone from the queue.")
         else:
@@ -323,21 +337,61 @@ class UploadQueue:
             self._live.pop(item.item_id, None)
 
     async def _upload(self, item: QueueItem) -> str:
+        """Each file by tus (resuming where the server got to), then the post from the uploads."""
         last_persist = 0.0
+        files = [Path(p) for p in item.files]
+        sizes = [path.stat().st_size for path in files]
+        total = sum(sizes)
+        urls = list(item.tus_urls) + [None] * (len(files) - len(item.tus_urls))
 
-        def progress(sent: int, total: int) -> None:
+        def progress(sent: int) -> None:
             nonlocal last_persist
-            current = replace(item, bytes_sent=sent, bytes_total=total)
+            current = replace(item, bytes_sent=sent, bytes_total=total, tus_urls=tuple(urls))
             self._live[item.item_id] = current
             if time.monotonic() - last_persist >= PROGRESS_PERSIST_SECONDS:
                 last_persist = time.monotonic()
                 self._store_if_state(current, ItemState.UPLOADING)
             self._notify(current)
 
-        post = await self.api.create_post([Path(p) for p in item.files], item.caption, item.alt_texts,
-                                          idempotency_key=item.idempotency_key, progress=progress,
-                                          max_bytes_per_second=self.max_bytes_per_second)
+        upload_ids = []
+        for index, path in enumerate(files):
+            before = sum(sizes[:index])
+            for fresh in (False, True):
+                if urls[index] is None:
+                    # Keyed per file: an answer lost on the way back gives the same upload on the next attempt.
+                    urls[index] = await self.api.tus_create(path, idempotency_key=f"{item.idempotency_key}.{index}")
+                    item = replace(item, tus_urls=tuple(urls))
+                    self._store_if_state(item, ItemState.UPLOADING)  # recorded before any byte is sent
+                try:
+                    await self.api.tus_send(urls[index], path, progress=lambda sent, before=before: progress(before + sent),
+                                            max_bytes_per_second=self.max_bytes_per_second)
+                    break
+                except ApiError as error:
+                    if error.status not in (404, 410) or fresh:
+                        raise
+                    urls[index] = None  # expired or refused on the server: start this file again
+            upload_ids.append(urls[index].rstrip("/").rsplit("/", 1)[1])
+        progress(total)
+        post = await self.api.create_post_from_uploads(upload_ids, item.caption, item.alt_texts,
+                                                       idempotency_key=item.idempotency_key)
         return post.post_id
+
+    async def _cancel_on_server(self) -> None:
+        """Cancelled items' uploads are cancelled on the server too; tried again until the server answers."""
+        for item in self.items():
+            if item.state != ItemState.CANCELLED or not any(item.tus_urls):
+                continue
+            try:
+                for url in item.tus_urls:
+                    if url:
+                        await self.api.tus_cancel(url)
+            except ApiError as error:
+                log.info("could not cancel %s's uploads yet: %s", item.item_id, error)
+                continue
+            with self.db.transact():
+                record = self.db.get(ITEM_PREFIX + item.item_id)
+                if record is not None:
+                    self._store(replace(QueueItem.from_record(record), tus_urls=()))
 
     def _after_refusal(self, item: QueueItem, error: ApiError) -> None:
         if error.is_transient:
@@ -354,7 +408,9 @@ class UploadQueue:
         current = self.get(item.item_id)
         if current is None or current.state != ItemState.UPLOADING:
             return
-        done = replace(item, state=state, **{"error_code": None, "error_message": None, **changes})
+        record = self.db.get(ITEM_PREFIX + item.item_id)
+        urls = tuple(record.get("tus_urls") or ()) if record else item.tus_urls
+        done = replace(item, state=state, tus_urls=urls, **{"error_code": None, "error_message": None, **changes})
         self._store(done)
         self._notify(done)
 

@@ -104,6 +104,18 @@ def open_broker(redis):
     return RedisBroker(redis)
 
 
+def open_resumable(settings: Settings, blobs):
+    """Where resumable (tus) uploads gather their bytes: a file each on local disk, or an S3 multipart upload."""
+    folder = Path(settings.data_dir) / "tus"
+    if blobs.url.startswith("s3://"):
+        from .resumable.s3 import S3ResumableStore
+
+        return S3ResumableStore(blobs, folder)
+    from .resumable.local import LocalResumableStore
+
+    return LocalResumableStore(folder)
+
+
 def load_secret_key(settings: Settings) -> bytes:
     if settings.secret_key:
         return settings.secret_key.encode()
@@ -139,6 +151,7 @@ def wire_services(ctx: Context) -> None:
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
+    from .services.resumable_uploads import ResumableUploads
     from .services.saves import Saves
     from .services.search import Search
     from .services.safety import Safety
@@ -162,6 +175,7 @@ def wire_services(ctx: Context) -> None:
     ctx.fanout = Fanout(ctx)
     ctx.posts = Posts(ctx)
     ctx.uploads = DirectUploads(ctx)
+    ctx.tus = ResumableUploads(ctx, open_resumable(ctx.settings, ctx.blobs))
     ctx.follows = Follows(ctx)
     ctx.feed = Feed(ctx)
     ctx.likes = Likes(ctx)
@@ -181,7 +195,7 @@ def wire_services(ctx: Context) -> None:
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
-    for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
+    for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.tus, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
                     ctx.notifications, ctx.safety, ctx.stories):
         handlers.update(service.job_handlers())
     return handlers

@@ -71,6 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("celebrity_threshold", 10_000, "Authors with at least this many followers are not fanned out; their posts are merged into feeds at read time.", int),
     Setting("max_photo_bytes", 20 * 1024 * 1024, "Largest photo accepted, in bytes.", int),
     Setting("max_video_bytes", 100 * 1024 * 1024, "Largest video accepted, in bytes.", int),
+    Setting("tus_upload_lifetime_hours", 24, "How long an unfinished resumable upload (tus, `/api/v1/uploads/tus`) is kept: its `Upload-Expires`. Then its bytes are removed (and its S3 multipart upload aborted).", int),
     Setting("rate_limit_user_writes", 120, "Writes (posts, likes, comments, follows…) one user may make per minute.", int),
     Setting("rate_limit_ip_writes", 600, "Writes one IP address may make per minute (shared by everyone behind it).", int),
     Setting("rate_limit_user_posts", 60, "Posts one user may create per hour.", int),

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from .services.posts import Posts
     from .services.profiles import Profiles
     from .services.registration import Registration
+    from .services.resumable_uploads import ResumableUploads
     from .services.saves import Saves
     from .services.search import Search
     from .services.safety import Safety
@@ -85,6 +86,7 @@ class Context:
     admin: "Admin" = None  # type: ignore[assignment]
     posts: "Posts" = None  # type: ignore[assignment]
     uploads: "DirectUploads" = None  # type: ignore[assignment]
+    tus: "ResumableUploads" = None  # type: ignore[assignment]  # resumable uploads (tus 1.0.0)
     media: "MediaProcessing" = None  # type: ignore[assignment]
     follows: "Follows" = None  # type: ignore[assignment]
     feed: "Feed" = None  # type: ignore[assignment]

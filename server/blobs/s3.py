@@ -233,6 +233,38 @@ class S3BlobStore:
         if not await self._run(self.client.bucket_exists, self.location.bucket):
             raise ConnectionError(f"bucket {self.location.bucket} does not exist")
 
+    # -- multipart uploads (resumable uploads assemble their parts here) --------------------------
+    async def begin_multipart(self, key: str) -> str:
+        """Start an S3 multipart upload to ``key``; answers its upload id."""
+        return await self._run(self.client._create_multipart_upload, self.location.bucket, self.location.object_name(key),
+                               {"Content-Type": "application/octet-stream"})
+
+    async def upload_part(self, key: str, multipart_id: str, number: int, data: bytes) -> str:
+        """Store one part (every part but the last is at least 5 MiB, S3's rule); answers its ETag."""
+        return await self._run(self.client._upload_part, self.location.bucket, self.location.object_name(key), data, None,
+                               multipart_id, number)
+
+    async def complete_multipart(self, key: str, multipart_id: str, parts: list[tuple[int, str]]) -> None:
+        from minio.datatypes import Part
+
+        await self._run(self.client._complete_multipart_upload, self.location.bucket, self.location.object_name(key),
+                        multipart_id, [Part(number, etag) for number, etag in parts])
+        self._missing.discard(key)
+
+    async def abort_multipart(self, key: str, multipart_id: str) -> None:
+        """Drop a multipart upload and its stored parts; one already gone (aborted, completed) is fine."""
+        try:
+            await self._run(self.client._abort_multipart_upload, self.location.bucket, self.location.object_name(key), multipart_id)
+        except S3Error as exc:
+            if exc.code not in ("NoSuchUpload", *_MISSING_CODES):
+                raise
+
+    async def multipart_ids(self, key: str) -> list[str]:
+        """The multipart uploads still open for ``key`` (what an aborted upload must no longer have)."""
+        name = self.location.object_name(key)
+        result = await self._run(self.client._list_multipart_uploads, self.location.bucket, prefix=name)
+        return [upload.upload_id for upload in result.uploads if upload.object_name == name]
+
     # -- URLs for clients ----------------------------------------------------------------------
     def _presign(self, method: str, key: str, signed_at: dt.datetime, expires_seconds: int, headers=None) -> str:
         credentials = self._credentials.retrieve()

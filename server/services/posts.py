@@ -120,6 +120,7 @@ class Posts:
         if not isinstance(alt, list) or not all(isinstance(text, str) for text in alt):
             raise InvalidInput("'alt_text' must be a string or a list of strings, one per upload.")
         alt_texts = check_alt_texts(alt, len(upload_ids))
+        await self.ctx.tus.check_for_post(user_id, upload_ids)
         await self.ctx.uploads.check_staged(user_id, upload_ids)
         upload_fields = ("kind", "original_key", "content_type", "sha256", "size", "width", "height")
 

@@ -437,6 +437,33 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX notifications_album ON notifications (album_id)",
         ],
     ),
+    (
+        "0013_tus_uploads",
+        [
+            # A resumable (tus 1.0) upload: its bytes arrive in PATCHes at a recorded offset. It shares its id
+            # with an ``uploads`` row (pending until the bytes are checked), so POST /posts takes it like a
+            # direct upload. ``parts`` lists the S3 multipart parts already stored (JSON); ``locked_by`` is the
+            # request writing it now (process identity and a token), held until ``locked_until``.
+            """CREATE TABLE tus_uploads (
+                id INTEGER PRIMARY KEY REFERENCES uploads(id) ON DELETE CASCADE,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                length INTEGER NOT NULL,
+                received INTEGER NOT NULL,
+                metadata TEXT NOT NULL,
+                state TEXT NOT NULL,
+                multipart_id TEXT,
+                parts TEXT NOT NULL,
+                parts_bytes INTEGER NOT NULL,
+                idempotency_key TEXT,
+                locked_by TEXT,
+                locked_until INTEGER,
+                expires_at INTEGER NOT NULL,
+                created_at INTEGER NOT NULL
+            )""",
+            "CREATE UNIQUE INDEX tus_uploads_key ON tus_uploads (user_id, idempotency_key)",
+            "CREATE INDEX tus_uploads_expiry ON tus_uploads (state, expires_at)",
+        ],
+    ),
 ]
 
 

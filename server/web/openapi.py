@@ -147,6 +147,21 @@ NOT_JSON = {
         "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}}}}}},
 }
 NO_BODY = frozenset({"204", "302", "304", "412", "416"})
+# tus (resumable uploads) answers in headers: its successes have no body at all.
+HEADERS_ONLY_PREFIX = "/api/v1/uploads/tus"
+TUS_ANSWER_HEADERS = ("Tus-Resumable", "Location", "Upload-Offset", "Upload-Length", "Upload-Expires", "Upload-Metadata",
+                      "Tus-Version", "Tus-Extension", "Tus-Max-Size", "Tus-Checksum-Algorithm")
+# Request headers with a fixed shape: tus's version and its byte counts.
+HEADER_SCHEMAS = {
+    "Tus-Resumable": {"type": "string", "enum": ["1.0.0"]},
+    "Upload-Length": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+    "Upload-Offset": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+}
+
+
+def has_no_body(path: str, code: str) -> bool:
+    """Whether an answer carries no body: the usual bodiless statuses, and every tus success."""
+    return code in NO_BODY or (path.startswith(HEADERS_ONLY_PREFIX) and int(code) < 400)
 
 PATH_PARAM_NOTES = {
     "user": "a user id, @username or the plain username (a reference of digits only is an id: write @2024 for user 2024)",
@@ -211,8 +226,9 @@ def _responses(path: str, method: str, info: dict) -> dict:
         key = str(code)
         answer: dict = {"description": text}
         special = NOT_JSON.get(path, {}).get(key)
-        if key in NO_BODY:
-            pass
+        if has_no_body(path, key):
+            if path.startswith(HEADERS_ONLY_PREFIX) and code < 400:
+                answer["headers"] = {name: {"schema": {"type": "string"}} for name in TUS_ANSWER_HEADERS}
         elif special is not None:
             answer["content"] = dict(special)
             if code >= 400:  # the edge (rate limits, unreadable requests) answers JSON here too
@@ -261,8 +277,10 @@ def _request_body(info: dict, method: str) -> dict | None:
 
 def build_openapi(app: web.Application) -> dict:
     paths: dict[str, dict] = {}
+    # aiohttp adds a HEAD beside each GET (same handler): only a HEAD of its own is an operation here.
+    gets = {(route.resource, route.handler) for route in app.router.routes() if route.method == "GET"}
     for route in app.router.routes():
-        if route.method == "HEAD" or route.resource is None:
+        if route.resource is None or (route.method == "HEAD" and (route.resource, route.handler) in gets):
             continue
         path = route.resource.canonical
         info = described(route.handler)
@@ -280,6 +298,9 @@ def build_openapi(app: web.Application) -> dict:
                   for name in PATH_PARAM.findall(path)]
         params += [{"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
                    for name, text in info["query"].items()]
+        params += [{"name": name, "in": "header", "required": "(optional)" not in text, "description": text,
+                    "schema": HEADER_SCHEMAS.get(name, {"type": "string"})}
+                   for name, text in info["headers"].items()]
         if params:
             operation["parameters"] = params
         if info["auth"]:

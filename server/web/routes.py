@@ -5,10 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from ..handlers import (accounts, admin, albums, direct_uploads, discovery, explore, feed, interactions, live, media,
-                       notifications, ops, pages, post_edits, posts, reports, safety, setup, share_links, social, stories)
+                       notifications, ops, pages, post_edits, posts, reports, resumable_uploads, safety, setup, share_links,
+                       social, stories)
 
-HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, media, social, feed, interactions, discovery,
-                   notifications, live, safety, reports, admin, post_edits, albums, share_links, pages, stories, explore)
+HANDLER_MODULES = (ops, setup, accounts, posts, direct_uploads, resumable_uploads, media, social, feed, interactions,
+                   discovery, notifications, live, safety, reports, admin, post_edits, albums, share_links, pages, stories,
+                   explore)
 
 
 def add_routes(app: web.Application) -> None:

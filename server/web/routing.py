@@ -8,8 +8,12 @@ OPENAPI_ATTR = "__photoshare_openapi__"
 
 
 def doc(summary: str, *, auth: bool = True, body: dict | None = None, responses: dict[int, str] | None = None,
-        query: dict[str, str] | None = None, tag: str = "general", content_type: str = "application/json") -> Callable:
-    """Describe a handler for the OpenAPI document: what it does, its body, its answers."""
+        query: dict[str, str] | None = None, tag: str = "general", content_type: str = "application/json",
+        headers: dict[str, str] | None = None) -> Callable:
+    """Describe a handler for the OpenAPI document: what it does, its body, its answers.
+
+    ``headers`` are request headers the operation reads (a note each; "(optional)" in it makes one optional).
+    """
 
     def attach(handler: Callable) -> Callable:
         setattr(handler, OPENAPI_ATTR, {
@@ -18,6 +22,7 @@ def doc(summary: str, *, auth: bool = True, body: dict | None = None, responses:
             "body": body,
             "responses": responses or {200: "OK"},
             "query": query or {},
+            "headers": headers or {},
             "tag": tag,
             "content_type": content_type,
         })

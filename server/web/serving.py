@@ -76,8 +76,13 @@ class GuardedRequestHandler(RequestHandler):
         if self._watch_handle is not None:
             self._watch_handle.cancel()
             self._watch_handle = None
-        self._body = None
+        body, self._body = self._body, None
         super().connection_lost(exc)
+        # aiohttp ends the body of the request whose handler is running; a request whose handler has not
+        # started yet (on Python < 3.12 it starts a loop turn later) would wait for the rest of its body
+        # for ever. End that one too: its handler then sees the connection lost, with what had arrived.
+        if body is not None and not body.is_eof() and body.exception() is None:
+            body.set_exception(ConnectionResetError("Connection lost"))
 
     def data_received(self, data: bytes) -> None:
         if self._upgraded or self._payload_parser is not None:  # a websocket: its own pings govern it

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import pytest
 
-from app.api_client import ApiClient
+from app.api_client import ApiClient, ApiError
 from app.upload_queue import ITEM_PREFIX, ItemState, UploadQueue
 from tests.client.photos import write_big_photo, write_photo
 from tests.e2e.servers import ROOT, ServerProcess
@@ -31,6 +31,15 @@ async def wait_for(predicate, timeout: float = WAIT_SECONDS, what: str = "condit
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def wait_for_offset(api: ApiClient, url: str, what: str) -> int:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (offset := await api.tus_offset(url)) == 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return offset
 
 
 async def my_post_count(api: ApiClient) -> int:
@@ -70,14 +79,21 @@ async def test_killed_mid_upload_then_restarted_delivers_exactly_once(api, live_
         if worker.poll() is None:
             worker.kill()
     assert await my_post_count(api) == 0  # the half-sent body made nothing
+    url = observer.get(item.item_id).tus_urls[0]
+    assert url, "the upload's URL was recorded before its bytes went out"
+    await wait_for_offset(api, url, what="the bytes that arrived before the crash kept by the server")
     observer.close()
 
+    kept = await api.tus_offset(url)
     restarted = UploadQueue(folder, api)
+    resumed_from = []
+    restarted.subscribe(lambda current: resumed_from.append(current.bytes_sent) if current.state == ItemState.UPLOADING else None)
     await restarted.run(until_idle=True)
     done = restarted.get(item.item_id)
     assert done.state == ItemState.DONE
-    assert done.idempotency_key == item.idempotency_key
+    assert done.idempotency_key == item.idempotency_key and done.tus_urls == (url,)
     assert done.attempts == 2
+    assert [sent for sent in resumed_from if sent][0] == kept, "the restarted app went on from the server's offset"
     assert await my_post_count(api) == 1
     restarted.close()
 
@@ -141,11 +157,15 @@ async def test_cancel_stops_an_upload_in_flight(api, tmp_path):
     item = queue.enqueue([write_big_photo(tmp_path / "big.jpg")], "never mind")
     runner = asyncio.create_task(queue.run(until_idle=True))
     await wait_for(lambda: queue.get(item.item_id).bytes_sent > 128 * 1024, what="upload in flight")
+    url = queue.get(item.item_id).tus_urls[0]
     assert queue.cancel(item.item_id).state == ItemState.CANCELLED
     await asyncio.wait_for(runner, WAIT_SECONDS)
     assert queue.get(item.item_id).state == ItemState.CANCELLED
     assert not (queue.spool / item.item_id).exists()
     assert await my_post_count(api) == 0
+    with pytest.raises(ApiError) as gone:  # cancelled on the server too: the upload and its bytes are gone
+        await api.tus_offset(url)
+    assert gone.value.status == 404
     queue.close()
 
 

@@ -10,6 +10,7 @@ sign-in, so they are tested in a second, short run with a token of their own.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import ServerProcess
+from tests.e2e.servers import ROOT, ServerProcess
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 EXAMPLES_PER_OPERATION = 12
@@ -51,7 +52,9 @@ def schemathesis(server: ServerProcess, token: str, tmp_path: Path, *extra: str)
                "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(EXAMPLES_PER_OPERATION),
                "--generation-deterministic", "--workers", "2", "--no-color",
                "--request-timeout", "30", "--report-dir", str(tmp_path / "schemathesis-report"), *extra]
-    return subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, cwd=tmp_path)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks",  # tus bodies (raw bytes)
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))}
+    return subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, cwd=tmp_path, env=env)
 
 
 def assert_clean(run: subprocess.CompletedProcess, server: ServerProcess) -> None:

@@ -35,8 +35,11 @@ async def test_openapi_matches_the_routes(api):
     status, spec = await api.call("GET", "/api/v1/openapi.json")
     assert status == 200 and spec["openapi"].startswith("3.")
     documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
-    routed = {(route.resource.canonical, route.method) for route in api.client.app.router.routes()
-              if route.method != "HEAD" and route.resource is not None}
+    routes = [route for route in api.client.app.router.routes() if route.resource is not None]
+    gets = {(route.resource, route.handler) for route in routes if route.method == "GET"}
+    # aiohttp's automatic HEAD beside each GET is not an operation; a HEAD of its own (tus) is.
+    routed = {(route.resource.canonical, route.method) for route in routes
+              if not (route.method == "HEAD" and (route.resource, route.handler) in gets)}
     assert documented == routed, "every route needs @doc, and the document lists nothing else"
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
