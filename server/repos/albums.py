@@ -92,10 +92,12 @@ def members(conn: Conn, album_id: int, viewer_id: int) -> list[Any]:
 
 
 def albums_page(conn: Conn, user_id: int, before_id: int | None, limit: int) -> tuple[list[Any], bool]:
-    """Albums the user owns or has joined, newest first, each with the user's role."""
+    """Albums the user owns or has joined, newest first, each with the user's role; an album whose owner the user
+    may not see (a block either way, a disabled or hidden account) is left out, as the owner is everywhere."""
+    owner, owner_params = visible_user_sql(user_id, user="o")
     sql = ("SELECT a.*, m.role AS my_role FROM album_members m JOIN albums a ON a.id = m.album_id"
-           " WHERE m.user_id = ?")
-    params: list[Any] = [user_id]
+           f" JOIN users o ON o.id = a.owner_id WHERE m.user_id = ? AND {owner}")
+    params: list[Any] = [user_id, *owner_params]
     if before_id is not None:
         sql += " AND a.id < ?"
         params.append(before_id)

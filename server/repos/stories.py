@@ -10,6 +10,7 @@ import json
 from typing import Any, Iterable
 
 from ..stores.base import Conn, placeholders
+from .access import visible_user_sql
 
 # The columns a story shows (everything but where its original lies).
 _COLUMNS = ("s.id, s.user_id, s.caption, s.kind, s.status, s.width, s.height, s.duration_ms, s.placeholder, s.variants,"
@@ -102,11 +103,13 @@ def add_views(conn: Conn, views: Iterable[tuple[int, int, int, bool]]) -> list[t
     return added
 
 
-def viewers_page(conn: Conn, story_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
-    """Who saw the story, newest first, keyed (seen_at, viewer id) for the cursor."""
-    bound, params = "", [story_id]
+def viewers_page(conn: Conn, story_id: int, author_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
+    """Who saw the story, newest first, keyed (seen_at, viewer id) for the cursor: the accounts its author may see
+    listed (no block either way, not disabled or hidden)."""
+    visible, visible_params = visible_user_sql(author_id, user="u")
+    bound, params = f" AND {visible}", [story_id, *visible_params]
     if after is not None:
-        bound = " AND (v.seen_at < ? OR (v.seen_at = ? AND v.viewer_id < ?))"
+        bound += " AND (v.seen_at < ? OR (v.seen_at = ? AND v.viewer_id < ?))"
         params += [after[0], after[0], after[1]]
     return conn.fetch_all(
         "SELECT v.viewer_id, v.seen_at, u.username, u.avatar_key, u.id FROM story_views v JOIN users u ON u.id = v.viewer_id"

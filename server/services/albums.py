@@ -86,8 +86,8 @@ class Albums:
         def unit(conn: Conn):
             row = repo.album_by_id(conn, album_id)
             role = repo.role_of(conn, album_id, user_id)
-            if row is None or role is None:
-                raise NotFound("No such album.")
+            if row is None or role is None or not access_repo.can_see_user_in(conn, user_id, row["owner_id"]):
+                raise NotFound("No such album.")  # not a member, or its owner is hidden from them (the rule)
             return {**dict(row), "my_role": role}
 
         row = await self.ctx.db.read(unit)

@@ -127,7 +127,7 @@ class Stories:
             if await self._may_see(user_id, row):
                 raise Forbidden("Only the story's author sees who viewed it.")
             raise NotFound("No such story.")
-        rows = await self.ctx.db.read(lambda conn: stories_repo.viewers_page(conn, story_id, after, limit + 1))
+        rows = await self.ctx.db.read(lambda conn: stories_repo.viewers_page(conn, story_id, user_id, after, limit + 1))
         viewers = [{"user": user_summary(r), "seen_at": iso_time(r["seen_at"])} for r in rows[:limit]]
         last = rows[limit - 1] if len(rows) > limit else None
         count = await self.ctx.db.read(lambda conn: stories_repo.by_id(conn, story_id))
