@@ -9,6 +9,7 @@ offset the client is told) only once it is durable: fsynced to disk or stored as
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Protocol
 
 
@@ -19,6 +20,25 @@ class Progress:
     received: int
     parts: list[dict]
     parts_bytes: int
+
+
+class FileAppender:
+    """What both writers share: bytes appended to an open file, counted until committed, then made durable."""
+
+    _handle: Any
+    _pending: int
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def write(self, data: bytes) -> None:
+        self._handle.write(data)
+        self._pending += len(data)
+
+    def _sync(self) -> None:
+        self._handle.flush()
+        os.fdatasync(self._handle.fileno())
 
 
 class ChunkWriter(Protocol):

@@ -7,26 +7,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .base import Progress
+from .base import FileAppender, Progress
 
 
-class LocalChunkWriter:
+class LocalChunkWriter(FileAppender):
     def __init__(self, handle, offset: int) -> None:
         self._handle = handle
         self.offset = offset
         self._pending = 0
-
-    @property
-    def pending(self) -> int:
-        return self._pending
-
-    def write(self, data: bytes) -> None:
-        self._handle.write(data)
-        self._pending += len(data)
-
-    def _sync(self) -> None:
-        self._handle.flush()
-        os.fdatasync(self._handle.fileno())
 
     async def commit(self) -> Progress:
         if self._pending:

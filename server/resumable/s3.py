@@ -21,7 +21,7 @@ from typing import Any
 
 from ..blobs.s3 import S3BlobStore
 from ..repos.tus_uploads import parts_of
-from .base import Progress
+from .base import FileAppender, Progress
 
 MIN_PART_BYTES = 5 * 1024 * 1024  # S3's smallest part (except the last)
 MAX_PART_BYTES = 8 * 1024 * 1024  # the most held in memory while a part is sent
@@ -32,7 +32,7 @@ def staged_key(upload_id: int) -> str:
     return f"u/{upload_id}"  # the staged key of direct uploads: checked and moved the same way when posted
 
 
-class S3ChunkWriter:
+class S3ChunkWriter(FileAppender):
     def __init__(self, store: "S3ResumableStore", row: Any, path: Path, base: int, handle) -> None:
         self.store = store
         self.upload_id = row["id"]
@@ -45,18 +45,6 @@ class S3ChunkWriter:
         self._durable = os.fstat(handle.fileno()).st_size  # buffer bytes already committed
         self.offset = base + self._durable
         self._pending = 0
-
-    @property
-    def pending(self) -> int:
-        return self._pending
-
-    def write(self, data: bytes) -> None:
-        self._handle.write(data)
-        self._pending += len(data)
-
-    def _sync(self) -> None:
-        self._handle.flush()
-        os.fdatasync(self._handle.fileno())
 
     def _read(self, start: int, length: int) -> bytes:
         self._handle.flush()
