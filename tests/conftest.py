@@ -168,7 +168,10 @@ def guarded_test_server(app, settings):
 
 
 @pytest.fixture
-async def client(aiohttp_client, settings, media_pool):
+async def client(settings, aiohttp_client, media_pool):
+    # `settings` before `aiohttp_client`: fixtures are torn down in reverse, so the app closes (and lets go of its
+    # PostgreSQL connections) before its database is dropped; the other way round every unit run while closing
+    # waited for a connection to a database that was gone (30 s per test).
     from server.web.app import create_app
 
     return await aiohttp_client(guarded_test_server(create_app(settings, media_pool=media_pool), settings))

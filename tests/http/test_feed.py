@@ -167,7 +167,7 @@ async def test_paging_past_the_capped_timeline_reads_the_database(api):
     assert len(page.post_ids) == 4  # the timeline stayed capped
 
 
-async def test_celebrities_are_merged_at_read_time(aiohttp_client, settings):
+async def test_celebrities_are_merged_at_read_time(settings, aiohttp_client):
     api = Api(await aiohttp_client(create_app(settings.replace(celebrity_threshold=2))))
     _, star = await api.register("star")
     _, friend = await api.register("friend")
@@ -190,7 +190,7 @@ async def test_celebrities_are_merged_at_read_time(aiohttp_client, settings):
     assert await captions(api, fan) == ["f2", "f1"]
 
 
-async def test_a_restarted_server_rebuilds_cold_timelines_and_writes_them_back(aiohttp_client, settings):
+async def test_a_restarted_server_rebuilds_cold_timelines_and_writes_them_back(settings, aiohttp_client):
     first = Api(await aiohttp_client(create_app(settings)))
     _, author = await first.register("author")
     _, fan = await first.register("fan")

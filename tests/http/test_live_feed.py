@@ -98,7 +98,7 @@ async def test_a_message_from_another_process_is_heard(api):
 
 
 @pytest.fixture
-async def star_api(aiohttp_client, settings):
+async def star_api(settings, aiohttp_client):
     """A server where an author with two followers already counts as a celebrity (posts merged at read time)."""
     return Api(await aiohttp_client(create_app(settings.replace(celebrity_threshold=2))))
 

@@ -99,7 +99,7 @@ class ServedLikeRunApp(TestServer):
         return AppRunner(self.app, **{**kwargs, "handler_cancellation": False})
 
 
-async def test_a_closed_stream_frees_its_slot_at_once(aiohttp_client, settings, media_pool):
+async def test_a_closed_stream_frees_its_slot_at_once(settings, aiohttp_client, media_pool):
     """The account's streams are all open; one client goes away; a new one is let in straight after (long
     before the next heartbeat, which is when a write would first fail)."""
     from server.web.app import create_app

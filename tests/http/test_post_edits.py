@@ -69,7 +69,7 @@ async def test_only_the_author_edits_and_bad_edits_change_nothing(api):
 
 
 @pytest.mark.backends(has=["redis"])
-async def test_another_server_process_shows_the_edit_not_its_cached_copy(api, aiohttp_client, settings, media_pool):
+async def test_another_server_process_shows_the_edit_not_its_cached_copy(api, settings, aiohttp_client, media_pool):
     other = Api(await aiohttp_client(create_app(settings, media_pool=media_pool)))
     _, token = await api.register("author")
     post = await ready_post(api, token, "before")

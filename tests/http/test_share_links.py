@@ -184,7 +184,7 @@ async def test_only_your_own_things_are_shared_and_expiry_is_1_to_365_days(api):
     assert link["expires_at"][:4] in ("2027", "2028")
 
 
-async def test_public_pages_serve_public_accounts_only_when_turned_on(api, aiohttp_client, settings, media_pool):
+async def test_public_pages_serve_public_accounts_only_when_turned_on(api, settings, aiohttp_client, media_pool):
     _, token = await api.register("open_book")
     _, private_token = await api.register("closed_book")
     await make_private(api, private_token)

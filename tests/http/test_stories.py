@@ -185,7 +185,7 @@ async def test_a_block_either_way_hides_stories_and_a_mute_only_leaves_them_out_
 
 
 @pytest.mark.backends(has=["redis"])  # one process needs no messages
-async def test_a_tray_cached_in_one_process_hears_of_stories_and_seen_marks_from_another(aiohttp_client, settings, media_pool):
+async def test_a_tray_cached_in_one_process_hears_of_stories_and_seen_marks_from_another(settings, aiohttp_client, media_pool):
     from server.web.app import create_app
     from tests.conftest import Api, guarded_test_server
 

@@ -57,7 +57,7 @@ async def upstream():
 
 
 @pytest.fixture
-async def proxied(aiohttp_client, settings, media_pool, upstream):
+async def proxied(settings, aiohttp_client, media_pool, upstream):
     from server.web.app import create_app
 
     app = create_app(settings, media_pool=media_pool)

@@ -100,13 +100,16 @@ class FlutterPage:
         await locator.wait_for(timeout=UI_TIMEOUT_MS)
         await locator.click()
 
-    async def fill(self, label: str, text: str, attempts: int = 3) -> None:
-        """Type into a field and check it holds the text: a screen still being drawn or redrawn can
-        drop keystrokes or replace the field on a busy machine, so look it up again and retry."""
-        for _ in range(attempts):
+    async def fill(self, label: str, text: str, timeout_ms: int = UI_TIMEOUT_MS) -> None:
+        """Type into a field and check it holds the text. A screen still being drawn or redrawn (the first
+        frames after loading, a list refreshed by live news) can drop keystrokes or replace the field on a busy
+        machine, so look it up again and retry until the deadline, not a fixed number of times."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        problem = "the field never appeared"
+        while time.monotonic() < deadline:
             field = self.host.get_by_label(label).first
-            await field.wait_for(timeout=UI_TIMEOUT_MS)
             try:
+                await field.wait_for(timeout=max(1_000, int((deadline - time.monotonic()) * 1000)))
                 await field.click(timeout=10_000)
                 # Keys go wherever the focus is: wait until Flutter's text editor holds it, or the first
                 # characters land nowhere (seen with multi-line fields, whose text cannot be checked below).
@@ -120,11 +123,14 @@ class FlutterPage:
                 if await field.evaluate("e => e.tagName", timeout=5_000) == "TEXTAREA":
                     return  # multi-line fields do not mirror their text into the semantics element
                 # Compare the start only: emoji are typed as several key events and may be re-encoded.
-                if (await field.input_value(timeout=5_000))[:8] == text[:8]:
+                typed = await field.input_value(timeout=5_000)
+                if typed[:8] == text[:8]:
                     return
-            except Exception:  # the field was replaced under us: look it up again
+                problem = f"the field held {typed!r}"
+            except Exception as error:  # the field was replaced under us: look it up again
+                problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
                 await self.page.wait_for_timeout(500)
-        raise AssertionError(f"could not type into {label!r}")
+        raise AssertionError(f"could not type into {label!r} ({problem})")
 
     async def see(self, text: str, timeout: int = UI_TIMEOUT_MS):
         # Flutter merges a card's texts into one labelled node, so the words may be text or label.

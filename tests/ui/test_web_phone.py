@@ -18,6 +18,7 @@ import asyncio
 import gzip
 import json
 import os
+import time
 import urllib.request
 
 import brotli
@@ -37,12 +38,21 @@ OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLU
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-async def nothing_wider_than_the_screen(page, width: int) -> None:
-    boxes = await page.evaluate("""() => [...document.querySelectorAll('flt-semantics')]
-        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0)
-        .map(r => [r.left, r.right])""")
-    assert boxes, "no semantics nodes"
-    assert all(left >= -1 and right <= width + 1 for left, right in boxes), (width, boxes)
+async def nothing_wider_than_the_screen(page, width: int, timeout_s: float = 15.0) -> None:
+    """After a resize Flutter lays the screen out again on its next frames: wait (bounded) until every
+    semantics node fits the new width, and fail with the boxes that still stick out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        boxes = await page.evaluate("""() => [...document.querySelectorAll('flt-semantics')]
+            .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0)
+            .map(r => [r.left, r.right])""")
+        wider = [box for box in boxes if box[0] < -1 or box[1] > width + 1]
+        if boxes and not wider:
+            return
+        if time.monotonic() > deadline:
+            assert boxes, "no semantics nodes"
+            assert not wider, (width, wider)
+        await page.wait_for_timeout(200)
 
 
 def register(server_url: str, username: str) -> None:
