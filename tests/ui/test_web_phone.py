@@ -105,6 +105,10 @@ async def test_a_phone_loads_little_soon_and_from_the_server_alone(ui_server, we
         await repeat.page.set_viewport_size({"width": width, "height": 800})
         await ui.button("Sign in", exact=True)
         await nothing_wider_than_the_screen(repeat.page, width)
+    # Back to the phone's own size before typing: on a phone a resize is the on-screen keyboard coming or going,
+    # and a late one would close the text editor under the keystrokes.
+    await repeat.page.set_viewport_size(PHONE["viewport"])
+    await nothing_wider_than_the_screen(repeat.page, PHONE["viewport"]["width"])
     await ui.fill("Username", "phoebe")
     await ui.fill("Password", PASSWORD)
     await ui.click("Sign in", exact=True)
