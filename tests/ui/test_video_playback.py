@@ -93,8 +93,7 @@ async def test_a_video_is_picked_shared_and_plays_in_feed_post_grid_and_story(br
         assert preview["muted"] or preview["volume"] == 0
         await ui.screenshot(f"create-video-{screen}")
         await ui.fill("Write a caption…", "Ducks on the lake")
-        await ui.click("Publish video")
-        await ui.click("Done", exact=True)
+        await ui.click("Publish video")  # the queue uploads it, then Create goes back to the feed by itself
 
         # The feed: the poster, then the clip playing by itself with the sound off.
         async def processed():
@@ -147,6 +146,11 @@ async def test_a_video_is_picked_shared_and_plays_in_feed_post_grid_and_story(br
                                         timeout=UI_TIMEOUT_MS)
         await ui.page.mouse.up()
         await a_video_playing(ui)
+    except BaseException:
+        # The fixtures stop the app before the browser's own last screenshot: keep the screen as it failed.
+        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
+        print(f"failed screen: {tmp_path / 'failed-screen.png'}; videos: {await videos(ui)}")
+        raise
     finally:
         await alice.aclose()
 

@@ -91,8 +91,11 @@ def StoryScreen(player: StoryPlayer, me: str):
                                     bgcolor=ft.Colors.BLACK54, padding=8, border_radius=8, top=SPACING, right=SPACING))
     if story.media.type == "video" and story.media.status == "ready":
         # Sound off until "Sound on" is tapped; held down, the clip pauses with the progress bar.
-        stage = media_player(story.media, STORY_RATIO, label, paused=player.paused, loop=False, controls=False,
-                             fit=ft.BoxFit.CONTAIN, overlay=overlay, key=f"story-video-{story.story_id}")
+        # Framed at the clip's own shape (what "contain" would show), so the player never has to letterbox.
+        media = story.media
+        ratio = media.width / media.height if media.width and media.height else STORY_RATIO
+        stage = media_player(media, ratio, label, paused=player.paused, loop=False, controls=False, overlay=overlay,
+                             key=f"story-video-{story.story_id}")
     else:
         stage = ft.Stack([Photo(story.media.picture if story.media.status == "ready" else None, story.media.placeholder,
                                 STORY_RATIO, label, fit=ft.BoxFit.CONTAIN), *overlay])
