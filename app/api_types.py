@@ -75,6 +75,10 @@ class Media:
     placeholder: str | None = None
     variants: dict[str, str] = field(default_factory=dict)
     failure_reason: str | None = None
+    # videos only: the poster frame (a photo variant), the MP4 streams by height ("360", "720") and the length
+    poster: str | None = None
+    streams: dict[str, str] = field(default_factory=dict)
+    duration_ms: int | None = None
 
     @classmethod
     def from_json(cls, data: dict) -> "Media":
@@ -88,6 +92,9 @@ class Media:
             placeholder=data.get("placeholder"),
             variants=dict(data.get("variants") or {}),
             failure_reason=data.get("failure_reason"),
+            poster=data.get("poster"),
+            streams=dict(data.get("streams") or {}),
+            duration_ms=data.get("duration_ms"),
         )
 
     @property

@@ -46,7 +46,7 @@ RETRY_AFTER_SECONDS = 5
 Response = tuple[int, bytes, dict[str, str]]
 _REASONS = {200: "OK", 204: "No Content", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
-               (b"RIFF", "image/webp"))
+               (b"RIFF", "image/webp"), (b"\x1a\x45\xdf\xa3", "video/webm"))
 
 
 def content_type(data: bytes) -> str:
@@ -55,6 +55,8 @@ def content_type(data: bytes) -> str:
             return mime
     if data[4:12] in (b"ftypavif", b"ftypavis"):
         return "image/avif"
+    if data[4:8] == b"ftyp":  # a video's MP4 stream (ISO base media, not AVIF)
+        return "video/mp4"
     return "application/octet-stream"
 
 

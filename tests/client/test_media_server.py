@@ -141,3 +141,26 @@ async def test_an_avatar_shows_on_posts_and_profile_and_is_served_like_photos(ap
     async with httpx.AsyncClient() as browser:
         response = await browser.get(loopback.url_for(user.avatar_url))
     assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+
+
+async def test_a_video_posts_stream_is_served_as_mp4_with_its_poster(api, tmp_path, loopback):
+    """The player gets a video's stream the way photos come: by a local URL, typed as MP4."""
+    from tests.fixtures.videos import make_video
+
+    clip = tmp_path / "clip.mp4"
+    make_video(clip, 2, size=(320, 240))
+    post = await api.create_post([clip], "a clip", idempotency_key=str(uuid.uuid4()))
+    for _ in range(300):
+        post = await api.post(post.post_id)
+        if post.first_media.status != "processing":
+            break
+        await asyncio.sleep(0.1)
+    media = post.first_media
+    assert media.type == "video" and media.status == "ready"
+    assert media.poster and media.duration_ms and "360" in media.streams
+    async with httpx.AsyncClient() as browser:
+        stream = await browser.get(loopback.url_for(media.streams["360"]))
+        poster = await browser.get(loopback.url_for(media.poster))
+    assert stream.status_code == 200 and stream.headers["content-type"] == "video/mp4"
+    assert stream.content[4:8] == b"ftyp" and stream.content == await api.media_bytes(media.streams["360"])
+    assert poster.status_code == 200 and poster.headers["content-type"] == "image/jpeg"

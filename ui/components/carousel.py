@@ -8,6 +8,7 @@ from app.api_types import Media
 
 from ..theme import ACCENT
 from .photo import Photo
+from .video import media_player
 
 DOT_SIZE = 7
 ARROW_BACKDROP = ft.Colors.with_opacity(0.55, ft.Colors.WHITE)
@@ -32,6 +33,9 @@ def Carousel(media: tuple[Media, ...], author: str, ratio: float, variant: str):
         if item.status != "ready":
             return processing_tile(ratio)
         alt = f"{item.alt_text}. " if item.alt_text else ""
+        if item.type == "video":
+            return media_player(item, ratio, f"{alt}Video {i + 1} of {count} by {author}. Double tap to like.",
+                                key=f"video-{item.media_id}")
         return Photo(variant_url(item, variant), item.placeholder, ratio,
                      f"{alt}Photo {i + 1} of {count} by {author}. Double tap to like.")
 

@@ -10,6 +10,18 @@ from ..theme import GRID_COLUMNS
 from .photo import Photo
 
 
+def badge(model, index: int) -> list[ft.Control]:
+    """The corner mark people look for: several photos (a carousel), or a video."""
+    media = model.post.media
+    if len(media) > 1:
+        return [ft.Icon(ft.Icons.COLLECTIONS, color=ft.Colors.WHITE, size=18, top=6, right=6,
+                        semantics_label=f"{len(media)} photos")]
+    if media and media[0].type == "video":
+        return [ft.Icon(ft.Icons.PLAY_ARROW_ROUNDED, color=ft.Colors.WHITE, size=24, top=3, right=3,
+                        semantics_label=f"Video, post {index + 1}")]
+    return []
+
+
 @ft.component
 def PhotoGrid(posts: PostList, empty_text: str):
     controller = use_controller()
@@ -25,8 +37,7 @@ def PhotoGrid(posts: PostList, empty_text: str):
             on_click=go(controller, f"/post/{model.post_id}"),
             content=ft.Stack([
                 Photo(url, media.placeholder if media else None, 1.0, f"Post {index + 1}"),
-                *([ft.Icon(ft.Icons.COLLECTIONS, color=ft.Colors.WHITE, size=18, top=6, right=6,
-                           semantics_label=f"{len(model.post.media)} photos")] if len(model.post.media) > 1 else []),
+                *badge(model, index),
             ]),
         ))
     rows = [ft.Row(tiles[i:i + GRID_COLUMNS] + [ft.Container(expand=1)] * (GRID_COLUMNS - len(tiles[i:i + GRID_COLUMNS])),

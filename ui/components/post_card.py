@@ -11,6 +11,7 @@ from .carousel import Carousel, processing_tile, variant_url
 from .photo import Avatar, Photo
 from .post_menu import PostMenu as OwnPostMenu
 from .safety_menu import PostMenu as OthersPostMenu
+from .video import media_player
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -41,6 +42,9 @@ def PostCard(model: PostModel, index: int = 0):
         photo = Carousel(post.media, post.user.username, ratio, FEED_VARIANT, key=f"carousel-{post.post_id}")
     elif media is None or media.status == "processing":
         photo = processing_tile(ratio)
+    elif media.type == "video":
+        label = f"{media.alt_text + '. ' if media.alt_text else ''}Video by {post.user.username}. Double tap to like."
+        photo = media_player(media, ratio, label, key=f"video-{post.post_id}")
     else:
         label = f"{media.alt_text + '. ' if media.alt_text else ''}Photo by {post.user.username}. Double tap to like."
         photo = Photo(variant_url(media, FEED_VARIANT), media.placeholder, ratio, label)

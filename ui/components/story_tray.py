@@ -13,10 +13,10 @@ from ..story_models import StoriesModel
 from ..theme import ACCENT, SPACING
 from .photo import Avatar
 from .post_card import action_icon
+from .video import VIDEO_SUFFIXES
 
 RING_SIZE = 64
 AVATAR_SIZE = 56
-VIDEO_SUFFIXES = (".mp4", ".mov", ".webm", ".m4v")
 
 
 def ring(username: str, avatar_url: str | None, unseen: bool) -> ft.Control:

@@ -27,6 +27,7 @@ from .search import SearchController
 from .session import SessionController
 from .sharing import SharingController
 from .stories import StoriesController
+from .video_create import VideoCreateController
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Controller:
         self.sharing = SharingController(self)  # albums, share links, editing posts
         self.stories = StoriesController(self)
         self.explore = ExploreController(self)
+        self.video_create = VideoCreateController(self)  # Create with a video instead of photos
 
     @property
     def api(self):

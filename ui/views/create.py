@@ -8,6 +8,8 @@ from app.editing import CROP_RATIOS, FILTERS, PHOTO_SUFFIXES
 from app.upload_queue import ItemState
 
 from ..components.post_card import action_icon
+from ..components.video import VIDEO_SUFFIXES, is_video_name
+from ..components.video_step import VideoStep
 from ..context import act, typed_into, use_controller
 from ..models import AppState, CreateModel, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -22,15 +24,20 @@ def PickStep(create: CreateModel):
 
     async def choose(_):
         files = await ft.FilePicker().pick_files(
-            dialog_title="Choose a photo", file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=[s.lstrip(".") for s in sorted(PHOTO_SUFFIXES)], with_data=True)
+            dialog_title="Choose a photo or a video", file_type=ft.FilePickerFileType.CUSTOM,
+            allowed_extensions=[s.lstrip(".") for s in sorted(PHOTO_SUFFIXES | VIDEO_SUFFIXES)], with_data=True)
         if files:
             chosen = files[0]
+            if is_video_name(chosen.name):
+                await controller.video_create.pick(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
+                return
             await controller.create.pick_photo(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
 
     async def open_path(_=None):
         typed = path.current.strip()
-        if typed:
+        if typed and is_video_name(typed):
+            await controller.video_create.pick(typed.rsplit("/", 1)[-1], path=typed)
+        elif typed:
             await controller.create.pick_photo(typed.rsplit("/", 1)[-1], path=typed)
 
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
@@ -160,7 +167,9 @@ def CreateView(state: AppState):
 @ft.component
 def CreateFlow(create: CreateModel, queue: QueueModel):
     """Takes the models themselves so a change of step redraws it (observables do not bubble up)."""
-    step = {"pick": lambda: PickStep(create), "edit": lambda: EditStep(create), "details": lambda: DetailsStep(create),
+    controller = use_controller()
+    step = {"video": lambda: VideoStep(controller.video_create.draft),  # a video instead of photos
+            "pick": lambda: PickStep(create), "edit": lambda: EditStep(create), "details": lambda: DetailsStep(create),
             "sharing": lambda: SharingStep(create, queue)}[create.step]()
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True,
                         # keyed per step: a component swapped in place is not redrawn by Flet 0.82 otherwise

@@ -11,6 +11,7 @@ import flet as ft
 
 from ..components.photo import Avatar, Photo
 from ..components.post_card import action_icon
+from ..components.video import media_player
 from ..context import act, use_controller
 from ..models import AppState
 from ..story_models import StoryPlayer
@@ -64,8 +65,6 @@ def StoryScreen(player: StoryPlayer, me: str):
     count = len(player.stories)
     what = "Video, sound off" if story.media.type == "video" else "Photo"
     label = f"Story {player.index + 1} of {count} by {author}. {what}."
-    picture = Photo(story.media.picture if story.media.status == "ready" else None, story.media.placeholder,
-                    STORY_RATIO, label, fit=ft.BoxFit.CONTAIN)
 
     async def tapped_back(_):
         await controller.stories.back()
@@ -90,8 +89,16 @@ def StoryScreen(player: StoryPlayer, me: str):
     if player.paused and player.viewers is None:
         overlay.append(ft.Container(ft.Text("Paused", key="story-paused", color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
                                     bgcolor=ft.Colors.BLACK54, padding=8, border_radius=8, top=SPACING, right=SPACING))
-    if story.media.type == "video":
-        overlay.append(ft.Container(action_icon(ft.Icons.VOLUME_OFF, "Sound off", ft.Colors.WHITE), bottom=SPACING, right=SPACING))
+    if story.media.type == "video" and story.media.status == "ready":
+        # Sound off until "Sound on" is tapped; held down, the clip pauses with the progress bar.
+        # Framed at the clip's own shape (what "contain" would show), so the player never has to letterbox.
+        media = story.media
+        ratio = media.width / media.height if media.width and media.height else STORY_RATIO
+        stage = media_player(media, ratio, label, paused=player.paused, loop=False, controls=False, overlay=overlay,
+                             key=f"story-video-{story.story_id}")
+    else:
+        stage = ft.Stack([Photo(story.media.picture if story.media.status == "ready" else None, story.media.placeholder,
+                                STORY_RATIO, label, fit=ft.BoxFit.CONTAIN), *overlay])
 
     header = ft.Row([
         Avatar(author, story.user.avatar_url, 32),
@@ -111,7 +118,7 @@ def StoryScreen(player: StoryPlayer, me: str):
     return ft.Container(bgcolor=ft.Colors.BLACK, expand=True, alignment=ft.Alignment.TOP_CENTER, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, spacing=8, controls=[
             ft.Container(ft.Column([progress_bars(player), header], spacing=6), padding=ft.Padding.only(left=SPACING, top=SPACING, right=SPACING)),
-            ft.Container(ft.Stack([picture, *overlay]), expand=True, alignment=ft.Alignment.CENTER, key="story-stage"),
+            ft.Container(stage, expand=True, alignment=ft.Alignment.CENTER, key="story-stage"),
             ft.Container(ft.Column(footer, spacing=6), padding=ft.Padding.only(left=SPACING, right=SPACING, bottom=SPACING)),
         ]))
 
