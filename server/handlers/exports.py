@@ -32,7 +32,8 @@ async def start_export(request: web.Request) -> web.Response:
 @routes.get("/api/v1/me/export/{export_id}")
 @doc("How your copy is coming along. When ready, url is a signed download link (valid an hour, no token needed) "
      "and size its bytes; the copy itself is kept for 7 days.", tag=TAG,
-     responses={200: "{export_id, status: pending|ready|failed, progress, created_at, url?, size?, expires_at?}",
+     responses={200: "{export_id, status: pending|failed, progress, created_at} or "
+                     "{export_id, status: ready, progress, created_at, url, size, expires_at}",
                 401: "no or bad token", 404: "no such export of yours"})
 async def export_status(request: web.Request) -> web.Response:
     user_id = require_user(request)
@@ -43,7 +44,9 @@ async def export_status(request: web.Request) -> web.Response:
 @routes.get("/api/v1/me/export/{export_id}/download")
 @doc("The zip, through the signed link GET /me/export/{export_id} gave (the signature authorises it; no token needed).",
      auth=False, tag=TAG, query={"expires": "from url", "signature": "from url"},
-     responses={200: "application/zip", 403: "signature_invalid or signature_expired", 404: "no such export (or it expired)"})
+     responses={200: "application/zip", 206: "a byte range (a resumed download)", 304: "not modified",
+                403: "signature_invalid or signature_expired", 404: "no such export (or it expired)",
+                412: "If-Match or If-Unmodified-Since failed", 416: "the byte range is outside the file"})
 async def download_export(request: web.Request) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
     export_id = path_id(request, "export_id", "export")
