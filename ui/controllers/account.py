@@ -19,8 +19,9 @@ def downloads_folder() -> Path:
 
 
 class AccountController(Feature):
-    async def download_data(self) -> None:
-        """Ask for a copy, watch its progress, then hand it over (the browser opens it; desktop saves it)."""
+    async def download_data(self, save_to_disk: bool) -> None:
+        """Ask for a copy, watch its progress, then hand it over: a desktop window saves it to Downloads; in a
+        browser the screen offers its link (opened by a tap: browsers refuse windows no one asked for)."""
         model = self.state.people.account_data
         if model.busy:
             return
@@ -43,7 +44,7 @@ class AccountController(Feature):
                 model.error = "The copy is taking long; try again later."
             elif model.export.status == "failed":
                 model.error = "The copy could not be made. Try again."
-            elif not self.core.per_browser:
+            elif save_to_disk:
                 await self.save_to_downloads()
         finally:
             model.busy = False

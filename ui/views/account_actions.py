@@ -37,7 +37,7 @@ def DownloadMyData(model: AccountDataModel):
         rows.append(ft.Text(f"Your copy is ready{_size_text(export.size)}.", key="export-ready"))
         if model.saved_to:
             rows.append(ft.Text(f"Saved to {model.saved_to}", key="export-saved", selectable=True))
-        elif controller.core.per_browser:
+        elif page.web:
             rows.append(ft.FilledButton("Download the zip", key="export-download", icon=ft.Icons.DOWNLOAD,
                                         on_click=open_in_browser))
         else:
@@ -47,7 +47,7 @@ def DownloadMyData(model: AccountDataModel):
         rows.append(ft.Text(model.error, key="export-error", color=ft.Colors.ERROR))
     if not model.busy:
         rows.append(ft.OutlinedButton("Download my data", key="download-my-data", icon=ft.Icons.ARCHIVE_OUTLINED,
-                                      on_click=act(controller.account.download_data)))
+                                      on_click=act(controller.account.download_data, not page.web)))
     return ft.Column(rows, spacing=8)
 
 
