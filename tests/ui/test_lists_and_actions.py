@@ -86,6 +86,8 @@ async def test_lists_comments_search_data_copy_and_account_deletion(browser_page
         await ui.click("Settings")
         await ui.click("Download my data")
         await ui.see("Your copy is ready", timeout=90_000)
+        await ui.page.mouse.move(SCREENS[screen]["width"] / 2, SCREENS[screen]["height"] / 2)
+        await ui.page.mouse.wheel(0, 3000)  # Settings' end, where the Account section is
         await snapshot(ui, f"download-my-data-{screen}", tmp_path)
         async with ui.page.context.expect_event("request", lambda r: "/me/export/" in r.url, timeout=UI_TIMEOUT_MS) as asked:
             await ui.click("Download the zip")  # the browser opens the signed link: no token needed
