@@ -53,6 +53,11 @@ def blob_keys_of(conn: Conn, user_id: int) -> list[str]:
     return [r[0] for r in conn.fetch_all("SELECT blob_key FROM exports WHERE user_id = ? AND blob_key IS NOT NULL", (user_id,))]
 
 
+def all_blob_keys(conn: Conn) -> list[str]:
+    """Every stored zip (``photoshare admin check`` must not take them for garbage)."""
+    return [r[0] for r in conn.fetch_all("SELECT blob_key FROM exports WHERE blob_key IS NOT NULL")]
+
+
 # -- what a copy holds ---------------------------------------------------------------------------
 
 def profile_row(conn: Conn, user_id: int) -> Any | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 import io
 import json
 import zipfile
@@ -150,3 +152,16 @@ async def test_an_export_asked_for_before_the_account_went_leaves_nothing(api):
     assert not await api.ctx.blobs.exists(export_key(int(user["user_id"]), int(body["export_id"])))
     failed = await api.ctx.jobs.list_jobs("failed")
     assert not [job for job in failed if job.kind == "build_export"]
+
+
+async def test_the_admin_check_does_not_take_a_ready_copy_for_garbage(api):
+    _, token = await api.register("kept")
+    await ready_export(api, token)
+    key = await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT blob_key FROM exports"))
+    path = api.ctx.blobs.local_path(key)
+    if path is not None:  # on local disk: make it older than the grace period for files nothing refers to
+        an_hour_and_more = time.time() - 2 * 3600
+        os.utime(path, (an_hour_and_more, an_hour_and_more))
+    problems, _ = await api.ctx.admin.check(delete_unreferenced=True)
+    assert not [p for p in problems if "unreferenced" in p or key in p]
+    assert await api.ctx.blobs.exists(key)
