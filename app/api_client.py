@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from .admin_types import AdminStats, AdminUser, Invite, Job, Report
-from .api_types import Comment, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
+from .api_types import Comment, DataExport, Hashtag, LiveEvent, Notification, Page, Post, SearchResults, Session, User, UserSummary
 from .discovery_client import DiscoveryCalls
 from .multipart import MultipartBody, ProgressCallback
 from .sharing_types import Album, AlbumItem, ShareLink
@@ -338,11 +338,12 @@ class ApiClient(DiscoveryCalls):
     async def user_posts(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
         return await self._page(f"/users/{_by_name(username)}/posts", "posts", Post.from_json, cursor, limit)
 
-    async def followers(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
-        return await self._page(f"/users/{_by_name(username)}/followers", "users", UserSummary.from_json, cursor, limit)
+    async def followers(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[User]:
+        """Each with ``followed_by_me``: a list can offer Follow."""
+        return await self._page(f"/users/{_by_name(username)}/followers", "users", User.from_json, cursor, limit)
 
-    async def following(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
-        return await self._page(f"/users/{_by_name(username)}/following", "users", UserSummary.from_json, cursor, limit)
+    async def following(self, username: str, cursor: str | None = None, limit: int | None = None) -> Page[User]:
+        return await self._page(f"/users/{_by_name(username)}/following", "users", User.from_json, cursor, limit)
 
     async def saved(self, cursor: str | None = None, limit: int | None = None) -> Page[Post]:
         return await self._page("/saved", "posts", Post.from_json, cursor, limit)
@@ -403,8 +404,9 @@ class ApiClient(DiscoveryCalls):
     async def unlike(self, post_id: str) -> int:
         return int((await self._request("DELETE", f"/posts/{post_id}/likes"))["like_count"])
 
-    async def likes(self, post_id: str, cursor: str | None = None, limit: int | None = None) -> Page[UserSummary]:
-        return await self._page(f"/posts/{post_id}/likes", "users", UserSummary.from_json, cursor, limit)
+    async def likes(self, post_id: str, cursor: str | None = None, limit: int | None = None) -> Page[User]:
+        """Who liked the post (name, photo and whether I follow them; no counts)."""
+        return await self._page(f"/posts/{post_id}/likes", "users", User.from_json, cursor, limit)
 
     async def comment(self, post_id: str, text: str) -> Comment:
         return Comment.from_json((await self._request("POST", f"/posts/{post_id}/comments", json={"text": text}))["comment"])
@@ -549,6 +551,35 @@ class ApiClient(DiscoveryCalls):
         await self._request("DELETE", f"/share_links/{link_id}")
 
     # ---- media bytes ---------------------------------------------------------------------------
+    async def start_export(self) -> str:
+        """Ask for a copy of my data; answers its export id (429 while one runs or soon after one)."""
+        return str((await self._request("POST", "/me/export"))["export_id"])
+
+    async def export_status(self, export_id: str) -> DataExport:
+        return DataExport.from_json(await self._request("GET", f"/me/export/{export_id}"))
+
+    async def download_to(self, url: str, dest: Path) -> int:
+        """Stream a (signed) download into ``dest`` chunk by chunk; answers its size. A partial file is removed."""
+        partial = dest.with_name(dest.name + ".part")
+        size = 0
+        try:
+            async with self._http.stream("GET", url, timeout=httpx.Timeout(60.0, connect=CONNECT_TIMEOUT_SECONDS)) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise _error_from(response)
+                with open(partial, "wb") as handle:
+                    async for chunk in response.aiter_bytes():
+                        handle.write(chunk)
+                        size += len(chunk)
+        except NETWORK_ERRORS as exc:
+            partial.unlink(missing_ok=True)
+            raise OfflineError(type(exc).__name__) from exc
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(dest)
+        return size
+
     async def media_bytes(self, url: str, fmt: str = "jpeg") -> bytes:
         """A variant's bytes (JPEG by default: every image decoder reads it)."""
         try:

@@ -222,3 +222,23 @@ class LiveEvent:
 
     name: str
     data: dict
+
+
+@dataclass(frozen=True)
+class DataExport:
+    """A copy of my data being made (``POST /me/export``): ``url`` and ``size`` once it is ready."""
+
+    export_id: str
+    status: str  # pending | ready | failed
+    progress: float = 0.0  # 0..1
+    url: str | None = None  # a signed download link (no token needed), valid an hour
+    size: int | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.status == "ready"
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DataExport":
+        return cls(export_id=str(data["export_id"]), status=data["status"], progress=float(data.get("progress") or 0.0),
+                   url=data.get("url"), size=data.get("size"))

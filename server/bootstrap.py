@@ -158,6 +158,7 @@ def wire_services(ctx: Context) -> None:
     from .services.sessions import Sessions
     from .services.visibility import Visibility
     from .services.explore import Explore
+    from .services.exports import Exports
     from .services.stories import Stories
     from .services.suggestions import Suggestions
     from .timelines.manager import TimelineManager
@@ -191,12 +192,13 @@ def wire_services(ctx: Context) -> None:
     ctx.stories = Stories(ctx)
     ctx.explore = Explore(ctx)
     ctx.suggestions = Suggestions(ctx)
+    ctx.exports = Exports(ctx)
 
 
 def job_handlers(ctx: Context) -> dict:
     handlers: dict = {}
     for service in (ctx.account_deletion, ctx.posts, ctx.uploads, ctx.tus, ctx.media, ctx.fanout, ctx.timeline_manager, ctx.follows,
-                    ctx.notifications, ctx.safety, ctx.stories):
+                    ctx.notifications, ctx.safety, ctx.stories, ctx.exports):
         handlers.update(service.job_handlers())
     return handlers
 

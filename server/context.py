@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .services.sessions import Sessions
     from .services.visibility import Visibility
     from .services.explore import Explore
+    from .services.exports import Exports
     from .services.stories import Stories
     from .services.suggestions import Suggestions
     from .stores.base import Database
@@ -108,6 +109,7 @@ class Context:
     stories: "Stories" = None  # type: ignore[assignment]
     explore: "Explore" = None  # type: ignore[assignment]
     suggestions: "Suggestions" = None  # type: ignore[assignment]
+    exports: "Exports" = None  # type: ignore[assignment]  # copies of an account's data
 
     def job_committed(self) -> None:
         """Wake this process's job relay and workers: new work is in the queue."""

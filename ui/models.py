@@ -14,6 +14,7 @@ from app.api_types import Comment, Notification, Post, User, UserSummary
 from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .people_models import PeopleState
 from .safety_models import AdminModel, SafetyModel
 from .sharing_models import SharingState
 from .story_models import StoriesModel, StoryPlayer, SuggestionsModel
@@ -219,6 +220,7 @@ class AppState:
     player: StoryPlayer = field(default_factory=StoryPlayer)
     explore: PostList = field(default_factory=lambda: PostList("explore"))
     suggestions: SuggestionsModel = field(default_factory=SuggestionsModel)
+    people: PeopleState = field(default_factory=PeopleState)  # followers, following, likers; my data copy
 
     @property
     def signed_in(self) -> bool:
@@ -269,3 +271,4 @@ class AppState:
         self.create = CreateModel()
         self.safety, self.admin = SafetyModel(), AdminModel()
         self.sharing = SharingState()
+        self.people = PeopleState()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .views import (admin, albums, blocked, create, edit_post, edit_profile, explore, feed, notifications, post_detail,
-                    profile, saved, search, settings, sign_in, stories, tag)
+from .views import (admin, albums, blocked, create, edit_post, edit_profile, explore, feed, notifications, people_list,
+                    post_detail, profile, saved, search, settings, sign_in, stories, tag)
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ ROUTES = (
     Route("/album/:album_id/add", albums.AlbumPickerView, "Add photos", tab="/me"),
     Route("/post/:post_id/add-to-album", albums.AddToAlbumView, "Add to album"),
     Route("/post/:post_id/edit", edit_post.EditPostView, "Edit post"),
+    Route("/profile/:username/followers", people_list.FollowersView, "Followers", tab="/me"),
+    Route("/profile/:username/following", people_list.FollowingView, "Following", tab="/me"),
+    Route("/post/:post_id/likes", people_list.LikersView, "Likes"),
 )
 TABS = ("/", "/search", "/explore", "/create", "/notifications", "/me")
 

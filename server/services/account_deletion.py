@@ -13,6 +13,7 @@ from ..context import Context
 from ..jobs.base import PRIORITY_CLEANUP
 from ..jobs.database import enqueue_in
 from ..repos import account_deletion as repo
+from ..repos import exports as exports_repo
 from ..repos import users as users_repo
 from ..stores.base import Conn
 from ..web.errors import Forbidden, InvalidInput, NotFound
@@ -50,6 +51,7 @@ class AccountDeletion:
             blob_keys = self.ctx.media.release_media_in(conn, media_ids)
             if avatar_key:
                 blob_keys += self.ctx.media.avatar_keys(avatar_key)
+            blob_keys += exports_repo.blob_keys_of(conn, user_id)  # copies of its data
             # Their new counts, so the cleanup can tell who fell below the celebrity threshold.
             followee_counts = repo.followee_counts(conn, user_id)
             repo.delete_user(conn, user_id)  # cascades to everything it owns

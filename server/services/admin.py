@@ -21,6 +21,7 @@ from ..context import Context
 from ..ids import parse_id
 from ..ops.media_files import unreferenced_files
 from ..repos import admin as repo
+from ..repos import exports as exports_repo
 from ..repos import moderation as moderation_repo
 from ..repos import setup_codes as setup_repo
 from ..repos import users as users_repo
@@ -351,7 +352,8 @@ class Admin:
                 problems.append(f"missing file {key}")
         root = getattr(self.ctx.blobs, "root", None)
         if root is not None and os.path.isdir(root):
-            referenced = await self.ctx.db.read(lambda conn: referenced_keys(conn.fetch_all))
+            # Copies of accounts' data (exports) are no backup's business, but not garbage either while they last.
+            referenced = await self.ctx.db.read(lambda conn: referenced_keys(conn.fetch_all) | set(exports_repo.all_blob_keys(conn)))
             found, notes = await asyncio.to_thread(unreferenced_files, Path(root), referenced, delete_unreferenced)
             problems += found
         processing = await self.ctx.db.read(repo.processing_post_ids)

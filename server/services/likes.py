@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..clock import now_ms
 from ..context import Context
 from ..repos import access as access_repo
+from ..repos import follows as follows_repo
 from ..repos import likes as repo
 from ..stores.base import Conn, IntegrityError
 from ..web.errors import Conflict, NotFound
@@ -56,9 +57,16 @@ class Likes:
     async def likers(self, viewer_id: int, post_id: int, cursor: tuple[int, ...] | None, limit: int) -> dict:
         await self.ctx.posts.visible_post_row(viewer_id, post_id)
         after = (cursor[0], cursor[1]) if cursor else None
-        rows, more = await self.ctx.db.read(lambda conn: repo.likers_page(conn, post_id, viewer_id, after, limit))
+
+        def unit(conn: Conn):
+            rows, more = repo.likers_page(conn, post_id, viewer_id, after, limit)
+            return rows, more, follows_repo.relations_of(conn, viewer_id, [row["id"] for row in rows])
+
+        rows, more, (followed, requested) = await self.ctx.db.read(unit)
         return {
-            "users": [user_summary(row) for row in rows],
+            # With the viewer's relation to each, so a likers list can offer Follow where it makes sense.
+            "users": [{**user_summary(row), "followed_by_me": row["id"] in followed, "follow_requested_by_me": row["id"] in requested}
+                      for row in rows],
             "next_cursor": encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None,
         }
 

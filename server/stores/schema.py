@@ -464,6 +464,27 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
             "CREATE INDEX tus_uploads_expiry ON tus_uploads (state, expires_at)",
         ],
     ),
+    (
+        "0014_exports",
+        [
+            # A copy of an account's data (POST /me/export): built by the ``build_export`` job into a zip at
+            # ``blob_key``; ``done_items`` of ``total_items`` is its progress. Removed when it expires or with the account.
+            """CREATE TABLE exports (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                status TEXT NOT NULL,
+                done_items INTEGER NOT NULL DEFAULT 0,
+                total_items INTEGER NOT NULL DEFAULT 0,
+                blob_key TEXT,
+                size INTEGER,
+                error TEXT,
+                created_at INTEGER NOT NULL,
+                finished_at INTEGER,
+                expires_at INTEGER
+            )""",
+            "CREATE INDEX exports_user ON exports (user_id, id)",
+        ],
+    ),
 ]
 
 

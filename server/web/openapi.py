@@ -120,6 +120,9 @@ FIELDS: dict[str, dict] = {
     "tray": {"type": "array", "items": {"type": "object", "required": ["user", "story_count", "latest_at", "has_unseen"]}},
     "viewers": {"type": "array", "items": {"type": "object", "required": ["user", "seen_at"]}},
     "view_count": {"type": "integer"},
+    "export_id": ID,
+    "progress": {"type": "number", "minimum": 0, "maximum": 1},
+    "size": {"type": "integer"},
 }
 HTML = {"text/html": {"schema": {"type": "string"}}}
 
@@ -142,6 +145,8 @@ NOT_JSON = {
     "/@{username}": {code: HTML for code in ("200", "404")},
     "/s/{token}/media/{name}": {"200": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
                                 "206": {"*/*": {"schema": {"type": "string", "format": "binary"}}}},
+    "/api/v1/me/export/{export_id}/download": {"200": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+                                               "206": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
     # One schema per server-sent event: an event name and its JSON data.
     "/api/v1/notifications/live": {"200": {"text/event-stream": {"schema": {
         "type": "object", "properties": {"event": {"type": "string"}, "data": {"type": "string"}}}}}},

@@ -131,7 +131,22 @@ async def test_likers_are_listed_newest_first_across_pages(api, post):
     assert [len(page) for page in pages] == [2, 2, 1]
     listed = [user["username"] for page in pages for user in page]
     assert listed == list(reversed(names))
-    assert set(pages[0][0]) == {"user_id", "username", "avatar_url"}
+    assert set(pages[0][0]) == {"user_id", "username", "avatar_url", "followed_by_me", "follow_requested_by_me"}
+    assert not any(user["followed_by_me"] for page in pages for user in page)  # the author follows none of them
+
+
+async def test_likers_say_whom_the_viewer_follows(api, post):
+    post_id, _, author_token = post
+    fan, fan_token = await api.register("fan")
+    stranger, stranger_token = await api.register("stranger")
+    for token in (fan_token, stranger_token):
+        assert (await api.call("POST", f"{API}/posts/{post_id}/likes", token))[0] == 201
+    assert (await api.call("POST", f"{API}/users/{fan['user_id']}/follow", author_token))[0] == 200
+
+    status, body = await api.call("GET", f"{API}/posts/{post_id}/likes", author_token)
+
+    assert status == 200
+    assert {user["username"]: user["followed_by_me"] for user in body["users"]} == {"fan": True, "stranger": False}
 
 
 async def test_a_like_added_between_pages_does_not_repeat_or_shift_the_list(api, post):

@@ -398,6 +398,8 @@ EXEMPT = {
     "/media/{name}": "file bytes under unguessable, content-addressed names (capability URLs)",
     "/api/v1/me/stories/archive": "the caller's own stories",
     "/api/v1/share_links": "the caller's own share links (what each opens is probed through /s/{token})",
+    "/api/v1/me/export/{export_id}": "the caller's own data copy; others' answer 404 (tests/http/test_exports.py)",
+    "/api/v1/me/export/{export_id}/download": "a signed link to the caller's own data copy (tests/http/test_exports.py)",
 }
 
 

@@ -102,7 +102,9 @@ def PostCard(model: PostModel, index: int = 0):
             ft.Container(
                 padding=ft.Padding.symmetric(horizontal=SPACING),
                 content=ft.Column(spacing=2, controls=[
-                    ft.Row([ft.Text(likes, key=f"likes-{index}", weight=ft.FontWeight.BOLD),
+                    ft.Row([ft.Container(ft.Text(likes, key=f"likes-{index}", weight=ft.FontWeight.BOLD),  # who liked it
+                                         on_click=go(controller, f"/post/{post.post_id}/likes") if post.like_count else None,
+                                         tooltip="See who liked it" if post.like_count else None),
                             *([ft.Text("edited", key=f"edited-{index}", size=12, color=ft.Colors.ON_SURFACE_VARIANT)]
                               if post.edited_at else [])]),
                     *([byline(post.user.username, post.caption, key=f"caption-{index}")] if post.caption else []),

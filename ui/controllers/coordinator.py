@@ -14,11 +14,13 @@ from app.api_types import LiveEvent
 
 from ..core import ClientCore
 from ..models import AppState
+from .account import AccountController
 from .admin import AdminController
 from .create import CreateController
 from .explore import ExploreController
 from .feed import FeedController
 from .notifications import NotificationsController
+from .people import PeopleController
 from .post import PostController
 from .profile import ProfileController
 from .queue import QueueController
@@ -56,6 +58,8 @@ class Controller:
         self.stories = StoriesController(self)
         self.explore = ExploreController(self)
         self.video_create = VideoCreateController(self)  # Create with a video instead of photos
+        self.people = PeopleController(self)  # followers, following, likers
+        self.account = AccountController(self)  # my data copy, deleting the account
 
     @property
     def api(self):

@@ -6,6 +6,8 @@ mirrored to the others, and rolled back on all of them when the server refuses i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..models import PostModel
 from .base import Feature
 
@@ -81,6 +83,17 @@ class PostController(Feature):
         self.state.comments_for(post_id).comments.append(comment)
         for model in self.state.post_models(post_id):
             model.comment_added()
+        return True
+
+    async def delete_comment(self, post_id: str, comment_id: str) -> bool:
+        """Mine, or anyone's on my post (the server checks which)."""
+        if await self.call(lambda: self.api.delete_comment(comment_id)) is None:
+            return False
+        comments = self.state.comments_for(post_id)
+        comments.comments = [c for c in comments.comments if c.comment_id != comment_id]
+        for model in self.state.post_models(post_id):
+            model.post = replace(model.post, comment_count=max(0, model.post.comment_count - 1))
+        self.toast("Comment deleted.")
         return True
 
     async def delete(self, post_id: str) -> None:

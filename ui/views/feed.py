@@ -7,7 +7,7 @@ import flet as ft
 from ..components.post_card import PostCard
 from ..components.story_tray import StoryTray
 from ..components.suggestions import SuggestedPeople
-from ..context import act, use_controller
+from ..context import act, go, use_controller
 from ..models import AppState, PostList
 from ..theme import CONTENT_MAX_WIDTH
 
@@ -41,6 +41,17 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
         controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
     return ft.ListView(controls=controls, expand=True, spacing=16, on_scroll=scrolled, scroll_interval=200,
                        key=f"list-{posts.key}", padding=ft.Padding.only(bottom=24), ref=list_ref)
+
+
+@ft.component
+def EmptyFeedActions():
+    """Something to do on an empty feed: find people (suggestions follow below) or post a first photo."""
+    controller = use_controller()
+    return ft.Row(key="empty-feed-actions", wrap=True, alignment=ft.MainAxisAlignment.CENTER, controls=[
+        ft.FilledTonalButton("Find people", key="find-people", icon=ft.Icons.PERSON_SEARCH, on_click=go(controller, "/search")),
+        ft.OutlinedButton("Add your first photo", key="first-photo", icon=ft.Icons.ADD_A_PHOTO_OUTLINED,
+                          on_click=go(controller, "/create")),
+    ])
 
 
 @ft.component
@@ -82,7 +93,8 @@ def Feed(feed: PostList, state: AppState | None = None):
             PostColumn(feed, lambda: controller.feed.load(more=True),
                        "Your feed is empty. Follow people or share your first photo.", list_ref=list_ref,
                        header=[StoryTray(state, state.stories, key="story-tray")] if state is not None else None,
-                       when_empty=[SuggestedPeople(state.suggestions, key="feed-suggestions")] if state is not None else None,
+                       when_empty=[EmptyFeedActions(), SuggestedPeople(state.suggestions, key="feed-suggestions")]
+                       if state is not None else None,
                        key="feed-list"),
             *pill,
         ]),

@@ -11,11 +11,28 @@ from ..models import AppState, CommentsModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
+def comment_menu(controller, comment, post_id: str) -> ft.Control:
+    """⋯ on a comment I may delete (mine, or any on my post)."""
+
+    async def delete(_):
+        await controller.post.delete_comment(post_id, comment.comment_id)
+
+    # Named without the word "comment": tests (and people) find the post's Comment button by that word.
+    return ft.PopupMenuButton(
+        key=f"comment-menu-{comment.comment_id}", tooltip=f"Actions for what {comment.user.username} wrote",
+        content=ft.Icon(ft.Icons.MORE_HORIZ, size=18, semantics_label=f"Actions for what {comment.user.username} wrote"),
+        items=[ft.PopupMenuItem(content=ft.Text("Delete comment"), icon=ft.Icons.DELETE_OUTLINE, on_click=delete)])
+
+
 @ft.component
-def CommentList(comments: CommentsModel):
+def CommentList(comments: CommentsModel, post_author_id: str | None = None):
     controller = use_controller()
     page = ft.context.page
     me = controller.state.me
+
+    def manage(comment):
+        mine = me is not None and (comment.user.user_id == me.user_id or post_author_id == me.user_id)
+        return [comment_menu(controller, comment, comments.post_id)] if mine else []
 
     def report(comment):  # others' comments can be reported to the moderators
         if me is None or comment.user.user_id == me.user_id:
@@ -28,7 +45,7 @@ def CommentList(comments: CommentsModel):
         key=f"comment-{c.comment_id}", padding=ft.Padding.symmetric(horizontal=SPACING), expand=True,
         on_click=go(controller, f"/profile/{c.user.username}"),
         content=byline(c.user.username, c.text),
-    ), *report(c)], spacing=0) for c in comments.comments]
+    ), *report(c), *manage(c)], spacing=0) for c in comments.comments]
     if comments.loaded and not rows:
         rows = [ft.Container(ft.Text("No comments yet."), padding=SPACING)]
     return ft.Column(rows, spacing=6)
@@ -61,6 +78,7 @@ def PostDetailView(state: AppState, post_id: str):
     if model is not None and state.me and model.post.user.user_id == state.me.user_id:
         controls.append(ft.TextButton("Delete post", icon=ft.Icons.DELETE_OUTLINE, key="delete-post",
                                       on_click=act(controller.post.delete, post_id)))
-    controls += [CommentList(state.comments_for(post_id)), ft.Container(CommentBox(post_id), padding=SPACING)]
+    author_id = model.post.user.user_id if model is not None else None
+    controls += [CommentList(state.comments_for(post_id), author_id), ft.Container(CommentBox(post_id), padding=SPACING)]
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, content=ft.Column(
         controls, width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True))

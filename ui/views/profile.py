@@ -17,9 +17,14 @@ from .blocked import BlockedProfile
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 
-def _count(value: int, label: str, key: str) -> ft.Control:
-    return ft.Column([ft.Text(str(value), weight=ft.FontWeight.BOLD, size=18, key=key), ft.Text(label)],
-                     horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=0)
+def _count(value: int, label: str, key: str, on_click=None) -> ft.Control:
+    column = ft.Column([ft.Text(str(value), weight=ft.FontWeight.BOLD, size=18, key=key), ft.Text(label)],
+                       horizontal_alignment=ft.CrossAxisAlignment.CENTER, spacing=0)
+    if on_click is None:
+        return column
+    # Followers / following open their lists (people_list.py).
+    return ft.Container(column, on_click=on_click, padding=ft.Padding.symmetric(horizontal=8, vertical=4), border_radius=8,
+                        tooltip=f"See {label}")
 
 
 @ft.component
@@ -48,8 +53,9 @@ def ProfileHeader(profile: ProfileModel, is_me: bool, safety: SafetyModel):
     return ft.Column(spacing=SPACING, controls=[
         ft.Row([
             Avatar(user.username, user.avatar_url, 72),
-            ft.Row([_count(user.post_count, "posts", "post-count"), _count(user.follower_count, "followers", "follower-count"),
-                    _count(user.following_count, "following", "following-count")],
+            ft.Row([_count(user.post_count, "posts", "post-count"),
+                    _count(user.follower_count, "followers", "follower-count", go(controller, f"/profile/{user.username}/followers")),
+                    _count(user.following_count, "following", "following-count", go(controller, f"/profile/{user.username}/following"))],
                    expand=True, alignment=ft.MainAxisAlignment.SPACE_EVENLY),
         ]),
         ft.Text(user.display_name or user.username, weight=ft.FontWeight.BOLD, key="profile-name"),

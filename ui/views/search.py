@@ -1,4 +1,4 @@
-"""Search people and hashtags (prefix match; '@' for people only, '#' for tags only)."""
+"""Search people and hashtags as you type (prefix match; '@' for people only, '#' for tags only)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import flet as ft
 from ..components.photo import Avatar
 from ..components.post_card import action_icon
 from ..components.suggestions import SuggestedPeople
-from ..context import go, typed_into, use_controller
+from ..context import go, use_controller
 from ..models import AppState, SearchModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
@@ -21,6 +21,12 @@ def SearchView(state: AppState):
 def SearchScreen(search: SearchModel, state: AppState | None = None):
     controller = use_controller()
     text = ft.use_ref(search.query)
+    # The field's value is stated once: re-renders as answers arrive must not echo an older text over faster typing.
+    shown_at_start = ft.use_ref(search.query)
+
+    def typed(e):
+        text.current = e.control.value
+        controller.search.typed(text.current)  # asks once the typing pauses
 
     async def run(_=None):
         await controller.search.find(text.current)
@@ -37,8 +43,8 @@ def SearchScreen(search: SearchModel, state: AppState | None = None):
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, controls=[
             ft.Row([
-                ft.TextField(key="search-input", label="Search people and #tags", value=text.current, expand=True,
-                             on_change=typed_into(text), on_submit=run),
+                ft.TextField(key="search-input", label="Search people and #tags", value=shown_at_start.current, expand=True,
+                             on_change=typed, on_submit=run),
                 ft.IconButton(action_icon(ft.Icons.SEARCH, "Search"), key="search-button", on_click=run),
             ]),
             *results,

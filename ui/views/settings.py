@@ -11,6 +11,7 @@ from ..components.post_card import action_icon
 from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
+from .account_actions import AccountActions
 from .blocked import SafetySettings
 from .shared_links import SharedLinksSection
 
@@ -97,5 +98,6 @@ def SettingsView(state: AppState):
                 ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
                 ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"),
                 ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.session.sign_out)),
+                AccountActions(state.people.account_data),  # Download my data, Delete account (account_actions.py)
             ]),
         ]))
