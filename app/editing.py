@@ -30,6 +30,11 @@ PREVIEW_SIDE = 720
 # Visually lossless for photos; the server re-encodes every variant anyway.
 UPLOAD_JPEG_QUALITY = 90
 PREVIEW_JPEG_QUALITY = 80
+# The strip of photos being posted and each filter's sample: small enough to render all of them at once.
+THUMB_SIDE = 128
+FILTER_SAMPLE_SIDE = 112
+# Zooming past 4x leaves a 12-megapixel photo's window at under 1 megapixel: blurry at the largest variant.
+ZOOM_MIN, ZOOM_MAX = 1.0, 4.0
 # The vignette mask is drawn this small and scaled up: a smooth gradient needs no more detail.
 VIGNETTE_MASK_SIDE = 256
 
@@ -84,6 +89,7 @@ class EditSpec:
     filter: str = "normal"
     strength: float = 1.0
     focus: tuple[float, float] = (0.5, 0.5)  # where the crop window sits, 0..1 on each axis
+    zoom: float = 1.0  # 1: the largest window of the frame's ratio; 2: half as wide and high
 
     def __post_init__(self) -> None:
         if self.crop not in CROP_RATIOS:
@@ -92,6 +98,8 @@ class EditSpec:
             raise ValueError(f"unknown filter {self.filter!r}; choose one of {', '.join(FILTERS)}")
         if not 0.0 <= self.strength <= 1.0:
             raise ValueError("strength must be between 0 and 1")
+        if not ZOOM_MIN <= self.zoom <= ZOOM_MAX:
+            raise ValueError(f"zoom must be between {ZOOM_MIN:g} and {ZOOM_MAX:g}")
 
 
 def open_photo(source: Path | bytes, *, draft_side: int | None = None) -> Image.Image:
@@ -120,19 +128,58 @@ def rotate(img: Image.Image, quarter_turns: int) -> Image.Image:
                                                  Image.Transpose.ROTATE_90)[turns])
 
 
-def crop_to_ratio(img: Image.Image, crop: str, focus: tuple[float, float] = (0.5, 0.5)) -> Image.Image:
-    """The largest window of the chosen width:height ratio, placed at ``focus``."""
-    ratio = CROP_RATIOS[crop]
-    if ratio is None:
-        return img
-    width, height = img.size
+def frame_ratio(size: tuple[int, int], crop: str) -> float:
+    """Width over height of the chosen frame ("original" keeps the photo's own)."""
+    return CROP_RATIOS[crop] or size[0] / size[1]
+
+
+def crop_window(size: tuple[int, int], crop: str, zoom: float = 1.0) -> tuple[float, float]:
+    """The crop window's width and height in the photo's pixels: the largest of the frame's ratio,
+    divided by the zoom."""
+    width, height = size
+    ratio = frame_ratio(size, crop)
     if width / height > ratio:
-        new_width, new_height = max(1, round(height * ratio)), height
+        window = (height * ratio, float(height))
     else:
-        new_width, new_height = width, max(1, round(width / ratio))
+        window = (float(width), width / ratio)
+    zoom = min(max(zoom, ZOOM_MIN), ZOOM_MAX)
+    return window[0] / zoom, window[1] / zoom
+
+
+def crop_box(size: tuple[int, int], crop: str, zoom: float = 1.0,
+             focus: tuple[float, float] = (0.5, 0.5)) -> tuple[int, int, int, int]:
+    """The (left, top, right, bottom) box that is kept: the crop window placed at ``focus``, where 0 puts it
+    against the left (top) edge and 1 against the right (bottom) edge. It depends on the size only through
+    proportions, so the preview's small copy and the full-size photo keep the same part."""
+    width, height = size
+    window_width, window_height = crop_window(size, crop, zoom)
+    new_width, new_height = max(1, round(window_width)), max(1, round(window_height))
     left = round((width - new_width) * min(max(focus[0], 0.0), 1.0))
     top = round((height - new_height) * min(max(focus[1], 0.0), 1.0))
-    return img.crop((left, top, left + new_width, top + new_height))
+    return left, top, left + new_width, top + new_height
+
+
+def pan_focus(size: tuple[int, int], crop: str, zoom: float, focus: tuple[float, float],
+              drag: tuple[float, float]) -> tuple[float, float]:
+    """Where the window sits after the photo is dragged by ``drag`` (fractions of the frame's width and
+    height, as shown on screen): the photo follows the finger, so the window moves the other way. A photo
+    with no room to move on an axis (it fills the frame exactly) keeps its focus there."""
+    window = crop_window(size, crop, zoom)
+    moved = []
+    for axis in (0, 1):
+        room = size[axis] - window[axis]
+        if room < 1:
+            moved.append(focus[axis])
+            continue
+        moved.append(min(max(focus[axis] - drag[axis] * window[axis] / room, 0.0), 1.0))
+    return moved[0], moved[1]
+
+
+def crop_to_ratio(img: Image.Image, crop: str, focus: tuple[float, float] = (0.5, 0.5), zoom: float = 1.0) -> Image.Image:
+    """The crop window of the chosen width:height ratio and zoom, placed at ``focus``."""
+    if CROP_RATIOS[crop] is None and zoom == 1.0:
+        return img
+    return img.crop(crop_box(img.size, crop, zoom, focus))
 
 
 def fit_within(img: Image.Image, max_side: int) -> Image.Image:
@@ -184,7 +231,7 @@ def _vignette(img: Image.Image, amount: float) -> Image.Image:
 
 def apply_edits(img: Image.Image, spec: EditSpec) -> Image.Image:
     img = rotate(img, spec.quarter_turns)
-    img = crop_to_ratio(img, spec.crop, spec.focus)
+    img = crop_to_ratio(img, spec.crop, spec.focus, spec.zoom)
     return apply_filter(img, spec.filter, spec.strength)
 
 
@@ -195,6 +242,20 @@ def preview_copy(source: Path | bytes, side: int = PREVIEW_SIDE) -> Image.Image:
 
 def preview_jpeg(small: Image.Image, spec: EditSpec) -> bytes:
     return to_jpeg(apply_edits(small, spec), PREVIEW_JPEG_QUALITY)
+
+
+def preview_and_thumb(small: Image.Image, spec: EditSpec) -> tuple[bytes, bytes]:
+    """The edited preview, and a small copy of it for the strip of photos being posted."""
+    edited = apply_edits(small, spec)
+    return to_jpeg(edited, PREVIEW_JPEG_QUALITY), to_jpeg(fit_within(edited, THUMB_SIDE), PREVIEW_JPEG_QUALITY)
+
+
+def filter_samples(small: Image.Image, quarter_turns: int = 0, side: int = FILTER_SAMPLE_SIDE) -> dict[str, bytes]:
+    """Each filter applied to a small square from the middle of the photo (turned as the user turned it):
+    the filter strip's thumbnails. Crop and zoom are left out so a pan does not redraw the strip."""
+    square = crop_to_ratio(rotate(small, quarter_turns), "1:1")
+    square = square.resize((side, side), Image.Resampling.BILINEAR)
+    return {name: to_jpeg(apply_filter(square, name), PREVIEW_JPEG_QUALITY) for name in FILTERS}
 
 
 def render_for_upload(source: Path | bytes, spec: EditSpec, destination: Path, max_side: int = MAX_UPLOAD_SIDE) -> Path:

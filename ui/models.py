@@ -11,9 +11,9 @@ from dataclasses import dataclass, field, replace
 import flet as ft
 
 from app.api_types import Comment, Notification, Post, User, UserSummary
-from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .create_models import CreateModel
 from .people_models import PeopleState
 from .safety_models import AdminModel, SafetyModel
 from .sharing_models import SharingState
@@ -135,26 +135,6 @@ class CommentsModel:
     comments: list[Comment] = field(default_factory=list)
     next_cursor: str | None = None
     loaded: bool = False
-
-
-@ft.observable
-@dataclass
-class CreateModel:
-    """The create flow: pick → crop → filter → caption → share."""
-
-    step: str = "pick"  # pick | edit | details | sharing
-    source_name: str = ""
-    preview: bytes | None = None  # the filtered downscaled copy, as JPEG
-    spec: EditSpec = field(default_factory=EditSpec)
-    caption: str = ""
-    alt_text: str = ""
-    busy: bool = False
-    error: str | None = None
-    queue_item_id: str | None = None
-
-    def reset(self) -> None:
-        self.step, self.source_name, self.preview, self.spec = "pick", "", None, EditSpec()
-        self.caption, self.alt_text, self.busy, self.error, self.queue_item_id = "", "", False, None, None
 
 
 @ft.observable

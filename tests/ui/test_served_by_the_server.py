@@ -61,7 +61,7 @@ async def test_a_phone_sets_up_the_server_and_posts_from_its_browser(served, bro
     photo = write_photo(tmp_path / "garden.jpg", size=(900, 700), seed=3)
     await ui.tab("New post")
     async with page.expect_file_chooser(timeout=30_000) as chooser:
-        await ui.click("Choose a photo")
+        await ui.click("Choose photos")
     await (await chooser.value).set_files(str(photo))
     await ui.click("Next")
     await ui.fill("Write a caption…", "Roses are out #garden")

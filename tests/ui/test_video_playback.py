@@ -86,7 +86,7 @@ async def test_a_video_is_picked_shared_and_plays_in_feed_post_grid_and_story(br
         # Create: the picker takes a video, and the clip plays before it is shared.
         await ui.tab("New post")
         async with ui.page.expect_file_chooser(timeout=30_000) as chooser:
-            await ui.click("Choose a photo")
+            await ui.click("Choose photos")
         await (await chooser.value).set_files(str(clip))
         await ui.see("New video post")
         preview = await a_video_playing(ui)

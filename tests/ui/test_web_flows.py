@@ -95,7 +95,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     # Create a post from a file, with a filter.
     await ui.tab("New post")
     async with ui.page.expect_file_chooser(timeout=30_000) as chooser:
-        await ui.click("Choose a photo")
+        await ui.click("Choose photos")
     await (await chooser.value).set_files(str(photo))
     await ui.choose("Juno")
     await ui.click("Square")

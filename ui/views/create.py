@@ -1,20 +1,38 @@
-"""Create a post: pick → crop and rotate → filter (live preview) → caption and alt text → share."""
+"""Create a post: pick one or more photos → order them, crop (frame, zoom, drag), rotate and filter each
+(live previews) → caption and an alt text per photo → share as one post (a carousel when there are several)."""
 
 from __future__ import annotations
 
-import flet as ft
+import io
+from dataclasses import replace
 
-from app.editing import CROP_RATIOS, FILTERS, PHOTO_SUFFIXES
+import flet as ft
+from PIL import Image
+
+from app.editing import CROP_RATIOS
 from app.upload_queue import ItemState
 
+from ..components.crop import CropFrame, ZoomBar
+from ..components.filter_strip import FilterStrip
+from ..components.picked_strip import PickedStrip
 from ..components.post_card import action_icon
-from ..components.video import VIDEO_SUFFIXES, is_video_name
 from ..components.video_step import VideoStep
 from ..context import act, typed_into, use_controller
+from ..controllers.create import PICKABLE_SUFFIXES, PickedFile
+from ..create_models import MAX_ITEMS, CreateItem
 from ..models import AppState, CreateModel, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 CROP_LABELS = {"original": "Original", "1:1": "Square", "4:5": "Portrait", "1.91:1": "Landscape"}
+
+
+async def choose_files(controller) -> None:
+    """The system's file picker, several files at once (bytes in a browser, paths on the desktop)."""
+    files = await ft.FilePicker().pick_files(
+        dialog_title="Choose photos or a video", file_type=ft.FilePickerFileType.CUSTOM, allow_multiple=True,
+        allowed_extensions=[s.lstrip(".") for s in PICKABLE_SUFFIXES], with_data=True)
+    if files:
+        await controller.create.pick_files([PickedFile(f.name, f.bytes, None if f.bytes else f.path) for f in files])
 
 
 @ft.component
@@ -22,27 +40,16 @@ def PickStep(create: CreateModel):
     controller = use_controller()
     path = ft.use_ref("")
 
-    async def choose(_):
-        files = await ft.FilePicker().pick_files(
-            dialog_title="Choose a photo or a video", file_type=ft.FilePickerFileType.CUSTOM,
-            allowed_extensions=[s.lstrip(".") for s in sorted(PHOTO_SUFFIXES | VIDEO_SUFFIXES)], with_data=True)
-        if files:
-            chosen = files[0]
-            if is_video_name(chosen.name):
-                await controller.video_create.pick(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
-                return
-            await controller.create.pick_photo(chosen.name, data=chosen.bytes, path=None if chosen.bytes else chosen.path)
-
     async def open_path(_=None):
         typed = path.current.strip()
-        if typed and is_video_name(typed):
-            await controller.video_create.pick(typed.rsplit("/", 1)[-1], path=typed)
-        elif typed:
-            await controller.create.pick_photo(typed.rsplit("/", 1)[-1], path=typed)
+        if typed:
+            await controller.create.pick_files([PickedFile(typed.rsplit("/", 1)[-1], path=typed)])
 
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Text("New post", size=22, weight=ft.FontWeight.BOLD),
-        ft.FilledButton("Choose a photo", key="choose-photo", icon=ft.Icons.PHOTO_LIBRARY, on_click=choose),
+        ft.FilledButton("Choose photos or a video", key="choose-photo", icon=ft.Icons.PHOTO_LIBRARY, on_click=act(choose_files, controller)),
+        ft.Text(f"Pick up to {MAX_ITEMS} photos at once for a carousel (you can add more and change their order next), "
+                "or one video."),
         ft.Text("or open a file on this computer by its path:"),
         ft.Row([
             ft.TextField(key="photo-path", label="Photo path", value=path.current, expand=True, on_change=typed_into(path),
@@ -54,42 +61,73 @@ def PickStep(create: CreateModel):
 
 
 @ft.component
-def EditStep(create: CreateModel):
+def PhotoEditor(item: CreateItem):
+    """Crop (frame, zoom, drag), rotate and filter one photo; every change redraws its preview."""
     controller = use_controller()
-    spec = create.spec
+    spec = item.spec
 
     async def set_crop(e):
-        await controller.create.edit(crop=next(iter(e.control.selected)))
+        await controller.create.edit(crop=next(iter(e.control.selected)), zoom=1.0, focus=(0.5, 0.5))
 
     async def rotate(_):
-        await controller.create.edit(quarter_turns=(spec.quarter_turns + 1) % 4)
-
-    def choose_filter(name):
-        async def handler(_):
-            await controller.create.edit(filter=name)
-        return handler
+        await controller.create.edit(quarter_turns=(spec.quarter_turns + 1) % 4, zoom=1.0, focus=(0.5, 0.5))
 
     async def strength(e):
         await controller.create.edit(strength=round(float(e.control.value), 2))
 
-    chips = [ft.Chip(label=ft.Text(recipe.label), key=f"filter-{name}", selected=spec.filter == name,
-                     on_select=choose_filter(name)) for name, recipe in FILTERS.items()]
+    async def choose_filter(name):
+        await controller.create.edit(filter=name)
+
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
-        ft.Container(
-            alignment=ft.Alignment.CENTER, height=360,
-            content=ft.Image(src=create.preview, fit=ft.BoxFit.CONTAIN, key="preview", gapless_playback=True,
-                             semantics_label="Preview") if create.preview else ft.ProgressRing(),
-        ),
+        CropFrame(item.preview, preview_ratio(item), spec.focus, "Preview. Drag to choose what the frame keeps",
+                  controller.create.pan),
+        ZoomBar(spec.zoom, controller.create.zoom, controller.create.zoom_by),
         ft.Row([
-            ft.SegmentedButton(key="crop", selected=[spec.crop], on_change=set_crop,
-                               segments=[ft.Segment(value=k, label=ft.Text(CROP_LABELS[k])) for k in CROP_RATIOS]),
+            # no tick on the chosen segment: the four names fit a 360 px phone on one line
+            ft.SegmentedButton(key="crop", selected=[spec.crop], on_change=set_crop, show_selected_icon=False,
+                               segments=[ft.Segment(value=k, label=ft.Text(CROP_LABELS[k], size=13, no_wrap=True))
+                                         for k in CROP_RATIOS]),
             ft.IconButton(action_icon(ft.Icons.ROTATE_RIGHT, "Rotate"), key="rotate", on_click=rotate),
         ], wrap=True),
-        ft.Row(chips, wrap=True, spacing=6, run_spacing=6),
+        FilterStrip(item.filter_samples, spec.filter, choose_filter),
         ft.Row([ft.Text("Strength"), ft.Slider(key="strength", min=0, max=1, divisions=20, value=spec.strength,
                                                 expand=True, on_change_end=strength, disabled=spec.filter == "normal")]),
+    ])
+
+
+def preview_ratio(item: CreateItem) -> float:
+    """The frame's width / height: the chosen ratio, or the preview's own for "original"."""
+    ratio = CROP_RATIOS[item.spec.crop]
+    if ratio is None and item.preview:
+        with Image.open(io.BytesIO(item.preview)) as shown:  # reads the header only
+            ratio = shown.width / shown.height
+    return ratio or 1.0
+
+
+def item_editor(item: CreateItem) -> ft.Control:
+    """The editor for a picked item, by the kind the controller classified it as."""
+    return PhotoEditor(item)
+
+
+@ft.component
+def EditStep(create: CreateModel):
+    controller = use_controller()
+    item = create.current
+    if item is None:
+        return ft.ProgressRing()
+
+    def discard(_=None):
+        create.reset()
+        controller.create.forget_sources()
+
+    return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
+        PickedStrip(create.items, create.selected, controller.create.select, controller.create.move,
+                    controller.create.remove_selected, act(choose_files, controller), len(create.items) < MAX_ITEMS),
+        # keyed per item: switching photos starts a fresh editor (its drag state belongs to one photo)
+        ft.Container(item_editor(item), key=f"editor:{item.key}"),
+        *([ft.Text(create.error, color=ft.Colors.ERROR, key="create-error")] if create.error else []),
         ft.Row([
-            ft.TextButton("Back", on_click=lambda _: create.reset()),
+            ft.TextButton("Discard", key="discard", on_click=discard),
             ft.FilledButton("Next", key="next", on_click=lambda _: setattr(create, "step", "details")),
         ], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
     ])
@@ -98,10 +136,17 @@ def EditStep(create: CreateModel):
 @ft.component
 def DetailsStep(create: CreateModel):
     controller = use_controller()
-    caption, alt_text = ft.use_ref(create.caption), ft.use_ref(create.alt_text)
+    caption = ft.use_ref(create.caption)
+    alt_texts = ft.use_ref({item.key: item.alt_text for item in create.items})
+
+    def alt_typed(key: str):
+        def handler(e):
+            alt_texts.current[key] = e.control.value
+        return handler
 
     def keep_text():
-        create.caption, create.alt_text = caption.current, alt_text.current
+        create.caption = caption.current
+        create.items = [replace(item, alt_text=alt_texts.current.get(item.key, item.alt_text)) for item in create.items]
 
     async def share(_=None):
         keep_text()
@@ -110,14 +155,23 @@ def DetailsStep(create: CreateModel):
     def back(_=None):
         keep_text()
         create.step = "edit"
+
+    count = len(create.items)
+    first = create.items[0] if create.items else None
+    alt_rows = [ft.Row([
+        ft.Image(src=item.thumb, width=56, height=56, fit=ft.BoxFit.COVER) if item.thumb else ft.Container(width=56),
+        ft.TextField(key=f"alt-text-{index}", value=alt_texts.current.get(item.key, ""), max_length=1000, expand=True,
+                     label=f"Alt text for photo {index + 1}" if count > 1 else "Alt text (describe the photo for people who cannot see it)",
+                     on_change=alt_typed(item.key)),
+    ], vertical_alignment=ft.CrossAxisAlignment.START) for index, item in enumerate(create.items)]
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Row([
-            ft.Image(src=create.preview, width=96, height=96, fit=ft.BoxFit.COVER) if create.preview else ft.Container(),
+            ft.Image(src=first.preview, width=96, height=96, fit=ft.BoxFit.COVER) if first and first.preview else ft.Container(),
             ft.TextField(key="caption", label="Write a caption…", value=caption.current, multiline=True, min_lines=2,
                          max_length=2200, expand=True, on_change=typed_into(caption)),
         ], vertical_alignment=ft.CrossAxisAlignment.START),
-        ft.TextField(key="alt-text", label="Alt text (describe the photo for people who cannot see it)",
-                     value=alt_text.current, max_length=1000, on_change=typed_into(alt_text)),
+        *([ft.Text("Describe each photo for people who cannot see it:")] if count > 1 else []),
+        *alt_rows,
         *([ft.Text(create.error, color=ft.Colors.ERROR)] if create.error else []),
         ft.Row([
             ft.TextButton("Back", on_click=back),
