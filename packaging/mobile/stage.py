@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # What app/ and ui/ import on a phone. Left out: pillow-heif (HEIC decoding; no phone build, and app/editing.py
 # does without it), watchdog (watched folders are a desktop feature), and the web app's server (brotli, FastAPI).
-CLIENT_PACKAGES = ("flet", "httpx", "diskcache", "platformdirs", "Pillow")
+# flet-video brings the Video control, and with it the player (media_kit) into the phone build.
+CLIENT_PACKAGES = ("flet", "flet-video", "httpx", "diskcache", "platformdirs", "Pillow")
 COPIED = ("app", "ui", "assets")
 SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc", "cli")
 

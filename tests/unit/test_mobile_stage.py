@@ -35,7 +35,7 @@ def test_the_staged_folder_is_the_client_alone(tmp_path):
     assert sorted(path.name for path in target.iterdir()) == ["app", "assets", "main.py", "pyproject.toml", "ui"]
     pyproject = tomllib.loads((target / "pyproject.toml").read_text())
     assert [spec.split("==")[0] for spec in pyproject["project"]["dependencies"]] == [
-        "flet", "httpx", "diskcache", "platformdirs", "Pillow"]
+        "flet", "flet-video", "httpx", "diskcache", "platformdirs", "Pillow"]
     root = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert pyproject["tool"]["flet"] == root["tool"]["flet"]
     assert pyproject["tool"]["flet"]["product"] == "PhotoShare" and pyproject["tool"]["flet"]["app"]["module"] == "main"
