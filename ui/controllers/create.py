@@ -83,10 +83,6 @@ class CreateController(Feature):
             create.selected = 0
             create.step = "edit"
 
-    async def pick_photo(self, name: str, data: bytes | None = None, path: str | None = None) -> None:
-        """One photo chosen by the picker or typed as a path (desktop, tests)."""
-        await self.pick_files([PickedFile(name, data, path)])
-
     async def _add_photo(self, picked: PickedFile) -> None:
         key = uuid.uuid4().hex
         source = Path(self._scratch.name) / f"{key}{Path(picked.name).suffix.lower() or '.jpg'}"
