@@ -46,7 +46,8 @@ def DownloadMyData(model: AccountDataModel):
     if model.error:
         rows.append(ft.Text(model.error, key="export-error", color=ft.Colors.ERROR))
     if not model.busy:
-        rows.append(ft.OutlinedButton("Download my data", key="download-my-data", icon=ft.Icons.ARCHIVE_OUTLINED,
+        rows.append(ft.OutlinedButton("Make a new copy" if export is not None else "Download my data", key="download-my-data",
+                                      icon=ft.Icons.ARCHIVE_OUTLINED,
                                       on_click=act(controller.account.download_data, not page.web)))
     return ft.Column(rows, spacing=8)
 

@@ -24,7 +24,7 @@ def SearchScreen(search: SearchModel, state: AppState | None = None):
     # The field's value is stated once: re-renders as answers arrive must not echo an older text over faster typing.
     shown_at_start = ft.use_ref(search.query)
 
-    def typed(e):
+    async def typed(e):  # async: runs on the page's loop, where the debounce task lives
         text.current = e.control.value
         controller.search.typed(text.current)  # asks once the typing pauses
 
