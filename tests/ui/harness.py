@@ -147,7 +147,8 @@ class FlutterPage:
     async def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        await self.page.screenshot(path=str(path))
+        # A busy machine can take long to hand over a frame (Playwright waits for the fonts too): bounded, generous.
+        await self.page.screenshot(path=str(path), timeout=2 * UI_TIMEOUT_MS)
         return path
 
 
