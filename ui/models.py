@@ -14,6 +14,7 @@ from app.api_types import Comment, Notification, Post, User, UserSummary
 from app.editing import EditSpec
 from app.upload_queue import QueueItem
 
+from .navigation import NavigationModel
 from .safety_models import AdminModel, SafetyModel
 from .sharing_models import SharingState
 from .story_models import StoriesModel, StoryPlayer, SuggestionsModel
@@ -199,6 +200,7 @@ class AppState:
     online: bool = True
     live_mode: str = "connecting"  # live | polling | offline: how news reaches this process (app.live)
     setup_code_needed: bool = False  # the server waits for its admin: creating an account takes the setup code
+    registration: str = "open"  # who may register on the server: open | invite | closed (GET /setup)
     invite_refused: bool = False  # the last try to create an account was refused for want of a valid invite
     toast: str | None = None
     feed: PostList = field(default_factory=lambda: PostList("feed"))
@@ -219,6 +221,7 @@ class AppState:
     player: StoryPlayer = field(default_factory=StoryPlayer)
     explore: PostList = field(default_factory=lambda: PostList("explore"))
     suggestions: SuggestionsModel = field(default_factory=SuggestionsModel)
+    nav: NavigationModel = field(default_factory=NavigationModel)  # the lit tab, Back, the layout, the theme
 
     @property
     def signed_in(self) -> bool:
