@@ -145,7 +145,7 @@ def SettingsView(state: AppState):
             *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
             ft.Divider(),
             section("About",
-                    ft.Text(f"Server: {state.server_url}", key="about-server", selectable=True),
+                    ft.Text(f"Server: {state.server_url}", key="about-server"),
                     ft.Text(f"PhotoShare {APP_VERSION}", key="about-version"),
                     ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"), key="about"),
         ]))
