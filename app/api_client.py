@@ -159,12 +159,18 @@ class ApiClient(DiscoveryCalls):
     async def setup_required(self) -> bool:
         """Whether the server waits for its admin: registering then needs the setup code. A server from
         before first-run setup has no such question (404) and never needs one."""
+        return (await self.registration_status())[0]
+
+    async def registration_status(self) -> tuple[bool, str]:
+        """(whether registering needs the setup code, who may register: open | invite | closed). A server from
+        before first-run setup answers 404: no setup code, and its registration mode unknown ("open")."""
         try:
-            return bool((await self._request("GET", "/setup", auth=False)).get("setup_required"))
+            answer = await self._request("GET", "/setup", auth=False)
         except ApiError as error:
             if error.status in (404, 405):
-                return False
+                return False, "open"
             raise
+        return bool(answer.get("setup_required")), str(answer.get("registration") or "open")
 
     async def login(self, username: str, password: str) -> Session:
         return self._signed_in(await self._request("POST", "/auth/login", json={"username": username, "password": password},

@@ -15,6 +15,7 @@ from app.upload_queue import QueueItem
 
 from .create_models import CreateModel
 from .people_models import PeopleState
+from .navigation import NavigationModel
 from .safety_models import AdminModel, SafetyModel
 from .sharing_models import SharingState
 from .story_models import StoriesModel, StoryPlayer, SuggestionsModel
@@ -180,6 +181,7 @@ class AppState:
     online: bool = True
     live_mode: str = "connecting"  # live | polling | offline: how news reaches this process (app.live)
     setup_code_needed: bool = False  # the server waits for its admin: creating an account takes the setup code
+    registration: str = "open"  # who may register on the server: open | invite | closed (GET /setup)
     invite_refused: bool = False  # the last try to create an account was refused for want of a valid invite
     toast: str | None = None
     feed: PostList = field(default_factory=lambda: PostList("feed"))
@@ -201,6 +203,7 @@ class AppState:
     explore: PostList = field(default_factory=lambda: PostList("explore"))
     suggestions: SuggestionsModel = field(default_factory=SuggestionsModel)
     people: PeopleState = field(default_factory=PeopleState)  # followers, following, likers; my data copy
+    nav: NavigationModel = field(default_factory=NavigationModel)  # the lit tab, Back, the layout, the theme
 
     @property
     def signed_in(self) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from .navigation import TABS  # noqa: F401 (the bottom bar's destinations, imported from here too)
+
 from .views import (admin, albums, blocked, create, edit_post, edit_profile, explore, feed, notifications, people_list,
                     post_detail, profile, saved, search, settings, sign_in, stories, tag)
 
@@ -15,7 +17,8 @@ class Route:
     view: Callable  # a component taking (state, **params)
     title: str
     needs_account: bool = True
-    tab: str | None = None  # which bottom-bar tab is lit
+    tab: str | None = None  # the tab lit when nothing came before this screen (else it stays on the tab it came from)
+    app_bar: bool = True  # a screen pushed on a tab gets a bar with Back and its title (not the full-screen story viewer)
 
     def match(self, route: str) -> dict[str, str] | None:
         want, got = self.pattern.strip("/").split("/"), route.split("?")[0].strip("/").split("/")
@@ -37,7 +40,7 @@ ROUTES = (
     Route("/", feed.FeedView, "PhotoShare", tab="/"),
     Route("/search", search.SearchView, "Search", tab="/search"),
     Route("/explore", explore.ExploreView, "Explore", tab="/explore"),
-    Route("/stories/:username", stories.StoryViewerView, "Stories", tab="/"),
+    Route("/stories/:username", stories.StoryViewerView, "Stories", tab="/", app_bar=False),
     Route("/create", create.CreateView, "New post", tab="/create"),
     Route("/notifications", notifications.NotificationsView, "Activity", tab="/notifications"),
     Route("/profile/:username", profile.ProfileView, "Profile", tab="/me"),
@@ -58,7 +61,6 @@ ROUTES = (
     Route("/profile/:username/following", people_list.FollowingView, "Following", tab="/me"),
     Route("/post/:post_id/likes", people_list.LikersView, "Likes"),
 )
-TABS = ("/", "/search", "/explore", "/create", "/notifications", "/me")
 
 
 def resolve(route: str) -> tuple[Route, dict[str, str]]:

@@ -7,11 +7,12 @@ import asyncio
 import flet as ft
 
 from . import flet_compat, theme
-from .components.chrome import BottomTabs, OfflineBanner, QueueStrip
+from .components.chrome import BottomTabs, OfflineBanner, QueueStrip, SideRail, TopBar
 from .context import ControllerContext, bind_controller
 from .controllers import Controller
 from .core import ClientCore
 from .models import AppState
+from .navigation import NavigationModel, root_tab
 from .routes import resolve
 from .views.change_password import ChangePasswordView
 
@@ -33,17 +34,49 @@ def Shell(state: AppState):
     if route.needs_account and state.me.must_change_password:  # a one-time password: a new one before anything else
         return ft.Column([OfflineBanner(state), ft.Container(ChangePasswordView(state, key="change-password"), expand=True)],
                          expand=True, spacing=0)
-    body = route.view(state, **params, key=state.route)
     if not route.needs_account:
+        body = route.view(state, **params, key=state.route)
         return ft.Column([OfflineBanner(state), ft.Container(body, expand=True)], expand=True, spacing=0)
+    return Frame(state, state.nav, state.route)
+
+
+@ft.component
+def Frame(state: AppState, nav: NavigationModel, current: str):
+    """A signed-in screen in its frame. ``nav`` is passed on its own so the lit tab, the layout (a rail on a wide
+    window) and Back follow it; ``current`` is the route shown."""
+    route, params = resolve(current)
+    me = state.me.username if state.me else None
+    screen = [
+        *([TopBar(state, nav, screen_title(route, params))] if route.app_bar and root_tab(current, me) is None else []),
+        # A key per screen on the frame itself: without it Flet 0.82 patches the old screen's controls
+        # in place and the new screen never appears.
+        ft.Container(route.view(state, **params, key=current), expand=True, key=f"screen:{current}"),
+    ]
+    if nav.wide:  # a rail at the side; the screen keeps the rest, its column centred in it
+        return ft.Column(expand=True, spacing=0, controls=[
+            OfflineBanner(state),
+            QueueStrip(state.queue),
+            ft.Row(expand=True, spacing=0, vertical_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
+                SideRail(state, nav, state.notifications),
+                ft.VerticalDivider(width=1),
+                ft.Column(screen, expand=True, spacing=0),
+            ]),
+        ])
     return ft.Column(expand=True, spacing=0, controls=[
         OfflineBanner(state),
         QueueStrip(state.queue),
-        # A key per screen on the frame itself: without it Flet 0.82 patches the old screen's controls
-        # in place and the new screen never appears.
-        ft.Container(body, expand=True, key=f"screen:{state.route}"),
-        BottomTabs(state, route.tab, state.notifications),
+        *screen,
+        BottomTabs(state, nav, state.notifications),
     ])
+
+
+def screen_title(route, params: dict[str, str]) -> str:
+    """A pushed screen's title: whose profile, which hashtag, else the route's own."""
+    if "username" in params:
+        return params["username"]
+    if "tag" in params:
+        return f"#{params['tag']}"
+    return route.title
 
 
 def route_view_placeholder() -> ft.Control:
@@ -55,17 +88,26 @@ def App(core: ClientCore, initial: AppState):
     page = ft.context.page
     state, _ = ft.use_state(initial)
 
-    async def navigate(route: str) -> None:
+    def arrive(route: str) -> None:
+        state.nav.went_to(route, state.me.username if state.me else None, resolve(route)[0].tab)
         state.route = route
+
+    async def navigate(route: str) -> None:
+        arrive(route)
         if page.route != route:
             await page.push_route(route)
 
     controller = ft.use_memo(lambda: Controller(core, state, navigate), [])
     bind_controller(page, controller)
-    page.on_route_change = lambda e: setattr(state, "route", e.route)
+    page.on_route_change = lambda e: arrive(e.route)  # also the browser's Back and Forward
+    page.on_resize = lambda e: state.nav.resized(e.width)
+
+    async def restore_theme():
+        state.nav.theme = await theme.restore_mode(page)
 
     async def started():
         page.run_task(_fallback_fonts_soon, page, state)
+        page.run_task(restore_theme)
         background = page.run_task(controller.background)
         # Flet leaves a page's tasks running after its session ends: stop listening with the page (and
         # still run whatever the page's opener asked for then, such as ending a browser's own session).
@@ -104,21 +146,24 @@ async def _fallback_fonts_soon(page: ft.Page, state: AppState) -> None:
     theme.add_fallback_fonts(page)
 
 
-def first_state(core: ClientCore, route: str) -> AppState:
+def first_state(core: ClientCore, route: str, width: float | None = None) -> AppState:
     """The page's state before any network: the account and feed as cached, so the very first frame
-    sent to the screen is the feed itself rather than a spinner followed by it."""
+    sent to the screen is the feed itself rather than a spinner followed by it (and in the layout of the
+    window's ``width``)."""
     state = AppState(route=route or "/", server_url=core.session.server_url)
     me, feed = core.cached_start()
     if me is not None:
         state.me = me
         if feed:
             state.feed.replace_all(*feed, from_cache=True, show_first=FIRST_FRAME_POSTS)
+    state.nav.went_to(state.route, me.username if me else None, resolve(state.route)[0].tab)
+    state.nav.resized(width)
     return state
 
 
 def open_page(page: ft.Page, core: ClientCore) -> None:
     flet_compat.install()
-    state = first_state(core, page.route)
+    state = first_state(core, page.route, page.width)
     shown = [text for m in state.feed.posts for text in (m.post.caption, m.post.user.username)]
     theme.apply(page, fallback_fonts=theme.needs_fallback_fonts(shown))
     page.render(App, core, state)

@@ -1,4 +1,4 @@
-"""Colours, spacing and the bundled fonts.
+"""Colours (a light and a dark theme), spacing and the bundled fonts.
 
 The web client runs with no CDN (``no_cdn=True``), so Flutter cannot fetch fallback fonts: CJK and
 emoji glyphs come from fonts shipped in ``assets/fonts`` and are listed as fallbacks on every text
@@ -32,10 +32,13 @@ _TEXT_SLOTS = ("display_large", "display_medium", "display_small", "headline_lar
 
 
 def theme() -> ft.Theme:
+    """The light theme and the dark one alike: Flet makes the dark one's colours from the same seed."""
     # The colour is stated because a partial text theme otherwise takes the platform's dark-mode text
-    # colour on some Linux desktops (white text on the light surface).
+    # colour on some Linux desktops (white text on the light surface); ON_SURFACE is the light or dark
+    # theme's own, so text stays readable in both.
     style = ft.TextStyle(font_family=BASE_FAMILY, font_family_fallback=FALLBACK_FAMILIES, color=ft.Colors.ON_SURFACE)
-    return ft.Theme(color_scheme_seed=ACCENT, font_family=BASE_FAMILY, text_theme=ft.TextTheme(**{slot: style for slot in _TEXT_SLOTS}))
+    return ft.Theme(color_scheme_seed=ACCENT, font_family=BASE_FAMILY,
+                    text_theme=ft.TextTheme(**{slot: style for slot in _TEXT_SLOTS}))
 
 
 def apply(page: ft.Page, *, fallback_fonts: bool = True) -> None:
@@ -44,7 +47,8 @@ def apply(page: ft.Page, *, fallback_fonts: bool = True) -> None:
     page.title = "PhotoShare"
     page.fonts = dict(FONTS) if fallback_fonts else {BASE_FAMILY: FONTS[BASE_FAMILY]}
     page.theme = theme()
-    page.theme_mode = ft.ThemeMode.LIGHT
+    page.dark_theme = theme()
+    page.theme_mode = ft.ThemeMode.SYSTEM  # until the choice kept in the client's storage is read (``restore_mode``)
     page.padding = 0
 
 
@@ -57,3 +61,28 @@ def add_fallback_fonts(page: ft.Page) -> None:
 def needs_fallback_fonts(texts) -> bool:
     """Whether any of these texts has characters the base font lacks (CJK, emoji and other symbols)."""
     return any(ord(char) >= FIRST_CHARACTER_BEYOND_BASE_FONT for text in texts for char in text)
+
+
+# The light/dark choice (navigation.THEME_MODES) lives in the client's own storage (the browser's local storage,
+# the desktop's preferences): it belongs to the device, not the account, and outlives a browser session.
+THEME_PREFERENCE = "photoshare.theme_mode"
+_MODES = {"system": ft.ThemeMode.SYSTEM, "light": ft.ThemeMode.LIGHT, "dark": ft.ThemeMode.DARK}
+
+
+async def restore_mode(page: ft.Page) -> str:
+    """Apply the kept choice (``system`` when none or unreadable) and answer it."""
+    try:
+        mode = await ft.SharedPreferences().get(THEME_PREFERENCE)
+    except Exception:  # storage unavailable (a private window, an old client): follow the system
+        mode = None
+    mode = mode if mode in _MODES else "system"
+    if page.theme_mode != _MODES[mode]:
+        page.theme_mode = _MODES[mode]
+        page.update()
+    return mode
+
+
+async def choose_mode(page: ft.Page, mode: str) -> None:
+    page.theme_mode = _MODES[mode]
+    page.update()
+    await ft.SharedPreferences().set(THEME_PREFERENCE, mode)

@@ -82,10 +82,12 @@ def _already_set_up() -> web.Response:
 
 
 @routes.get("/api/v1/setup")
-@doc("Whether the server waits for its admin: registering then needs the setup code `photoshare serve` printed.",
-     auth=False, tag=TAG, responses={200: "{setup_required: boolean}"})
+@doc("Whether the server waits for its admin (registering then needs the setup code `photoshare serve` printed), and "
+     "who may register once it has one (`registration`: open, invite or closed), for a sign-in screen to ask for what is needed.",
+     auth=False, tag=TAG, responses={200: "{setup_required: boolean, registration: open|invite|closed}"})
 async def setup_status(request: web.Request) -> web.Response:
-    return json_response({"setup_required": await request.app[CONTEXT].registration.setup_required()})
+    ctx = request.app[CONTEXT]
+    return json_response({"setup_required": await ctx.registration.setup_required(), "registration": ctx.settings.registration})
 
 
 @routes.get("/setup")

@@ -22,14 +22,14 @@ async def register(api, username, code=None, **extra):
 
 
 async def test_without_an_issued_code_the_first_account_becomes_admin(api):
-    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False})
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False, "registration": "open"})
     user, _ = await api.register("owner")
     assert user["is_admin"] is True
 
 
 async def test_while_a_code_is_in_force_nobody_claims_the_server_without_it(api):
     code = await issue(api)
-    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": True})
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": True, "registration": "open"})
     status, body = await register(api, "stranger")
     assert status == 403 and body["error"]["code"] == "setup_code_required"
     status, body = await register(api, "stranger", "AAAA-BBBB-CCCC")
@@ -39,7 +39,7 @@ async def test_while_a_code_is_in_force_nobody_claims_the_server_without_it(api)
     status, body = await register(api, "owner", " " + code.lower().replace("-", " ") + " ")  # typed back loosely
     assert status == 201, body
     assert body["user"]["is_admin"] is True and body["token"]
-    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False})
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False, "registration": "open"})
 
     status, body = await register(api, "late", code)
     assert status == 403 and body["error"]["code"] == "setup_complete"
@@ -66,7 +66,7 @@ async def test_a_new_code_replaces_the_old_and_codes_expire(api):
     await api.ctx.db.write(lambda conn: conn.execute("UPDATE setup_codes SET expires_at = ?", (now_ms() - 1,)))
     status, body = await register(api, "owner", second)
     assert status == 403 and body["error"]["code"] == "invalid_setup_code"
-    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": True})  # still not claimable
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": True, "registration": "open"})  # still not claimable
 
 
 async def test_codes_are_stored_hashed(api):
@@ -93,7 +93,7 @@ async def test_no_code_is_issued_once_accounts_exist(api):
 async def test_an_admin_made_on_the_machine_uses_the_code_up(api):
     await issue(api)
     await api.ctx.admin.create_user("owner", "correct horse battery")
-    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False})
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False, "registration": "open"})
     assert (await api.ctx.db.read(lambda conn: conn.fetch_val("SELECT COUNT(*) FROM setup_codes WHERE used_by IS NULL"))) == 0
 
 
@@ -165,3 +165,9 @@ async def test_setup_page_without_a_code_in_force(api, has_users):
         assert "already has its admin" in text
     else:  # require_setup_code = false: the form needs no code and makes the first account the admin
         assert 'name="code"' not in text and 'name="username"' in text
+
+
+@pytest.mark.parametrize("mode", ["invite", "closed"])
+async def test_the_registration_mode_is_public_so_a_sign_in_screen_asks_for_what_is_needed(api, mode):
+    api.ctx.settings.values["registration"] = mode
+    assert await api.call("GET", "/api/v1/setup") == (200, {"setup_required": False, "registration": mode})

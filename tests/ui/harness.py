@@ -88,9 +88,16 @@ class FlutterPage:
     async def click(self, name: str, exact: bool = False) -> None:
         await (await self.button(name, exact)).click()
 
+    def destination(self, name: str, lit: bool = False):
+        """A tab's destination: in the bottom bar Flutter exposes it as a tab; in a wide window's navigation rail,
+        as a button named "<name> Tab 3 of 6". ``lit``: only while it is the selected one."""
+        in_rail = self.host.locator("[aria-current='true']" if lit else "flt-semantics[role='button']",
+                                    has_text=re.compile(rf"(^|\s){re.escape(name)}\s+Tab \d+ of \d+$"))
+        return self.host.get_by_role("tab", name=name, selected=True if lit else None).or_(in_rail).first
+
     async def tab(self, name: str) -> None:
-        """A bottom-bar destination (Flutter exposes them as tabs, not buttons)."""
-        locator = self.host.get_by_role("tab", name=name).first
+        """A bottom-bar (or rail) destination."""
+        locator = self.destination(name)
         await locator.wait_for(timeout=UI_TIMEOUT_MS)
         await locator.click()
 

@@ -1,4 +1,5 @@
-"""The frame around every signed-in screen: offline banner, queued uploads strip, bottom tabs."""
+"""The frame around every signed-in screen: offline banner, queued uploads strip, the tabs (a bar at the bottom,
+or a rail at the side of a wide window) and a pushed screen's bar with Back."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from app.upload_queue import ItemState
 from .post_card import action_icon
 from ..context import act, use_controller
 from ..models import AppState, NotificationsModel, QueueModel
-from ..routes import TABS
+from ..navigation import TABS, NavigationModel, tab_root
+from ..theme import SPACING
 
+BACK_LABEL = "Go back"  # not "Back": other screens have buttons named "Back …"
 _TAB_ICONS = (
     (ft.Icons.HOME_OUTLINED, ft.Icons.HOME, "Home"),
     (ft.Icons.SEARCH, ft.Icons.SEARCH, "Search"),
@@ -27,9 +30,10 @@ def OfflineBanner(state: AppState):
         return ft.Container(height=0)
     return ft.Container(
         key="offline-banner",
-        bgcolor=ft.Colors.AMBER_200,
+        bgcolor=ft.Colors.AMBER_200,  # a warning's colour in light and dark themes alike, so its text stays dark
         padding=8,
-        content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF), ft.Text("Offline — showing saved posts. Uploads wait in the queue.")],
+        content=ft.Row([ft.Icon(ft.Icons.CLOUD_OFF, color=ft.Colors.BLACK),
+                        ft.Text("Offline — showing saved posts. Uploads wait in the queue.", color=ft.Colors.BLACK)],
                        wrap=True),
     )
 
@@ -60,20 +64,9 @@ def QueueStrip(queue: QueueModel):
     return ft.Container(key="queue-strip", bgcolor=ft.Colors.SURFACE_CONTAINER, padding=8, content=ft.Column(rows, spacing=4))
 
 
-@ft.component
-def BottomTabs(state: AppState, tab: str | None, notifications: NotificationsModel):
-    """``notifications`` is passed on its own so a change of the unread count redraws the tabs."""
-    controller = use_controller()
-
-    async def changed(e):
-        target = TABS[int(e.control.selected_index)]
-        if target == "/me":
-            target = f"/profile/{state.me.username}" if state.me else "/welcome"
-        await controller.navigate(target)
-
-    selected = TABS.index(tab) if tab in TABS else 0
+def _tab_icons(notifications: NotificationsModel):
+    """Each destination's (icon, lit icon, label); Activity's icon carries the unread count."""
     unread = notifications.unread
-    destinations = []
     for route, (icon, lit, label) in zip(TABS, _TAB_ICONS):
         if route == "/notifications" and unread:
             # The count rides on the icon's label too: screen readers (and the UI tests) hear it.
@@ -81,5 +74,47 @@ def BottomTabs(state: AppState, tab: str | None, notifications: NotificationsMod
             # fails on a control there (and on the Activity screen the news is on show anyway).
             icon = ft.Icon(icon, badge=ft.Badge(label=str(unread) if unread < 100 else "99+"),
                            semantics_label=f"{unread} new")
-        destinations.append(ft.NavigationBarDestination(icon=icon, selected_icon=lit, label=label))
-    return ft.NavigationBar(key="tabs", selected_index=selected, on_change=changed, destinations=destinations)
+        yield icon, lit, label
+
+
+def _on_tab_change(state: AppState):
+    controller = use_controller()
+
+    async def changed(e):
+        await controller.navigate(tab_root(TABS[int(e.control.selected_index)], state.me.username if state.me else None))
+
+    return changed
+
+
+@ft.component
+def BottomTabs(state: AppState, nav: NavigationModel, notifications: NotificationsModel):
+    """``nav`` and ``notifications`` are passed on their own so a change of the lit tab or the unread count
+    redraws the tabs."""
+    return ft.NavigationBar(key="tabs", selected_index=TABS.index(nav.tab) if nav.tab in TABS else 0,
+                            on_change=_on_tab_change(state),
+                            destinations=[ft.NavigationBarDestination(icon=icon, selected_icon=lit, label=label)
+                                          for icon, lit, label in _tab_icons(notifications)])
+
+
+@ft.component
+def SideRail(state: AppState, nav: NavigationModel, notifications: NotificationsModel):
+    """The bottom bar's destinations at the side of a wide window."""
+    return ft.NavigationRail(key="rail", selected_index=TABS.index(nav.tab) if nav.tab in TABS else 0,
+                             on_change=_on_tab_change(state), label_type=ft.NavigationRailLabelType.ALL,
+                             destinations=[ft.NavigationRailDestination(icon=icon, selected_icon=lit, label=label)
+                                           for icon, lit, label in _tab_icons(notifications)])
+
+
+@ft.component
+def TopBar(state: AppState, nav: NavigationModel, title: str):
+    """A pushed screen's bar: Back (to the screen before, else the tab's root) and the screen's title."""
+    controller = use_controller()
+
+    async def back(_=None):
+        await controller.navigate(nav.back_target(state.me.username if state.me else None))
+
+    return ft.Container(key="top-bar", padding=ft.Padding.only(left=4, right=SPACING), content=ft.Row([
+        ft.IconButton(action_icon(ft.Icons.ARROW_BACK, BACK_LABEL), key="go-back", tooltip=BACK_LABEL, on_click=back),
+        ft.Text(title, size=18, weight=ft.FontWeight.BOLD, expand=True, max_lines=1,
+                overflow=ft.TextOverflow.ELLIPSIS, key="screen-title"),
+    ], spacing=4), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT)))

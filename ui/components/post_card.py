@@ -12,6 +12,7 @@ from .photo import Avatar, Photo
 from .post_menu import PostMenu as OwnPostMenu
 from .safety_menu import PostMenu as OthersPostMenu
 from .video import media_player
+from .when import time_label
 
 FEED_VARIANT = "640"
 # Feed photos are shown between these shapes, as people are used to (4:5 portrait to 1.91:1 landscape).
@@ -32,7 +33,8 @@ def action_icon(icon: str, label: str, color=None) -> ft.Icon:
 
 
 @ft.component
-def PostCard(model: PostModel, index: int = 0):
+def PostCard(model: PostModel, index: int = 0, comments_link: bool = True):
+    """``comments_link``: offer "View all N comments" (not under the comments themselves, on the post's screen)."""
     controller = use_controller()
     post = model.post
     media = post.first_media
@@ -109,7 +111,9 @@ def PostCard(model: PostModel, index: int = 0):
                               if post.edited_at else [])]),
                     *([byline(post.user.username, post.caption, key=f"caption-{index}")] if post.caption else []),
                     *([ft.TextButton(f"View all {post.comment_count} comments" if post.comment_count > 1 else "View 1 comment",
-                                     on_click=go(controller, f"/post/{post.post_id}"))] if post.comment_count else []),
+                                     on_click=go(controller, f"/post/{post.post_id}"))]
+                      if post.comment_count and comments_link else []),
+                    time_label(post.created_at, key=f"time-{index}"),
                 ]),
             ),
         ],

@@ -43,13 +43,14 @@ class SessionController(Feature):
             await self.controller.feed.load()
 
     async def check_setup(self, server_url: str | None = None) -> None:
-        """Ask the server whether it waits for its admin (then creating an account takes the setup code)."""
+        """Ask the server whether it waits for its admin (then creating an account takes the setup code), and who may
+        register (an invite code required, optional, or no new accounts)."""
         if server_url:
             url = normalise_server_url(server_url)
             if url != self.api.base_url:
                 self.api.use_server(url)
         try:
-            needed = await self.api.setup_required()
+            needed, registration = await self.api.registration_status()
         except ApiError:  # offline, or refused: the form stays as it is (and is not redrawn)
             return
         except Exception:  # a half-typed address httpx cannot use
@@ -57,6 +58,8 @@ class SessionController(Feature):
             return
         if needed != self.state.setup_code_needed:  # redraw only for news: the visitor may be typing
             self.state.setup_code_needed = needed
+        if registration != self.state.registration:
+            self.state.registration = registration
 
     async def sign_in(self, server_url: str, username: str, password: str, *, register: bool,
                       invite_code: str = "", setup_code: str = "") -> bool:

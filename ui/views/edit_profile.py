@@ -46,7 +46,6 @@ def EditProfileView(state: AppState):
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=SPACING,
         horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
-            ft.Text("Edit profile", size=22, weight=ft.FontWeight.BOLD),
             ft.Row([
                 Avatar(me.username, me.avatar_url, AVATAR_PREVIEW_SIZE, key=f"avatar-{me.avatar_url}"),
                 ft.ProgressRing(key="avatar-uploading") if uploading else
@@ -56,8 +55,12 @@ def EditProfileView(state: AppState):
             ft.TextField(key="display-name", label="Name", value=name.current, max_length=50, on_change=typed_into(name)),
             ft.TextField(key="bio", label="Bio", value=bio.current, multiline=True, min_lines=2, max_lines=5,
                          max_length=150, on_change=typed_into(bio)),
-            ft.Switch(key="private", label="Private account (only approved followers see your photos)",
-                      value=private.current, on_change=toggled),
+            # The words beside the switch wrap: as the switch's own label they were cut off on a phone.
+            ft.Row([ft.Column([ft.Text("Private account", weight=ft.FontWeight.BOLD),
+                               ft.Text("Only approved followers see your photos.", color=ft.Colors.ON_SURFACE_VARIANT)],
+                              spacing=2, expand=True),
+                    ft.Switch(key="private", value=private.current, on_change=toggled,
+                              tooltip="Private account")], key="private-row"),
             ft.Row([ft.FilledButton("Save", key="save-profile", on_click=save),
                     ft.TextButton("Cancel", on_click=act(controller.navigate, f"/profile/{me.username}"))]),
         ]))

@@ -6,6 +6,7 @@ import flet as ft
 
 from ..components.photo import Avatar
 from ..components.post_card import byline
+from ..components.when import time_label
 from ..context import act, go, use_controller
 from ..models import AppState, NotificationsModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -47,11 +48,14 @@ def Activity(model: NotificationsModel):
                                 on_click=act(controller.notifications.answer_follow_request, user.user_id, True)),
                 ft.TextButton("Deny", on_click=act(controller.notifications.answer_follow_request, user.user_id, False)),
             ])))
+    asking = {user.user_id for user in model.follow_requests}
     for note in model.items:
+        if note.type == "follow_request" and note.actor and note.actor.user_id in asking:
+            continue  # the request itself is listed above, with its Approve and Deny: once is enough
         if note.type == "report_resolved":  # the outcome of my report; the moderator stays unnamed
             rows.append(ft.ListTile(key=f"note-{note.id}", leading=ft.Icon(ft.Icons.GAVEL, color=ft.Colors.PRIMARY),
                                     title=ft.Text(report_outcome(note.report or {})),
-                                    subtitle=ft.Text(note.created_at[:16].replace("T", " "))))
+                                    subtitle=time_label(note.created_at, key=f"note-time-{note.id}")))
             continue
         actor = note.actor.username if note.actor else "Someone"
         avatar = note.actor.avatar_url if note.actor else None
@@ -61,7 +65,7 @@ def Activity(model: NotificationsModel):
         rows.append(ft.ListTile(
             key=f"note-{note.id}", leading=Avatar(actor, avatar), on_click=go(controller, target),
             title=byline(actor, album_text(note) if note.album_id else WHAT.get(note.type, note.type)),
-            subtitle=ft.Text(note.created_at[:16].replace("T", " ")),
+            subtitle=time_label(note.created_at, key=f"note-time-{note.id}"),
         ))
     if model.loaded and not rows:
         rows = [ft.Container(ft.Text("No activity yet.", key="no-activity"), padding=SPACING)]

@@ -6,6 +6,7 @@ import flet as ft
 
 from ..components.post_card import PostCard, action_icon, byline
 from ..components.safety_menu import report_dialog
+from ..components.when import time_label
 from ..context import act, go, typed_into, use_controller
 from ..models import AppState, CommentsModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
@@ -45,7 +46,7 @@ def CommentList(comments: CommentsModel, post_author_id: str | None = None):
         key=f"comment-{c.comment_id}", padding=ft.Padding.symmetric(horizontal=SPACING), expand=True,
         on_click=go(controller, f"/profile/{c.user.username}"),
         content=byline(c.user.username, c.text),
-    ), *report(c), *manage(c)], spacing=0) for c in comments.comments]
+    ), time_label(c.created_at, key=f"comment-time-{c.comment_id}"), *report(c), *manage(c)], spacing=0) for c in comments.comments]
     if comments.loaded and not rows:
         rows = [ft.Container(ft.Text("No comments yet."), padding=SPACING)]
     return ft.Column(rows, spacing=6)
@@ -74,7 +75,7 @@ def PostDetailView(state: AppState, post_id: str):
     controller = use_controller()
     ft.use_effect(act(controller.post.load, post_id), [post_id])
     model = state.posts.get(post_id)
-    controls = [PostCard(model, 0)] if model is not None else [ft.ProgressRing()]
+    controls = [PostCard(model, 0, comments_link=False)] if model is not None else [ft.ProgressRing()]
     if model is not None and state.me and model.post.user.user_id == state.me.user_id:
         controls.append(ft.TextButton("Delete post", icon=ft.Icons.DELETE_OUTLINE, key="delete-post",
                                       on_click=act(controller.post.delete, post_id)))

@@ -1,15 +1,20 @@
-"""Settings: the upload queue (pause, retry, cancel), watched folders, the server, sign out."""
+"""Settings, in sections with headings: Account (sign out; more account actions join it), Appearance (light, dark
+or as the system), Privacy and safety, Shared links, Uploads (the queue, watched folders), About (the server,
+the app's version, how news arrives)."""
 
 from __future__ import annotations
 
 import flet as ft
 
 from app.live import POLL_SECONDS
+from server import __version__ as APP_VERSION
 from app.upload_queue import ItemState, QueueItem
 
 from ..components.post_card import action_icon
 from ..context import act, typed_into, use_controller
 from ..models import AppState, QueueModel
+from .. import theme
+from ..navigation import THEME_MODES, NavigationModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 from .account_actions import AccountActions
 from .blocked import SafetySettings
@@ -50,7 +55,7 @@ def QueueSection(queue: QueueModel):
                                 subtitle=ft.Text(f"{item.source.split(':')[0]} · {_status(item)}"),
                                 trailing=ft.Row(buttons, tight=True)))
     return ft.Column([
-        ft.Text("Upload queue", size=18, weight=ft.FontWeight.BOLD),
+        heading("Upload queue"),
         ft.Row(wrap=True, controls=[
             ft.OutlinedButton("Resume uploads" if queue.paused_all else "Pause uploads", key="pause-all",
                               on_click=act(controller.queue.action, "resume_all" if queue.paused_all else "pause_all")),
@@ -73,7 +78,7 @@ def FoldersSection(folders: list[str]):
             set_added(added + 1)
 
     return ft.Column([
-        ft.Text("Watched folders", size=18, weight=ft.FontWeight.BOLD),
+        heading("Watched folders"),
         ft.Text("New photos saved into these folders are uploaded automatically, each once."),
         *[ft.ListTile(title=ft.Text(f), trailing=ft.IconButton(action_icon(ft.Icons.DELETE_OUTLINE, "Stop watching"),
                                                                on_click=act(controller.queue.remove_watched_folder, f)))
@@ -84,20 +89,65 @@ def FoldersSection(folders: list[str]):
     ])
 
 
+def heading(title: str) -> ft.Control:
+    return ft.Text(title, size=18, weight=ft.FontWeight.BOLD)
+
+
+def section(title: str, *controls: ft.Control, key: str | None = None) -> ft.Control:
+    return ft.Column([heading(title), *controls], key=key, spacing=8)
+
+
+def account_entries(state: AppState) -> list[ft.Control]:
+    """The Account section's entries: who is signed in, and signing out. Further account actions (a copy of my
+    data, deleting the account) belong here too."""
+    controller = use_controller()
+    return [
+        ft.Text(f"Signed in as {state.me.username if state.me else '—'}", key="signed-in-as"),
+        ft.ListTile(key="open-edit-profile", leading=ft.Icon(ft.Icons.PERSON_OUTLINE), title=ft.Text("Edit profile"),
+                    subtitle=ft.Text("Photo, name, bio, private account"), trailing=ft.Icon(ft.Icons.CHEVRON_RIGHT),
+                    on_click=act(controller.navigate, "/edit-profile")),
+        ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.session.sign_out)),
+        AccountActions(state.people.account_data),  # Download my data, Delete account (account_actions.py)
+    ]
+
+
+THEME_LABELS = {"system": ("As the system", ft.Icons.BRIGHTNESS_AUTO), "light": ("Light", ft.Icons.LIGHT_MODE),
+                "dark": ("Dark", ft.Icons.DARK_MODE)}
+
+
+@ft.component
+def AppearanceSection(nav: NavigationModel):
+    page = ft.context.page
+
+    async def chosen(e):
+        mode = (e.control.selected or ["system"])[0]
+        nav.theme = mode
+        await theme.choose_mode(page, mode)
+
+    return section("Appearance", ft.Text("Theme", color=ft.Colors.ON_SURFACE_VARIANT), ft.SegmentedButton(
+        key="theme-mode", selected=[nav.theme], on_change=chosen, show_selected_icon=False,
+        segments=[ft.Segment(value=mode, label=ft.Text(THEME_LABELS[mode][0]),
+                             icon=ft.Icon(THEME_LABELS[mode][1], semantics_label=f"{THEME_LABELS[mode][0]} theme"))
+                  for mode in THEME_MODES]), key="appearance")
+
+
 @ft.component
 def SettingsView(state: AppState):
     controller = use_controller()
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
-        width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=24, controls=[
+        width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=16, controls=[
+            section("Account", *account_entries(state), key="account"),
+            ft.Divider(),
+            AppearanceSection(state.nav),
+            ft.Divider(),
             SafetySettings(state.me),
+            SharedLinksSection(state.sharing),
+            ft.Divider(),
             QueueSection(state.queue),
             *([] if controller.core.per_browser else [FoldersSection(list(state.watched_folders))]),
-            SharedLinksSection(state.sharing),
-            ft.Column([
-                ft.Text("Account", size=18, weight=ft.FontWeight.BOLD),
-                ft.Text(f"Signed in as {state.me.username if state.me else '—'} on {state.server_url}"),
-                ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"),
-                ft.FilledTonalButton("Sign out", key="sign-out", icon=ft.Icons.LOGOUT, on_click=act(controller.session.sign_out)),
-                AccountActions(state.people.account_data),  # Download my data, Delete account (account_actions.py)
-            ]),
+            ft.Divider(),
+            section("About",
+                    ft.Text(f"Server: {state.server_url}", key="about-server"),
+                    ft.Text(f"PhotoShare {APP_VERSION}", key="about-version"),
+                    ft.Text(LIVE_MODES.get(state.live_mode, state.live_mode), key="live-mode"), key="about"),
         ]))

@@ -10,6 +10,8 @@ from ..theme import CONTENT_MAX_WIDTH
 
 SETUP_CODE_HINT = "Printed by photoshare serve in its terminal."
 INVITE_CODE_HINT = "Only to create an account, if you were given one."
+INVITE_CODE_REQUIRED_HINT = "This server registers people by invitation: the code you were given."
+REGISTRATION_CLOSED = "This server is not taking new accounts: ask its admin for one."
 INVITE_CODE_NEEDED = "This server registers people by invitation: enter the invite code you were given."
 INVITE_CODE_REFUSED = "That invite code is not valid (it may be used or expired): ask for a new one."
 
@@ -55,13 +57,16 @@ def SignInView(state: AppState):
         fields.append(ft.TextField(key="setup-code", label="Setup code", value=setup_code.current,
                                    on_change=typed_into(setup_code), helper=SETUP_CODE_HINT, helper_max_lines=2,
                                    capitalization=ft.TextCapitalization.CHARACTERS, on_submit=submit(True)))
-    else:
+    elif state.registration != "closed":  # as the server says (GET /setup): an invite code required, or optional
         refused = None
         if state.invite_refused:
             refused = (INVITE_CODE_REFUSED if invite_code.current.strip() else INVITE_CODE_NEEDED)
-        fields.append(ft.TextField(key="invite-code", label="Invite code (optional)", value=invite_code.current,
-                                   on_change=typed_into(invite_code), helper=INVITE_CODE_HINT, error=refused,
+        required = state.registration == "invite"
+        fields.append(ft.TextField(key="invite-code", label="Invite code" if required else "Invite code (optional)",
+                                   value=invite_code.current, on_change=typed_into(invite_code),
+                                   helper=INVITE_CODE_REQUIRED_HINT if required else INVITE_CODE_HINT, error=refused,
                                    helper_max_lines=2, error_max_lines=2, on_submit=submit(True)))
+    can_register = state.setup_code_needed or state.registration != "closed"
 
     return ft.Container(
         alignment=ft.Alignment.TOP_CENTER,
@@ -76,7 +81,8 @@ def SignInView(state: AppState):
                 ft.Text("Photos for your family and friends, on your own server.", text_align=ft.TextAlign.CENTER),
                 *fields,
                 ft.FilledButton("Sign in", key="sign-in", disabled=busy, on_click=submit(False)),
-                ft.OutlinedButton("Create account", key="register", disabled=busy, on_click=submit(True)),
+                ft.OutlinedButton("Create account", key="register", disabled=busy, on_click=submit(True)) if can_register
+                else ft.Text(REGISTRATION_CLOSED, key="registration-closed", text_align=ft.TextAlign.CENTER),
                 ft.Text("Passwords need at least 8 characters; usernames 3–30 of a–z, 0–9, dot and underscore.",
                         size=12, color=ft.Colors.ON_SURFACE_VARIANT),
             ],
