@@ -7,7 +7,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.live import POLL_SECONDS
-from server import __version__ as APP_VERSION
+from app import __version__ as APP_VERSION
 from app.upload_queue import ItemState, QueueItem
 
 from ..components.post_card import action_icon
