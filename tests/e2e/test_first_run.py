@@ -106,7 +106,7 @@ def test_first_run_setup_link_web_app_and_clean_stop(first_run_server):
             assert reply[0] == 1 and reply[1]["session_id"] and not reply[1].get("error")
 
             async with session.get(server.url + "/api/v1/setup") as response:
-                assert await response.json() == {"setup_required": True, "registration": "open"}
+                assert await response.json() == {"setup_required": True, "registration": "closed"}  # as this server is set
             body = {"username": "stranger", "password": "a long password"}
             async with session.post(server.url + "/api/v1/auth/register", json=body) as response:
                 assert response.status == 403 and (await response.json())["error"]["code"] == "setup_code_required"
