@@ -95,6 +95,18 @@ class FlutterPage:
                                     has_text=re.compile(rf"(^|\s){re.escape(name)}\s+Tab \d+ of \d+$"))
         return self.host.get_by_role("tab", name=name, selected=True if lit else None).or_(in_rail).first
 
+    async def click_until_gone(self, name: str, gone_text: str, *, exact: bool = False, attempts: int = 3) -> None:
+        """Click a button until ``gone_text`` leaves the screen. On a loaded machine a tap can reach Flutter late
+        enough to count as a long press (a tooltip instead of the action): then tap again, a bounded number of times."""
+        for _ in range(attempts):
+            await self.click(name, exact)
+            try:
+                await self.host.get_by_text(gone_text).first.wait_for(state="detached", timeout=10_000)
+                return
+            except Exception:
+                continue
+        raise AssertionError(f"{gone_text!r} stayed after {attempts} clicks on {name!r}")
+
     async def tab(self, name: str) -> None:
         """A bottom-bar (or rail) destination."""
         locator = self.destination(name)
@@ -130,7 +142,11 @@ class FlutterPage:
                 if await field.evaluate("e => e.tagName", timeout=5_000) == "TEXTAREA":
                     return  # multi-line fields do not mirror their text into the semantics element
                 # Compare the start only: emoji are typed as several key events and may be re-encoded.
-                typed = await field.input_value(timeout=5_000)
+                # The text lives in Flutter's editing element, which holds the focus; the semantics node found by
+                # the label mirrors it only some of the time (seen empty while the field showed the text).
+                typed = await self.page.evaluate("() => document.activeElement && document.activeElement.value || ''")
+                if typed[:8] != text[:8]:
+                    typed = await field.input_value(timeout=5_000)
                 if typed[:8] == text[:8]:
                     return
                 problem = f"the field held {typed!r}"
