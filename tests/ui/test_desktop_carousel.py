@@ -27,7 +27,7 @@ from tests.client.photos import write_photo
 from tests.e2e.servers import ROOT
 from tests.ui.harness import SCREENSHOTS, require
 from tests.ui.test_desktop_video import changed_pixels
-from tests.ui.test_desktop_smoke import (FEED_TIMEOUT_SECONDS, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS, click,
+from tests.ui.test_desktop_smoke import (FEED_TIMEOUT_SECONDS, PASSWORD, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS, click,
                                          grab, photo_on_screen, seed_account, sign_in_by_keyboard, wait_for,
                                          xdotool, xvfb)  # noqa: F401  (xvfb is a fixture)
 
@@ -54,7 +54,7 @@ BUTTON_HEIGHT = 34
 @pytest.fixture
 def session_bus(xvfb, tmp_path):
     """A D-Bus session bus of the test's own (its own process group), with the screen and desktop the portal's
-    GTK backend needs in its activation environment; yields the bus address."""
+    GTK backend needs in its activation environment; yields the environment for a client of that bus."""
     require(shutil.which("dbus-daemon") is not None, "dbus-daemon is not installed (apt-get install dbus)")
     require(os.path.exists(PORTAL), "xdg-desktop-portal is not installed (apt-get install xdg-desktop-portal)")
     require(os.path.exists(PORTAL_GTK), "xdg-desktop-portal-gtk is not installed (apt-get install xdg-desktop-portal-gtk)")
@@ -92,7 +92,7 @@ def snapshot(display: str, tmp_path, name: str) -> str:
 
 async def carousels_of(server_url: str) -> list:
     async with ApiClient(server_url) as api:
-        await api.login("deskuser", "correct horse battery")
+        await api.login("deskuser", PASSWORD)
         page = await api.user_posts("deskuser")
         return [post for post in page.items if len(post.media) > 1]
 
