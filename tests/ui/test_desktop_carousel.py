@@ -39,9 +39,11 @@ POST_TIMEOUT_SECONDS = 90
 STEP_ATTEMPTS = 3
 # Three photos of different shapes, named in the order the carousel must keep (the app orders picks by name).
 PHOTOS = (("1-wide.jpg", (1200, 800), 31), ("2-square.jpg", (900, 900), 32), ("3-tall.jpg", (800, 1000), 33))
-# Where things are in a 1100 x 900 window (bottom tab bar of six; the Create column centred, 24 px padding).
-CREATE_TAB = (SCREEN[0] * 7 // 12, SCREEN[1] - 40)
-CHOOSE_BUTTON = (SCREEN[0] // 2, 71)
+# The window is kept narrower than the rail's 900 px, so the tabs are the bottom bar (a wide window has a rail).
+WINDOW = (860, SCREEN[1])
+# Where things are in that window (bottom tab bar of six; the Create column centred, 24 px padding).
+CREATE_TAB = (WINDOW[0] * 7 // 12, WINDOW[1] - 40)
+CHOOSE_BUTTON = (WINDOW[0] // 2, 71)
 PRIMARY = (142, 73, 88)  # the theme's primary colour: the fill of FilledButton
 STEP_TIMEOUT_SECONDS = 20
 DIALOG_ROUNDS = 4
@@ -118,7 +120,7 @@ def filled_button(display: str):
     """The centre of the lowest primary-coloured shape at the right end of the Create column, above the tab bar:
     the step's filled button ("Next" on the edit step, "Share" on the details step; sliders sit higher)."""
     image = grab(display).convert("RGB")
-    left, right = SCREEN[0] // 2 + 150, SCREEN[0] // 2 + 290
+    left, right = WINDOW[0] // 2 + 150, WINDOW[0] // 2 + 290
     hits = [(x, y) for y in range(0, SCREEN[1] - TAB_BAR_HEIGHT, 2) for x in range(left, right, 2)
             if sum(abs(a - b) for a, b in zip(image.getpixel((x, y)), PRIMARY)) < 30]
     if not hits:
@@ -136,7 +138,7 @@ def press_filled_button(display: str, window: str, tmp_path, step: str, done, ti
     for _attempt in range(STEP_ATTEMPTS):
         button = wait_for(lambda: filled_button(display), STEP_TIMEOUT_SECONDS, f"the {step} button", required=False)
         if button is None:
-            xdotool(display, "mousemove", "--window", window, str(SCREEN[0] // 2), str(SCREEN[1] // 2))
+            xdotool(display, "mousemove", "--window", window, str(WINDOW[0] // 2), str(WINDOW[1] // 2))
             xdotool(display, "click", "--repeat", "10", "5")
             continue
         click(display, window, *button)
@@ -157,7 +159,7 @@ def test_the_desktop_window_posts_a_carousel_from_the_file_chooser(session_bus, 
                                stdout=log, stderr=subprocess.STDOUT)
     try:
         window = wait_for(lambda: window_named(xvfb, "PhotoShare"), WINDOW_TIMEOUT_SECONDS, "the window")
-        xdotool(xvfb, "windowsize", window, str(SCREEN[0]), str(SCREEN[1]))
+        xdotool(xvfb, "windowsize", window, str(WINDOW[0]), str(WINDOW[1]))
         signed_in = None
         for _attempt in range(SIGN_IN_ATTEMPTS):
             sign_in_by_keyboard(xvfb, window)
