@@ -18,16 +18,15 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 
 import pytest
 
 from app.api_client import ApiClient
 from tests.client.photos import write_photo
-from tests.e2e.servers import ROOT
 from tests.ui.harness import SCREENSHOTS, require
 from tests.ui.test_desktop_video import changed_pixels
-from tests.ui.test_desktop_smoke import (FEED_TIMEOUT_SECONDS, PASSWORD, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS, click,
+from tests.ui.test_desktop_smoke import (start_desktop_app, stop_desktop_app,
+                                         FEED_TIMEOUT_SECONDS, PASSWORD, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS, click,
                                          grab, photo_on_screen, seed_account, sign_in_by_keyboard, wait_for,
                                          xdotool, xvfb)  # noqa: F401  (xvfb is a fixture)
 
@@ -154,9 +153,7 @@ def test_the_desktop_window_posts_a_carousel_from_the_file_chooser(session_bus, 
     for name, size, seed in PHOTOS:
         write_photo(folder / name, size=size, seed=seed)
     env = {**session_bus, "PHOTOSHARE_CLIENT_DIR": str(tmp_path / "client")}
-    with open(tmp_path / "desktop.log", "wb") as log:
-        app = subprocess.Popen([sys.executable, "-m", "app", "app", "--server", ui_server.url], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    app = start_desktop_app(ui_server.url, tmp_path, env)
     try:
         window = wait_for(lambda: window_named(xvfb, "PhotoShare"), WINDOW_TIMEOUT_SECONDS, "the window")
         xdotool(xvfb, "windowsize", window, str(WINDOW[0]), str(WINDOW[1]))
@@ -204,9 +201,4 @@ def test_the_desktop_window_posts_a_carousel_from_the_file_chooser(session_bus, 
         shapes = [round(media.width / media.height, 2) for media in post.media if media.width and media.height]
         assert shapes == [round(w / h, 2) for _, (w, h), _ in PHOTOS], f"the photos are out of order: {shapes}"
     finally:
-        app.terminate()
-        try:
-            app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        print((tmp_path / "desktop.log").read_text(errors="replace")[-3000:])
+        stop_desktop_app(app, tmp_path)

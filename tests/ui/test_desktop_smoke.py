@@ -102,12 +102,27 @@ async def seed_account(server_url: str, tmp_path) -> None:
             await asyncio.sleep(0.1)
 
 
+
+def start_desktop_app(server_url: str, tmp_path, env: dict) -> subprocess.Popen:
+    """``photoshare app`` in a window of the virtual screen, its output in ``tmp_path/desktop.log``."""
+    with open(tmp_path / "desktop.log", "wb") as log:
+        return subprocess.Popen([sys.executable, "-m", "app", "app", "--server", server_url], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop_desktop_app(app: subprocess.Popen, tmp_path) -> None:
+    """End the app however the test went (killed if it does not stop), and print the tail of its log."""
+    app.terminate()
+    try:
+        app.wait(15)
+    except subprocess.TimeoutExpired:
+        app.kill()
+    print((tmp_path / "desktop.log").read_text(errors="replace")[-3000:])
+
 def test_window_opens_signs_in_and_paints_the_feed(xvfb, ui_server, tmp_path):
     asyncio.run(seed_account(ui_server.url, tmp_path))
     env = {**os.environ, "DISPLAY": xvfb, "PHOTOSHARE_CLIENT_DIR": str(tmp_path / "client")}
-    log = open(tmp_path / "desktop.log", "wb")
-    app = subprocess.Popen([sys.executable, "-m", "app", "app", "--server", ui_server.url], cwd=ROOT, env=env,
-                           stdout=log, stderr=subprocess.STDOUT)
+    app = start_desktop_app(ui_server.url, tmp_path, env)
     try:
         window = wait_for(lambda: xdotool(xvfb, "search", "--name", "PhotoShare").split("\n")[0], WINDOW_TIMEOUT_SECONDS,
                           "the window")
@@ -136,9 +151,4 @@ def test_window_opens_signs_in_and_paints_the_feed(xvfb, ui_server, tmp_path):
             raise AssertionError(f"the app was still running {TERMINATE_TIMEOUT_SECONDS} s after SIGTERM") from None
         assert wait_for(lambda: not xdotool(xvfb, "search", "--name", "PhotoShare"), 10, "the window to close")
     finally:
-        app.terminate()
-        try:
-            app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        print((tmp_path / "desktop.log").read_text(errors="replace")[-3000:])
+        stop_desktop_app(app, tmp_path)

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 import uuid
 
 from PIL import ImageChops
 
 from app.api_client import ApiClient
-from tests.e2e.servers import ROOT
 from tests.fixtures.videos import make_video
 from tests.ui.harness import SCREENSHOTS
-from tests.ui.test_desktop_smoke import (FEED_TIMEOUT_SECONDS, PASSWORD, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS,
+from tests.ui.test_desktop_smoke import (start_desktop_app, stop_desktop_app,
+                                         FEED_TIMEOUT_SECONDS, PASSWORD, SCREEN, SIGN_IN_ATTEMPTS, WINDOW_TIMEOUT_SECONDS,
                                          distinct_colours, grab, sign_in_by_keyboard, wait_for,
                                          xdotool, xvfb)  # noqa: F401  (xvfb is a fixture)
 
@@ -61,9 +59,7 @@ async def seed_video_post(server_url: str, tmp_path) -> None:
 def test_the_desktop_window_plays_a_video_post(xvfb, ui_server, tmp_path):
     asyncio.run(seed_video_post(ui_server.url, tmp_path))
     env = {**os.environ, "DISPLAY": xvfb, "PHOTOSHARE_CLIENT_DIR": str(tmp_path / "client")}
-    with open(tmp_path / "desktop.log", "wb") as log:
-        app = subprocess.Popen([sys.executable, "-m", "app", "app", "--server", ui_server.url], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
+    app = start_desktop_app(ui_server.url, tmp_path, env)
     try:
         window = wait_for(lambda: xdotool(xvfb, "search", "--name", "PhotoShare").split("\n")[0], WINDOW_TIMEOUT_SECONDS,
                           "the window")
@@ -96,9 +92,4 @@ def test_the_desktop_window_plays_a_video_post(xvfb, ui_server, tmp_path):
         print(f"pixels changed between grabs a second apart: {changes}")
         assert changes, f"the feed's video did not play: the column stayed still (screen: {SCREENSHOTS / 'desktop-video.png'})"
     finally:
-        app.terminate()
-        try:
-            app.wait(15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        print((tmp_path / "desktop.log").read_text(errors="replace")[-3000:])
+        stop_desktop_app(app, tmp_path)
