@@ -2,7 +2,9 @@
 
 Tokens are random and stored only as a hash. Checked tokens are cached for ``TOKEN_CACHE_SECONDS`` and
 re-checked in the background once half that old, so a busy client never waits for the database while a
-sign-out in another process is honoured within the cache time.
+sign-out in another process is honoured within the cache time. The re-checks due are made together, up to
+``RECHECK_BATCH`` tokens per query, by one background task: thousands of active clients cost a few queries
+every refresh period instead of one thread hop each.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 30  # how long another process may keep honouring a token after sign-out elsewhere
 TOKEN_REFRESH_SECONDS = TOKEN_CACHE_SECONDS / 2  # a token in use is re-checked in the background after this
+RECHECK_BATCH = 500  # tokens re-checked per query
 
 
 class Sessions:
@@ -31,8 +34,9 @@ class Sessions:
         self.ctx = ctx
         self._tokens = LRUCache(100_000, ttl=TOKEN_CACHE_SECONDS)  # token hash -> (user id, when checked)
         self._token_forgets = 0
-        self._rechecking: set[str] = set()
-        self._background: set[asyncio.Task] = set()
+        self._rechecking: set[str] = set()  # digests queued for a re-check or being re-checked
+        self._recheck_queue: list[str] = []
+        self._recheck_task: asyncio.Task | None = None
 
     async def login(self, username: object, password: object, address: str = "unknown") -> tuple[dict, str]:
         """Sign in; ``address`` is the client's, for the failed-sign-in throttle (``login_throttle``)."""
@@ -103,9 +107,9 @@ class Sessions:
         user_id, checked_at = cached
         if time.monotonic() - checked_at > TOKEN_REFRESH_SECONDS and digest not in self._rechecking:
             self._rechecking.add(digest)
-            task = asyncio.get_running_loop().create_task(self._recheck_token(digest))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._recheck_queue.append(digest)
+            if self._recheck_task is None:
+                self._recheck_task = asyncio.get_running_loop().create_task(self._recheck_tokens())
         return user_id
 
     async def _check_token(self, digest: str) -> int | None:
@@ -116,14 +120,31 @@ class Sessions:
             self._tokens.set(digest, (user_id, time.monotonic()))
         return user_id
 
-    async def _recheck_token(self, digest: str) -> None:
+    async def _recheck_tokens(self) -> None:
+        """Re-check the queued tokens, ``RECHECK_BATCH`` per query, until the queue is empty."""
         try:
-            if await self._check_token(digest) is None:
-                self._tokens.discard(digest)
-        except Exception:  # the entry stays until its hard limit; the next use checks again
-            log.warning("re-checking a cached token failed", exc_info=True)
+            while self._recheck_queue:
+                batch = self._recheck_queue[:RECHECK_BATCH]
+                del self._recheck_queue[:RECHECK_BATCH]
+                try:
+                    await self._recheck_batch(batch)
+                except Exception:  # the entries stay until their hard limit; the next use queues them again
+                    log.warning("re-checking %d cached tokens failed", len(batch), exc_info=True)
+                finally:
+                    self._rechecking.difference_update(batch)
         finally:
-            self._rechecking.discard(digest)
+            self._recheck_task = None
+
+    async def _recheck_batch(self, digests: list[str]) -> None:
+        forgets = self._token_forgets
+        valid = await self.ctx.db.read(lambda conn: users_repo.users_for_tokens(conn, digests))
+        now = time.monotonic()
+        for digest in digests:
+            user_id = valid.get(digest)
+            if user_id is None:
+                self._tokens.discard(digest)
+            elif forgets == self._token_forgets:  # no sign-out here while we read: what we read is current
+                self._tokens.set(digest, (user_id, now))
 
     def forget_tokens(self) -> None:
         self._token_forgets += 1

@@ -11,7 +11,6 @@ from ..config import Settings
 from ..context import CONTEXT
 from .middlewares import edge
 from .routes import add_routes
-from .tus import add_tus_headers
 
 # aiohttp's whole-body limit applies to request.post()/json(); uploads are streamed and bounded by
 # the media limits instead, and JSON bodies by MAX_JSON_BODY_BYTES.
@@ -38,6 +37,5 @@ def create_app(settings: Settings, *, run_jobs: bool = True, media_pool=None) ->
 
     app.cleanup_ctx.append(context_lifecycle)
     app.on_shutdown.append(end_live_streams)
-    app.on_response_prepare.append(add_tus_headers)
     add_routes(app)
     return app

@@ -14,7 +14,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from ..context import CONTEXT
 from .errors import ApiError, RateLimited, Unauthorized
 from .http import json_response, refuse_nul
-from .tus import TUS_PREFIX
+from .tus import TUS_PREFIX, add_tus_headers
 
 log = logging.getLogger("photoshare.http")
 
@@ -58,42 +58,45 @@ def client_address(request: web.Request) -> str:
 @web.middleware
 async def edge(request: web.Request, handler):
     """Every request's way in, as one layer (each middleware layer costs a call on every request):
-    a request id, bearer-token sign-in, rate limits on writes, JSON errors and the request's metrics."""
+    a request id, bearer-token sign-in, rate limits on writes, JSON errors, the tus protocol's headers
+    and the request's metrics."""
     request_id = request.headers.get(REQUEST_ID_HEADER, "")[:64] or _new_request_id()
     request["request_id"] = request_id
     started = time.perf_counter()
     status = 500
     try:
-        refuse_nul([request.path, *request.query.values()], "The URL")
-        unchecked = _authenticate(request)
-        if unchecked is not None:
-            await _authenticate_checked(request, unchecked)
-        if request.method in WRITE_METHODS:
-            await _limit_writes(request)
-        response = await handler(request)
-        status = response.status
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
-    except ApiError as exc:
-        status = exc.status
-        return error_response(exc.status, exc.code, exc.message, request_id, exc.headers)
-    except web.HTTPException as exc:
-        status = exc.status
-        if exc.status < 400:
+        try:
+            refuse_nul([request.path, *request.query.values()], "The URL")
+            unchecked = _authenticate(request)
+            if unchecked is not None:
+                await _authenticate_checked(request, unchecked)
+            if request.method in WRITE_METHODS:
+                await _limit_writes(request)
+            response = await handler(request)
+            response.headers[REQUEST_ID_HEADER] = request_id
+        except ApiError as exc:
+            response = error_response(exc.status, exc.code, exc.message, request_id, exc.headers)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                status = exc.status
+                raise
+            code = _HTTP_CODES.get(exc.status, "http_error")
+            message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
+            headers = {key: value for key, value in exc.headers.items() if key.lower() in ("allow", "retry-after")}
+            response = error_response(exc.status, code, message, request_id, headers)
+        except HttpProcessingError as exc:  # a body aiohttp could not decode (bad chunked framing, a short body...)
+            code_status = exc.code if 400 <= exc.code < 500 else 400
+            message = " ".join((exc.message or "The request body could not be read.").split())[:300]
+            response = error_response(code_status, _HTTP_CODES.get(code_status, "bad_request"), message, request_id)
+        except (ConnectionResetError, asyncio.CancelledError):
             raise
-        code = _HTTP_CODES.get(exc.status, "http_error")
-        message = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else exc.reason
-        headers = {key: value for key, value in exc.headers.items() if key.lower() in ("allow", "retry-after")}
-        return error_response(exc.status, code, message, request_id, headers)
-    except HttpProcessingError as exc:  # a body aiohttp could not decode (bad chunked framing, a short body...)
-        status = exc.code if 400 <= exc.code < 500 else 400
-        message = " ".join((exc.message or "The request body could not be read.").split())[:300]
-        return error_response(status, _HTTP_CODES.get(status, "bad_request"), message, request_id)
-    except (ConnectionResetError, asyncio.CancelledError):
-        raise
-    except Exception:
-        log.exception("unexpected error answering %s %s (request %s)", request.method, request.path, request_id)
-        return error_response(500, "internal_error", f"Something went wrong on the server. Quote request id {request_id} when you report it.", request_id)
+        except Exception:
+            log.exception("unexpected error answering %s %s (request %s)", request.method, request.path, request_id)
+            response = error_response(500, "internal_error", f"Something went wrong on the server. Quote request id {request_id} when you report it.", request_id)
+        status = response.status
+        if request.path.startswith(TUS_PREFIX):
+            add_tus_headers(request, response)
+        return response
     finally:
         ctx = request.app.get(CONTEXT)
         if ctx is not None:

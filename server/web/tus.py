@@ -24,10 +24,9 @@ CORS_EXPOSE_HEADERS = ("Location, Tus-Resumable, Tus-Version, Tus-Extension, Tus
 CORS_MAX_AGE_SECONDS = 86_400  # browsers cap it lower anyway; one preflight per upload session at most
 
 
-async def add_tus_headers(request: web.Request, response: web.StreamResponse) -> None:
-    """``on_response_prepare``: the protocol and CORS headers on every tus answer, errors included."""
-    if not request.path.startswith(TUS_PREFIX):
-        return
+def add_tus_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The protocol and CORS headers on every tus answer, errors included (called by the ``edge`` middleware for
+    paths under ``TUS_PREFIX``; not a response-prepare signal, which would cost every other request a call)."""
     response.headers["Tus-Resumable"] = TUS_RESUMABLE
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = CORS_EXPOSE_HEADERS

@@ -60,3 +60,32 @@ async def test_signing_out_here_takes_effect_at_once(api):
     assert await me(api, token) == 200
     assert (await api.call("POST", "/api/v1/auth/logout", token))[0] in (200, 204)
     assert await me(api, token) == 401
+
+
+async def test_many_tokens_due_together_are_rechecked_in_batches_and_only_revoked_ones_stop(api, clock, monkeypatch):
+    """Re-checks are made a batch per query: every due token is re-checked, across several batches, and a
+    revoked token stops while the others go on."""
+    from server import auth
+
+    monkeypatch.setattr(accounts_module, "RECHECK_BATCH", 2)
+    keep_user, keep_token = await api.register()
+    gone_user, _ = await api.register()
+    extra = [f"extra-token-{index}" for index in range(5)]  # the revoked account's, added as `login` does
+
+    def add(conn) -> None:
+        for token in extra:
+            users_repo.add_token(conn, auth.token_hash(token), int(gone_user["user_id"]), 0)
+
+    await api.ctx.db.write(add)
+    for token in [keep_token, *extra]:
+        assert await me(api, token) == 200  # checked and cached
+    await revoke_elsewhere(api, gone_user["user_id"])
+    clock.now += accounts_module.TOKEN_REFRESH_SECONDS + 1
+    for token in [keep_token, *extra]:
+        assert await me(api, token) == 200  # answered from the cache; all six queued for a re-check
+    for _ in range(200):
+        if all([await me(api, token) == 401 for token in extra]):
+            break
+        await asyncio.sleep(0.01)
+    assert [await me(api, token) for token in extra] == [401] * len(extra)
+    assert await me(api, keep_token) == 200
