@@ -201,6 +201,14 @@ def measure_backend(name: str, backend_env: dict[str, str], tokens: tuple[list[s
     return results
 
 
+def measure_hello() -> dict:
+    hello, port = start_server("hello")
+    try:
+        return wrk(f"http://{HOST}:{port}/", CONNECTIONS, RUN_SECONDS)
+    finally:
+        stop(hello)
+
+
 def chosen_backends(description: str, backends: dict) -> list[str]:
     """The ``--backends`` option: names of ``backends``, comma-separated (default: all of them)."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,17 +234,18 @@ def main() -> None:
     groups = (tokens[:WARM_VIEWERS], tokens[WARM_VIEWERS:WARM_VIEWERS + COLD_VIEWERS], tokens[WARM_VIEWERS + COLD_VIEWERS:])
     results: dict = {"machine": machine()}
 
-    hello, port = start_server("hello")
-    try:
-        results["hello"] = wrk(f"http://{HOST}:{port}/", CONNECTIONS, RUN_SECONDS)
-    finally:
-        stop(hello)
+    results["hello"] = measure_hello()
     print("hello-world:", results["hello"], flush=True)
-
     for name in chosen:
-        backend = measure_backend(name, BACKENDS[name], groups)
-        backend["ratio_warm_to_hello"] = round(backend["warm"]["requests_per_second"] / results["hello"]["requests_per_second"], 3)
-        results[name] = backend
+        results[name] = measure_backend(name, BACKENDS[name], groups)
+    # The ceiling is measured again at the end: on a shared virtual machine it drifts by 10-20 % within minutes,
+    # so each warm figure is divided by the mean of the two, and both are printed.
+    results["hello_after"] = measure_hello()
+    print("hello-world, again:", results["hello_after"], flush=True)
+    ceiling = (results["hello"]["requests_per_second"] + results["hello_after"]["requests_per_second"]) / 2
+    for name in chosen:
+        results[name]["ratio_warm_to_hello"] = round(results[name]["warm"]["requests_per_second"] / ceiling, 3)
+        print(f"[{name}] warm feed / hello-world (mean of both):", results[name]["ratio_warm_to_hello"], flush=True)
     (dataset.DATA_DIR / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))
 
