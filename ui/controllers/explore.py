@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from .base import PAGE_SIZE, Feature
+from .base import Feature
 
 SUGGESTIONS_SHOWN = 8
 
 
 class ExploreController(Feature):
     async def load(self, more: bool = False) -> None:
-        """The first page starts a new session; ``more`` continues it (the cursor carries what was shown)."""
-        posts = self.state.explore
-        if posts.loading or (more and not posts.next_cursor):
-            return
-        posts.loading = True
-        try:
-            page = await self.call(lambda: self.api.explore(posts.next_cursor if more else None, PAGE_SIZE), quiet=posts.loaded)
-        finally:
-            posts.loading = False
-        if page is None:
-            posts.loaded = True
-            return
-        if more:
-            posts.append(list(page.items), page.next_cursor)
-        else:
-            posts.replace_all(list(page.items), page.next_cursor)
+        """The first page starts a new session; ``more`` continues it (the cursor carries what was shown).
+        Paged like any list of posts (``FeedController.fill``), with no device cache: a session is per visit."""
+        await self.controller.feed.fill(self.state.explore, self.api.explore, more=more)
 
     async def load_suggestions(self) -> None:
         found = await self.call(lambda: self.api.suggested_users(SUGGESTIONS_SHOWN), quiet=True)
