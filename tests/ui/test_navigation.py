@@ -214,9 +214,6 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
         await ui.click("Settings", exact=True)
         await ui.click("As the system theme")  # back to following the (light) system
         await until(lambda: _is(background(ui, *corner), light), "As the system did not follow the light system")
-    except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        raise
     finally:
         await alice.aclose()
         await bob.aclose()
