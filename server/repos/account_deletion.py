@@ -8,6 +8,7 @@ job needs (posts to retract, followers whose timelines to clean, followees whose
 from __future__ import annotations
 
 from ..stores.base import Conn
+from .comments import author_counts
 
 
 def owned_ids(conn: Conn, user_id: int) -> tuple[list[int], list[int], list[int]]:
@@ -20,17 +21,19 @@ def owned_ids(conn: Conn, user_id: int) -> tuple[list[int], list[int], list[int]
     return post_ids, follower_ids, media_ids
 
 
-def lower_counters_of(conn: Conn, user_id: int) -> None:
-    """Counters other people see: likes and comments this account left, follows both ways, hashtags it used."""
-    conn.execute("UPDATE posts SET like_count = like_count - 1 WHERE id IN (SELECT post_id FROM likes WHERE user_id = ?) AND user_id <> ?",
-                 (user_id, user_id))
-    conn.execute(
-        # Comments hidden by reports are already out of the count.
-        "UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM comments c WHERE c.post_id = posts.id AND c.user_id = ?"
-        " AND c.hidden = 0)"
-        " WHERE id IN (SELECT post_id FROM comments WHERE user_id = ?) AND user_id <> ?",
-        (user_id, user_id, user_id),
-    )
+def lower_counters_of(conn: Conn, user_id: int) -> list[int]:
+    """Counters other people see: likes and comments this account left, follows both ways, hashtags it used. The
+    other people's posts whose like or comment count fell (their cached copies are out of date)."""
+    touched = [row[0] for row in conn.fetch_all(
+        "UPDATE posts SET like_count = like_count - 1 WHERE id IN (SELECT post_id FROM likes WHERE user_id = ?) AND user_id <> ?"
+        " RETURNING id", (user_id, user_id))]
+    if author_counts(conn, user_id):  # a disabled or hidden account's comments are out of the counts already
+        touched += [row[0] for row in conn.fetch_all(
+            # Comments hidden by reports are already out of the count.
+            "UPDATE posts SET comment_count = comment_count - (SELECT COUNT(*) FROM comments c WHERE c.post_id = posts.id"
+            " AND c.user_id = ? AND c.hidden = 0)"
+            " WHERE id IN (SELECT post_id FROM comments WHERE user_id = ?) AND user_id <> ? RETURNING id",
+            (user_id, user_id, user_id))]
     conn.execute("UPDATE stories SET view_count = view_count - 1 WHERE id IN (SELECT story_id FROM story_views WHERE viewer_id = ?)"
                  " AND user_id <> ?", (user_id, user_id))
     conn.execute("UPDATE users SET follower_count = follower_count - 1 WHERE id IN (SELECT followee_id FROM follows WHERE follower_id = ?)",
@@ -42,6 +45,7 @@ def lower_counters_of(conn: Conn, user_id: int) -> None:
         " WHERE ph.tag = hashtags.tag AND p.user_id = ?) WHERE tag IN (SELECT ph.tag FROM post_hashtags ph JOIN posts p ON p.id = ph.post_id WHERE p.user_id = ?)",
         (user_id, user_id),
     )
+    return touched
 
 
 def followee_counts(conn: Conn, user_id: int) -> list[list[int]]:

@@ -24,13 +24,16 @@ def target_row(conn: Conn, target_type: str, target_id: int) -> Any | None:
 
 def set_hidden(conn: Conn, target_type: str, target_id: int, hidden: bool) -> bool:
     """Set the target's hidden flag; True when it changed. A comment's post keeps its comment_count of the
-    comments everyone may see."""
+    comments everyone may see (``repos/comments.py``: a comment of a disabled or hidden account is out of it
+    already). An account's comments are recounted by the caller (``comments.recount_author``)."""
     table, _ = TARGET_TABLES[target_type]
     changed = conn.execute(f"UPDATE {table} SET hidden = ? WHERE id = ? AND hidden = ?",
                            (int(hidden), target_id, int(not hidden))) == 1
     if changed and target_type == "comment":
-        conn.execute("UPDATE posts SET comment_count = comment_count + ? WHERE id = (SELECT post_id FROM comments WHERE id = ?)",
-                     (-1 if hidden else 1, target_id))
+        conn.execute("UPDATE posts SET comment_count = comment_count + ? WHERE id = (SELECT post_id FROM comments WHERE id = ?)"
+                     " AND EXISTS (SELECT 1 FROM comments c JOIN users u ON u.id = c.user_id"
+                     " WHERE c.id = ? AND u.is_disabled = 0 AND u.hidden = 0)",
+                     (-1 if hidden else 1, target_id, target_id))
     return changed
 
 

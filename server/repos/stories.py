@@ -103,6 +103,21 @@ def add_views(conn: Conn, views: Iterable[tuple[int, int, int, bool]]) -> list[t
     return added
 
 
+def unlisted_views(conn: Conn, author_id: int, story_ids: list[int]) -> dict[int, int]:
+    """Per story of this author, its counted views by accounts ``viewers_page`` leaves out (a block either way made
+    since, a disabled account, one hidden by reports): the view count its author sees is the counter less these,
+    so it always equals the length of the list. The counter stays the batched write's; this read walks only the
+    story's own marks (``story_views`` primary key) and is for the author alone."""
+    if not story_ids:
+        return {}
+    visible, visible_params = visible_user_sql(author_id, user="u")
+    rows = conn.fetch_all(
+        "SELECT v.story_id, COUNT(*) AS n FROM story_views v JOIN users u ON u.id = v.viewer_id"
+        f" WHERE v.story_id IN ({placeholders(len(story_ids))}) AND v.viewer_id <> ? AND NOT {visible} GROUP BY v.story_id",
+        [*story_ids, author_id, *visible_params])
+    return {row["story_id"]: row["n"] for row in rows}
+
+
 def viewers_page(conn: Conn, story_id: int, author_id: int, after: tuple[int, int] | None, limit: int) -> list[Any]:
     """Who saw the story, newest first, keyed (seen_at, viewer id) for the cursor: the accounts its author may see
     listed (no block either way, not disabled or hidden)."""

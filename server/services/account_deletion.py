@@ -47,7 +47,7 @@ class AccountDeletion:
                 raise NotFound("No such account.")
             avatar_key = row["avatar_key"]
             post_ids, follower_ids, media_ids = repo.owned_ids(conn, user_id)
-            repo.lower_counters_of(conn, user_id)
+            touched = repo.lower_counters_of(conn, user_id)  # others' posts whose like or comment count fell
             blob_keys = self.ctx.media.release_media_in(conn, media_ids)
             if avatar_key:
                 blob_keys += self.ctx.media.avatar_keys(avatar_key)
@@ -59,12 +59,12 @@ class AccountDeletion:
                                                  "followee_counts": followee_counts}, PRIORITY_CLEANUP)
             if blob_keys:
                 enqueue_in(conn, "delete_blobs", {"keys": blob_keys}, PRIORITY_CLEANUP)
-            return post_ids
+            return post_ids, touched
 
-        post_ids = await self.ctx.db.write(unit)
+        post_ids, touched = await self.ctx.db.write(unit)
         self.ctx.sessions.forget_tokens()
         self.ctx.hydrator.forget_user(user_id)
-        for post_id in post_ids:
+        for post_id in {*post_ids, *touched}:
             self.ctx.hydrator.forget_post(post_id)
         self.ctx.job_committed()
 

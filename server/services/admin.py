@@ -21,6 +21,7 @@ from ..context import Context
 from ..ids import parse_id
 from ..ops.media_files import unreferenced_files
 from ..repos import admin as repo
+from ..repos import comments as comments_repo
 from ..repos import exports as exports_repo
 from ..repos import moderation as moderation_repo
 from ..repos import setup_codes as setup_repo
@@ -115,17 +116,20 @@ class Admin:
                 raise NotFound("No such user.")
             if disabled and row["role"] == "admin" and users_repo.admin_count(conn, besides=user_id) == 0:
                 raise Conflict("This is the last admin: make someone else admin first.", code="last_admin")
+            counted = comments_repo.author_counts(conn, user_id)
             users_repo.update_profile(conn, user_id, {"is_disabled": int(disabled)})
+            recounted = comments_repo.recount_author(conn, user_id, counted)  # their comments leave (or rejoin) the counts
             if disabled:
                 users_repo.delete_tokens_of(conn, user_id)
             if audit:
                 moderation.audit_in(conn, actor_id=actor_id, action="user.disable" if disabled else "user.enable",
                                     target_type="user", target_id=user_id)
-            return users_repo.by_id(conn, user_id)
+            return users_repo.by_id(conn, user_id), recounted
 
-        row = await self.ctx.db.write(unit)
+        row, recounted = await self.ctx.db.write(unit)
         self.ctx.sessions.forget_tokens()
         self.ctx.hydrator.forget_user(user_id)  # their posts are withheld from (or shown to) others again
+        self.ctx.comments.counts_changed(recounted)
         return row
 
     async def set_role(self, user_id: int, role: object, *, actor_id: int | None = None):

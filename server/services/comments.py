@@ -47,7 +47,8 @@ class Comments:
             if author_id is None:  # deleted since the visibility check
                 raise NotFound("No such post.")
             repo.insert(conn, comment_id=comment_id, post_id=post_id, user_id=user_id, text=text, created_at=now_ms())
-            repo.add_to_count(conn, post_id, +1)
+            if repo.author_counts(conn, user_id):  # a comment of an account hidden by reports is not counted
+                repo.add_to_count(conn, post_id, +1)
             notifications.add_in(conn, user_id=author_id, type="comment", actor_id=user_id, post_id=post_id, comment_id=comment_id)
             notifications.notify_mentions_in(conn, text, actor_id=user_id, post_id=post_id, comment_id=comment_id)
             return repo.by_id(conn, comment_id)
@@ -83,10 +84,17 @@ class Comments:
             row = repo.by_id(conn, comment_id)
             if row is None or not repo.delete(conn, comment_id):  # deleted meanwhile, with its post or by another request
                 raise NotFound("No such comment.")
-            if not row["hidden"]:  # a comment hidden by reports was already out of the count
+            # A comment hidden by reports, or of an account disabled or hidden, was already out of the count.
+            if not row["hidden"] and repo.author_counts(conn, row["user_id"]):
                 repo.add_to_count(conn, row["post_id"], -1)
             self.ctx.notifications.withdraw_comment_in(conn, actor_id=row["user_id"], comment_id=comment_id)
             return row["post_id"]
 
         post_id = await self.ctx.db.write(unit)
         self.ctx.hydrator.forget_post(post_id)
+
+    def counts_changed(self, post_ids) -> None:
+        """These posts' comment counts changed without a comment added or deleted (an account disabled, hidden,
+        or back): their cached copies are out of date."""
+        for post_id in post_ids:
+            self.ctx.hydrator.forget_post(post_id)

@@ -255,7 +255,8 @@ class PostHydrator:
 
     async def _uncounted_comments(self, post_ids: list[int], viewer_id: int | None) -> dict[int, int]:
         """Per post, the comments the viewer may not see that its ``comment_count`` includes: those of accounts
-        blocked either way. Nothing to read for a viewer without blocks once that is known (the usual case)."""
+        blocked either way (the counter itself leaves out hidden comments and disabled or hidden accounts: the rule
+        is in ``repos/comments.py``). Nothing to read for a viewer without blocks once that is known (the usual case)."""
         if not viewer_id or not post_ids:
             return {}
         flags = self.flags.get(viewer_id)

@@ -125,19 +125,30 @@ class Moderation:
                                    owner_id=target["owner_id"], now=now_ms())
             count = repo.add_entry(conn, report_id=case_id, reporter_id=reporter_id, target_type=target_type,
                                    target_id=target_id, reason=reason, note=note, now=now_ms())
-            hid = False
+            hid, recounted = False, []
             if count >= threshold and not (case is not None and case["hidden"]):
                 repo.mark_report_hidden(conn, case_id)
-                hid = repo.set_hidden(conn, target_type, target_id, True)
-            return case_id, hid, target
+                hid, recounted = self._set_hidden_in(conn, target_type, target_id, True)
+            return case_id, hid, target, recounted
 
         try:
-            case_id, hid, target = await self.ctx.db.write(unit)
+            case_id, hid, target, recounted = await self.ctx.db.write(unit)
         except IntegrityError:  # a second report by the same person, or two first reports racing to open the case
-            case_id, hid, target = await self.ctx.db.write(unit)
+            case_id, hid, target, recounted = await self.ctx.db.write(unit)
         if hid:
             self._forget_target(target_type, target)
+            self.ctx.comments.counts_changed(recounted)
         return {"report_id": str(case_id)}
+
+    @staticmethod
+    def _set_hidden_in(conn: Conn, target_type: str, target_id: int, hidden: bool) -> tuple[bool, list[int]]:
+        """Set the target's hidden flag: whether it changed, and for an account, the posts whose comment count its
+        comments left (or rejoined: ``comments_repo.recount_author``)."""
+        if target_type != "user":
+            return repo.set_hidden(conn, target_type, target_id, hidden), []
+        counted = comments_repo.author_counts(conn, target_id)
+        changed = repo.set_hidden(conn, target_type, target_id, hidden)
+        return changed, (comments_repo.recount_author(conn, target_id, counted) if changed else [])
 
     @staticmethod
     def _visible_target(conn: Conn, viewer_id: int, target_type: str, target_id: int) -> Any:
@@ -270,16 +281,18 @@ class Moderation:
             if not repo.resolve(conn, report_id, action=action, note=note, resolved_by=moderator_id, now=now_ms()):
                 raise Conflict("This report was already resolved.", code="already_resolved")
             target = repo.target_row(conn, target_type, target_id)
-            unhidden = target is not None and action != "remove" and repo.set_hidden(conn, target_type, target_id, False)
+            unhidden, recounted = (self._set_hidden_in(conn, target_type, target_id, False)
+                                   if target is not None and action != "remove" else (False, []))
             for reporter_id in repo.reporter_ids(conn, report_id):
                 notifications.report_outcome_in(conn, user_id=reporter_id, report={
                     "report_id": str(report_id), "target_type": target_type, "action": action})
             self.audit_in(conn, actor_id=moderator_id, action=f"report.{action}", target_type=target_type,
                           target_id=target_id, report_id=str(report_id), note=note,
                           owner_id=str(owner_id) if owner_id is not None else None)
-            return target if unhidden else None
+            return (target if unhidden else None), recounted
 
-        unhidden = await self.ctx.db.write(unit)
+        unhidden, recounted = await self.ctx.db.write(unit)
         if unhidden is not None:
             self._forget_target(target_type, unhidden)
+        self.ctx.comments.counts_changed(recounted)
         return await self.report_detail(moderator_id, report_id) if moderator_id is not None else {"report_id": str(report_id)}

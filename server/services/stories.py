@@ -5,7 +5,8 @@ row and its processing job commit together; the media pipeline makes the variant
 video) the streams, metadata stripped, as for posts. Expiry is decided by time on every read (``expires_at``
 against ``self.clock``), so no job is needed for a story to disappear. Who may see a story is the one
 visibility rule every surface asks (through ``services/audience.py``); the tray lives in ``story_tray.py`` and the
-view counts in ``story_views.py``.
+view counts in ``story_views.py``. The view count its author sees is the counter less the views of accounts the
+viewers list leaves out (blocked either way, disabled, hidden by reports), so the two always agree.
 """
 
 from __future__ import annotations
@@ -99,14 +100,23 @@ class Stories:
         view = await audience.profile_view(self.ctx, viewer_id, ref)
         own = view.user_id == viewer_id
         now = self.clock()
-        rows = await self.ctx.db.read(lambda conn: stories_repo.active_of(conn, view.user_id, viewer_id, now, include_unready=own))
+
+        def unit(conn: Conn):
+            rows = stories_repo.active_of(conn, view.user_id, viewer_id, now, include_unready=own)
+            return rows, (self._unlisted_in(conn, viewer_id, rows) if own else {})
+
+        rows, unlisted = await self.ctx.db.read(unit)
         author = await self._summary(view.user_id)
-        return view.user, [self._json(row, author, viewer_id) for row in rows]
+        return view.user, [self._json(row, author, viewer_id, unlisted) for row in rows]
 
     async def archive(self, user_id: int, before: int | None, limit: int) -> tuple[list[dict], int | None]:
-        rows = await self.ctx.db.read(lambda conn: stories_repo.archive_page(conn, user_id, before, limit + 1))
+        def unit(conn: Conn):
+            rows = stories_repo.archive_page(conn, user_id, before, limit + 1)
+            return rows, self._unlisted_in(conn, user_id, rows[:limit])
+
+        rows, unlisted = await self.ctx.db.read(unit)
         author = await self._summary(user_id)
-        stories = [self._json(row, author, user_id) for row in rows[:limit]]
+        stories = [self._json(row, author, user_id, unlisted) for row in rows[:limit]]
         return stories, (rows[limit - 1]["id"] if len(rows) > limit else None)
 
     # -- seen marks and viewers -----------------------------------------------------------------------
@@ -127,11 +137,17 @@ class Stories:
             if await self._may_see(user_id, row):
                 raise Forbidden("Only the story's author sees who viewed it.")
             raise NotFound("No such story.")
-        rows = await self.ctx.db.read(lambda conn: stories_repo.viewers_page(conn, story_id, user_id, after, limit + 1))
+
+        def unit(conn: Conn):  # the page and the count from one snapshot
+            current = stories_repo.by_id(conn, story_id) or row
+            unlisted = self._unlisted_in(conn, user_id, [current])
+            page = stories_repo.viewers_page(conn, story_id, user_id, after, limit + 1)
+            return page, current["view_count"] - unlisted.get(story_id, 0)
+
+        rows, count = await self.ctx.db.read(unit)
         viewers = [{"user": user_summary(r), "seen_at": iso_time(r["seen_at"])} for r in rows[:limit]]
         last = rows[limit - 1] if len(rows) > limit else None
-        count = await self.ctx.db.read(lambda conn: stories_repo.by_id(conn, story_id))
-        return viewers, (count["view_count"] if count else row["view_count"]), ((last["seen_at"], last["viewer_id"]) if last else None)
+        return viewers, count, ((last["seen_at"], last["viewer_id"]) if last else None)
 
     # -- deleting ------------------------------------------------------------------------------------
     async def delete(self, user_id: int, story_id: int) -> None:
@@ -173,7 +189,13 @@ class Stories:
             raise NotFound("No such user.")
         return user_summary(rows[0])
 
-    def _json(self, row, author: dict, viewer_id: int) -> dict:
+    @staticmethod
+    def _unlisted_in(conn: Conn, author_id: int, rows) -> dict[int, int]:
+        """Per story, the counted views the viewers list leaves out (``stories_repo.unlisted_views``): the author's
+        view count is the counter less these, so it is always the length of the viewers list."""
+        return stories_repo.unlisted_views(conn, author_id, [row["id"] for row in rows])
+
+    def _json(self, row, author: dict, viewer_id: int, unlisted: dict[int, int] | None = None) -> dict:
         medium = {key: row[key] for key in row.keys()}
         medium["alt_text"] = ""
         story = {
@@ -186,5 +208,5 @@ class Stories:
             "seen_by_me": bool(row["seen"]),
         }
         if row["user_id"] == viewer_id:
-            story["view_count"] = row["view_count"]
+            story["view_count"] = row["view_count"] - (unlisted or {}).get(row["id"], 0)
         return story

@@ -5,7 +5,10 @@ mark is stored). One flush at a time per process writes a whole batch in one tra
 already there is kept: seeing twice is one view) and, per story, one counter update by the number of new
 marks. The counter is part of the same transaction as the marks, so it equals the viewers list however many
 processes and requests race (PostgreSQL's row lock on the story serialises the counter updates; SQLite has
-one writer).
+one writer). What the author is shown is the counter less the marks of accounts the viewers list leaves out (a
+block either way made after the view, a disabled account, one hidden by reports): subtracted when read
+(``stories_repo.unlisted_views``), so a block or a suspension never has to find and rewrite counters, and
+lifting it brings the view back to both the list and the count.
 """
 
 from __future__ import annotations

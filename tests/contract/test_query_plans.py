@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from server.repos import access, blocks, comments, feed_posts, follows, likes, moderation, notifications, search
+from server.repos import access, blocks, comments, feed_posts, follows, likes, moderation, notifications, search, stories
 from server.services import hydrate
 from tests.contract.test_database_contract import make_database, store_url
 
@@ -111,6 +111,8 @@ def _hot_paths(conn) -> None:
     blocks.users_page(conn, "blocks", VIEWER, None, 20)
     blocks.users_page(conn, "mutes", 2, None, 20)
     comments.counts_by_authors(conn, post_ids or [1_000], [2, 3, 4])
+    comments.author_counts(conn, 5)  # every comment added or deleted asks it
+    stories.unlisted_views(conn, VIEWER, [1_000, 1_001])  # the story view counts its author reads
     moderation.reports_page(conn, "open", None, 20)
     # What deleting a post or an account cascades to, and what withdrawing a like looks up.
     conn.fetch_all("SELECT id FROM notifications WHERE post_id = ?", [1_500])

@@ -169,3 +169,63 @@ async def test_threshold_comes_from_the_setting(api):
     await api.run_jobs()
     assert (await report(api, reader_token, "post", post))[0] == 201
     assert (await call(api, "GET", f"/posts/{post}", other_token))[0] == 404
+
+
+async def test_comment_counts_leave_out_comments_of_disabled_hidden_and_deleted_accounts(api):
+    """What the feed and the post say ("View 3 comments") is what the comment list then shows, for everyone,
+    through every change of a commenter's account: disabled and enabled, hidden by reports and shown again,
+    deleted while hidden (its comments are not taken out twice)."""
+    api.ctx.settings.values["report_hide_threshold"] = 1
+    _, admin_token = await api.register("admin")
+    author, author_token = await api.register("author")
+    _, reader_token = await api.register("reader")
+    spammer, spammer_token = await api.register("spammer")
+    troll, troll_token = await api.register("troll")
+    leaver, leaver_token = await api.register("leaver")
+    post = await publish(api, author_token)
+    await api.run_jobs()
+    assert (await call(api, "POST", f"/users/{author['user_id']}/follow", reader_token))[0] == 200
+    comments = {}
+    for name, token in (("reader", reader_token), ("spammer", spammer_token), ("troll-a", troll_token),
+                        ("troll-b", troll_token), ("leaver", leaver_token)):
+        status, body = await call(api, "POST", f"/posts/{post}/comments", token, json={"text": name})
+        assert status == 201, body
+        comments[name] = body["comment"]["comment_id"]
+
+    async def shown(token):
+        """(the post's comment_count, the feed's, how many comments the list shows) for this viewer."""
+        count = (await call(api, "GET", f"/posts/{post}", token))[1]["post"]["comment_count"]
+        feed = [p["comment_count"] for p in (await call(api, "GET", "/feed", token))[1]["posts"] if p["post_id"] == post]
+        listed = (await call(api, "GET", f"/posts/{post}/comments", token, params={"limit": "50"}))[1]["comments"]
+        return count, feed, len(listed)
+
+    async def everyone_sees(n):
+        assert await shown(reader_token) == (n, [n], n)
+        assert await shown(author_token) == (n, [n], n)
+
+    await everyone_sees(5)
+    status, body = await call(api, "PATCH", f"/admin/users/{spammer['user_id']}", admin_token, json={"disabled": True})
+    assert status == 200 and body["user"]["disabled"] is True
+    await everyone_sees(4)
+    assert (await report(api, reader_token, "comment", comments["troll-b"]))[0] == 201  # one comment hidden
+    await everyone_sees(3)
+    assert (await report(api, reader_token, "user", troll["user_id"]))[0] == 201  # then the whole account
+    await everyone_sees(2)
+    status, _ = await call(api, "POST", f"/posts/{post}/comments", troll_token, json={"text": "troll-c"})
+    assert status == 201  # a hidden account may still comment: nobody else sees it, nor counts it
+    await everyone_sees(2)
+    assert (await report(api, reader_token, "user", leaver["user_id"]))[0] == 201
+    await everyone_sees(1)
+    status, _ = await call(api, "DELETE", "/me", leaver_token, json={"password": "correct horse battery"})
+    assert status == 204
+    await everyone_sees(1)
+
+    queue = (await call(api, "GET", "/admin/reports", admin_token))[1]["reports"]
+    cases = {case["target_id"]: case["report_id"] for case in queue}
+    status, _ = await call(api, "POST", f"/admin/reports/{cases[troll['user_id']]}/resolve", admin_token,
+                           json={"action": "dismiss"})
+    assert status == 200
+    await everyone_sees(3)  # troll-a and troll-c are back; troll-b stays hidden by its own report
+    status, _ = await call(api, "PATCH", f"/admin/users/{spammer['user_id']}", admin_token, json={"disabled": False})
+    assert status == 200
+    await everyone_sees(4)

@@ -91,6 +91,42 @@ async def test_seen_is_idempotent_and_the_author_sees_who_viewed(api):
     assert status == 403, body
 
 
+async def test_the_view_count_is_the_viewers_list_through_blocks_and_suspensions(api):
+    """The count the author sees ("Seen by 3") always matches the list they then open: a viewer the author blocks
+    later, one who blocks the author, one disabled and one hidden by reports leave both, and come back to both."""
+    api.ctx.settings.values["report_hide_threshold"] = 1
+    _, admin_token = await api.register("admin")
+    author, author_token = await api.register("teller")
+    story = await ready_story(api, author_token)
+    accounts = {name: await api.register(name) for name in ("friend", "pest", "shy", "spammer", "troll")}
+    for _, token in accounts.values():
+        assert await mark_seen(api, token, story["story_id"]) == 204
+
+    async def count_and_list():
+        status, body = await api.call("GET", f"{API}/stories/{story['story_id']}/viewers", author_token, params={"limit": "50"})
+        assert status == 200, body
+        mine = (await stories_of(api, author_token, author["user_id"]))[1]["stories"][0]["view_count"]
+        archived = (await api.call("GET", f"{API}/me/stories/archive", author_token))[1]["stories"][0]["view_count"]
+        return body["view_count"], sorted(v["user"]["username"] for v in body["viewers"]), mine, archived
+
+    assert await count_and_list() == (5, ["friend", "pest", "shy", "spammer", "troll"], 5, 5)
+    assert (await api.call("POST", f"{API}/users/@pest/block", author_token))[0] == 200
+    assert (await api.call("POST", f"{API}/users/@teller/block", accounts["shy"][1]))[0] == 200
+    status, _ = await api.call("PATCH", f"{API}/admin/users/{accounts['spammer'][0]['user_id']}", admin_token,
+                               json={"disabled": True})
+    assert status == 200
+    status, _ = await api.call("POST", f"{API}/reports", accounts["friend"][1],
+                               json={"target_type": "user", "target_id": accounts["troll"][0]["user_id"], "reason": "spam"})
+    assert status == 201
+    assert await count_and_list() == (1, ["friend"], 1, 1)
+
+    assert (await api.call("DELETE", f"{API}/users/@pest/block", author_token))[0] == 200
+    status, _ = await api.call("PATCH", f"{API}/admin/users/{accounts['spammer'][0]['user_id']}", admin_token,
+                               json={"disabled": False})
+    assert status == 200
+    assert await count_and_list() == (3, ["friend", "pest", "spammer"], 3, 3)
+
+
 async def test_hundreds_of_viewers_at_once_are_each_counted_once(api):
     _, author_token = await api.register("popular")
     story = await ready_story(api, author_token)

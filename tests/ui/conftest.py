@@ -1,4 +1,9 @@
-"""Fixtures for the browser and desktop UI tests: a real server, the web app, Chromium."""
+"""Fixtures for the browser and desktop UI tests: a real server, the web app, Chromium.
+
+A failing browser test leaves ``failed-screen.png`` (and ``failed-semantics.html``) in its ``tmp_path``, taken by
+the page fixture while the app and the server are still up (``harness.browser_session``); the tests themselves
+need no code for it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,15 @@ import pytest
 
 from tests.client.conftest import GENEROUS_LIMITS
 from tests.e2e.servers import ServerProcess
-from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS, FlutterPage, WebApp, chromium_available, require
+from tests.ui.harness import PHASE_REPORTS, WebApp, browser_session
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's outcome on the item, where the page fixtures look when they stop."""
+    report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
 
 
 @pytest.fixture
@@ -25,17 +38,6 @@ def web_app(tmp_path, ui_server):
 
 
 @pytest.fixture
-async def browser_page(tmp_path):
-    require(chromium_available(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.async_api import async_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport={"width": 480, "height": 960})
-        yield FlutterPage(page)
-        last = tmp_path / "last-screen.png"  # what the page showed at the end: the first thing to look at on failure
-        await page.screenshot(path=str(last))
-        print(f"last screen: {last}")
-        await browser.close()
+async def browser_page(request, tmp_path):
+    async with browser_session(request, tmp_path, {"width": 480, "height": 960}) as page:
+        yield page

@@ -7,6 +7,7 @@ is what Playwright can find by role, label and text.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -16,6 +17,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 
 from tests.e2e.servers import ROOT, stop_process
 from tests.ports import free_port
@@ -28,7 +30,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 UI_TIMEOUT_MS = 45_000
 START_TIMEOUT_SECONDS = 60
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-
+# Each phase's report of a UI test ("setup", "call", "teardown"), kept on the item by the conftest's
+# ``pytest_runtest_makereport``: a page fixture reads the test's own ("call") when it stops.
+PHASE_REPORTS = pytest.StashKey[dict]()
+# The fixtures that serve what a page shows. A page fixture starts those its test uses before itself, so that it
+# stops before them (pytest stops fixtures in the reverse order it started them): a failed test's screen is
+# taken while the app and the server still answer, not after they went away.
+SERVER_FIXTURES = ("ui_server", "web_app", "served", "served_by_invitation")
 
 
 
@@ -173,6 +181,51 @@ class FlutterPage:
         # A busy machine can take long to hand over a frame (Playwright waits for the fonts too): bounded, generous.
         await self.page.screenshot(path=str(path), timeout=2 * UI_TIMEOUT_MS)
         return path
+
+
+def body_failed(item) -> bool:
+    """Did the test's body fail (an assertion, a timeout, an error)?"""
+    report = item.stash.get(PHASE_REPORTS, {}).get("call")
+    return report is not None and report.failed
+
+
+async def keep_failed_screen(ui: FlutterPage, tmp_path: Path) -> None:
+    """The screen as the test failed (``failed-screen.png``) and what the accessibility tree offered then (what
+    the steps look for: ``failed-semantics.html``, and printed)."""
+    shot = tmp_path / "failed-screen.png"
+    try:
+        await ui.page.screenshot(path=str(shot), timeout=UI_TIMEOUT_MS)
+        print(f"failed screen: {shot}")
+        (tmp_path / "failed-semantics.html").write_text(await ui.host.inner_html(timeout=5_000))
+        print(await ui.host.aria_snapshot(timeout=5_000))
+    except Exception as error:  # the page may be gone with the browser
+        print(f"no failed screen ({shot}): {error}")
+
+
+@contextlib.asynccontextmanager
+async def browser_session(request, tmp_path: Path, viewport: dict):
+    """A Chromium page for a page fixture (``request`` is the fixture's). It starts after the servers its test
+    uses (``SERVER_FIXTURES``) and, on the way out while they still answer, keeps the failed screen if the test
+    failed, then the last screen (``last-screen.png``) in any case."""
+    require(chromium_available(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed")
+    for name in SERVER_FIXTURES:
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        ui = FlutterPage(await browser.new_page(viewport=viewport))
+        yield ui
+        if body_failed(request.node):
+            await keep_failed_screen(ui, tmp_path)
+        last = tmp_path / "last-screen.png"  # what the page showed at the end
+        with contextlib.suppress(Exception):
+            await ui.page.screenshot(path=str(last), timeout=UI_TIMEOUT_MS)
+            print(f"last screen: {last}")
+        await browser.close()
 
 
 def chromium_available() -> bool:

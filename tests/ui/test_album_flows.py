@@ -10,7 +10,7 @@ import pytest
 
 from app.api_client import ApiClient
 from tests.client.photos import write_photo
-from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS, FlutterPage, UI_TIMEOUT_MS, chromium_available, require
+from tests.ui.harness import UI_TIMEOUT_MS, browser_session
 
 PASSWORD = "correct horse battery"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -18,16 +18,8 @@ SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "hei
 
 @pytest.fixture(params=sorted(SIZES))
 async def sized_page(request, tmp_path):
-    require(chromium_available(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page(viewport=SIZES[request.param])
-        yield request.param, FlutterPage(page)
-        await page.screenshot(path=str(tmp_path / "last-screen.png"))
-        print(f"last screen: {tmp_path / 'last-screen.png'}")
-        await browser.close()
+    async with browser_session(request, tmp_path, SIZES[request.param]) as page:
+        yield request.param, page
 
 
 async def ready_posts(client: ApiClient, tmp_path, count: int) -> list[str]:

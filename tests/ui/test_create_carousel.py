@@ -97,10 +97,6 @@ async def test_a_carousel_of_three_photos_reordered_filtered_zoomed_with_alt_tex
         assert [m.width > m.height for m in post.media] == [True, False, False]
         assert post.media[1].width < post.media[1].height  # the tall one second, its own shape kept
         await check_the_uploaded_crop(carla, post, tall, box)
-    except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
-        raise
     finally:
         await carla.aclose()
 

@@ -146,11 +146,6 @@ async def test_a_video_is_picked_shared_and_plays_in_feed_post_grid_and_story(br
                                         timeout=UI_TIMEOUT_MS)
         await ui.page.mouse.up()
         await a_video_playing(ui)
-    except BaseException:
-        # The fixtures stop the app before the browser's own last screenshot: keep the screen as it failed.
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}; videos: {await videos(ui)}")
-        raise
     finally:
         await alice.aclose()
 

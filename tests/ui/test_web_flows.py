@@ -55,11 +55,6 @@ async def test_register_post_with_filter_like_comment_and_follow(browser_page, w
     try:
         await make_friend_with_a_carousel(bob, tmp_path)
         await everyday_flows(ui, web_app, bob, tmp_path)
-    except BaseException:
-        # The fixtures stop the app before the browser's own last screenshot: keep the screen as it failed.
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
-        raise
     finally:
         await bob.aclose()
 

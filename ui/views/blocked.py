@@ -61,9 +61,7 @@ def AccountsList(safety: SafetyModel, which: str):
                              alignment=ft.Alignment.CENTER)]
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, padding=SPACING, expand=True, content=ft.Column(
         width=CONTENT_MAX_WIDTH, expand=True, scroll=ft.ScrollMode.AUTO, spacing=SPACING, controls=[
-            ft.Row([ft.IconButton(ft.Icon(ft.Icons.ARROW_BACK, semantics_label="Back to settings"),
-                                  on_click=go(controller, "/settings")),
-                    ft.Text(title, size=22, weight=ft.FontWeight.BOLD)]),
+            ft.Text(title, size=22, weight=ft.FontWeight.BOLD),  # the bar above has Back (to Settings)
             ft.Text(explanation, color=ft.Colors.ON_SURFACE_VARIANT),
             *rows,
         ]))
