@@ -34,7 +34,8 @@ class CreateModel:
     items: list[CreateItem] = field(default_factory=list)
     selected: int = 0  # the item being edited
     caption: str = ""
-    busy: bool = False
+    busy: bool = False  # the photos are being rendered at full size for the upload
+    opening: tuple[int, int] | None = None  # while picked files are opened: (how many are done, how many in all)
     error: str | None = None
     queue_item_id: str | None = None
 
@@ -54,11 +55,18 @@ class CreateModel:
 
     def move(self, index: int, delta: int) -> None:
         """Move an item earlier (-1) or later (+1); the moved item stays selected."""
-        target = index + delta
-        if 0 <= index < len(self.items) and 0 <= target < len(self.items):
-            items = list(self.items)
-            items[index], items[target] = items[target], items[index]
-            self.items, self.selected = items, target
+        self.move_to(index, index + delta)
+
+    def move_to(self, index: int, target: int) -> None:
+        """Take the item at ``index`` out and put it at ``target`` (the others close up around it), as a drag and
+        drop onto the item at ``target`` does. The item being edited stays the one selected, wherever it went."""
+        if index == target or not (0 <= index < len(self.items) and 0 <= target < len(self.items)):
+            return
+        editing = self.current.key if self.current else None
+        items = list(self.items)
+        items.insert(target, items.pop(index))
+        self.items = items
+        self.selected = self.index_of(editing) if editing is not None else target
 
     def remove(self, index: int) -> None:
         if 0 <= index < len(self.items):
@@ -70,3 +78,4 @@ class CreateModel:
     def reset(self) -> None:
         self.step, self.items, self.selected = "pick", [], 0
         self.caption, self.busy, self.error, self.queue_item_id = "", False, None, None
+        self.opening = None

@@ -8,12 +8,13 @@ and its kind's ``_add_*`` method; ``_render`` turns each item into the file that
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from app.editing import (PHOTO_SUFFIXES, ZOOM_MAX, ZOOM_MIN, filter_samples, is_photo, pan_focus, preview_and_thumb,
                          preview_copy, render_for_upload)
@@ -24,6 +25,17 @@ from .base import Feature
 
 # What the file picker offers (``classify`` decides what each picked file becomes).
 PICKABLE_SUFFIXES = sorted(PHOTO_SUFFIXES | VIDEO_SUFFIXES)
+PHOTO_KINDS = "JPEG, PNG, HEIC, WebP, AVIF or GIF"
+MB = 1024 * 1024
+# The largest original taken. The upload is re-encoded (at most 2048 px, app/editing.py), so an original may be
+# larger than the server's 20 MB for a photo; past this a browser would hold it and send it over the app's socket.
+MAX_PICKED_BYTES = 50 * MB
+
+
+class TooBig(Exception):
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 @dataclass(frozen=True)
@@ -58,47 +70,87 @@ class CreateController(Feature):
 
     async def pick_files(self, files: list[PickedFile]) -> None:
         """Add the picked files after those already picked (up to ``MAX_ITEMS``), in name order: a browser hands
-        them over in the order it finished reading them, and camera files are named in the order they were taken."""
+        them over in the order it finished reading them, and camera files are named in the order they were taken.
+        Every file left out is named in ``create.error``, with the reason."""
         create = self.state.create
         create.error = None
         videos = [picked for picked in files if self.classify(picked.name) == "video"]
+        problems: list[str] = []
         if videos:
             # A video is a post of its own (played, not cropped or filtered): ui/controllers/video_create.py.
             if len(files) == 1 and not create.items:
                 picked = videos[0]
                 await self.controller.video_create.pick(picked.name, data=picked.data, path=picked.path)
                 return
-            create.error = "A video is posted on its own: pick it alone. The photos were kept."
+            kept = " The photos were kept." if create.items or len(videos) < len(files) else ""
+            problems.append(f"A video is posted on its own: pick it alone.{kept}")
             files = [picked for picked in files if picked not in videos]
+        photos = []
         for picked in sorted(files, key=lambda f: f.name.lower()):
-            if len(create.items) >= MAX_ITEMS:
-                create.error = f"A post holds at most {MAX_ITEMS} photos; the rest were left out."
-                break
-            kind = self.classify(picked.name)
-            if kind == "photo":
-                await self._add_photo(picked)
+            if self.classify(picked.name) == "photo":
+                photos.append(picked)
             else:
-                create.error = f"{picked.name} is not a photo PhotoShare can post."
+                problems.append(f"{picked.name} is not a photo: PhotoShare posts {PHOTO_KINDS} photos.")
+        room = MAX_ITEMS - len(create.items)
+        if len(photos) > room:
+            left_out = len(photos) - room
+            problems.append(f"A post holds at most {MAX_ITEMS} photos: {left_out} {'was' if left_out == 1 else 'were'} left out.")
+            photos = photos[:max(room, 0)]
+        try:
+            for done, picked in enumerate(photos):
+                create.opening = (done, len(photos))
+                problem = await self._add_photo(picked)
+                if problem:
+                    problems.append(problem)
+        finally:
+            create.opening = None
+        create.error = "\n".join(problems) or None
         if create.items and create.step == "pick":
             create.selected = 0
             create.step = "edit"
 
-    async def _add_photo(self, picked: PickedFile) -> None:
+    @staticmethod
+    def _read(picked: PickedFile) -> bytes:
+        """The picked file's bytes (runs in a worker thread); ``TooBig`` past ``MAX_PICKED_BYTES``, unread."""
+        if picked.data is not None:
+            data = picked.data
+        else:
+            path = Path(picked.path).expanduser()
+            if path.stat().st_size > MAX_PICKED_BYTES:
+                raise TooBig(path.stat().st_size)
+            data = path.read_bytes()
+        if len(data) > MAX_PICKED_BYTES:
+            raise TooBig(len(data))
+        return data
+
+    async def _add_photo(self, picked: PickedFile) -> str | None:
+        """Open a picked photo and add it to the post; answers why it was left out, if it was."""
         key = uuid.uuid4().hex
         source = Path(self._scratch.name) / f"{key}{Path(picked.name).suffix.lower() or '.jpg'}"
         try:
-            data = picked.data if picked.data is not None else await asyncio.to_thread(Path(picked.path).expanduser().read_bytes)
+            data = await asyncio.to_thread(self._read, picked)
             await asyncio.to_thread(source.write_bytes, data)
             small = await asyncio.to_thread(preview_copy, source)
             samples = await asyncio.to_thread(filter_samples, small)
+        except TooBig as error:
+            return (f"{picked.name} is too big ({math.ceil(error.size / MB)} MB): "
+                    f"a photo can be at most {MAX_PICKED_BYTES // MB} MB.")
+        except Image.DecompressionBombError:
+            source.unlink(missing_ok=True)
+            return f"{picked.name} is too big: it has more pixels than PhotoShare opens."
+        except FileNotFoundError:
+            return f"{picked.name} was not found."
+        except (UnidentifiedImageError, SyntaxError):
+            source.unlink(missing_ok=True)
+            return f"{picked.name} is not a photo PhotoShare can read (its contents are not an image)."
         except (OSError, ValueError, TypeError) as error:
             source.unlink(missing_ok=True)
-            self.state.create.error = f"{picked.name} cannot be opened as a photo ({error.__class__.__name__})."
-            return
+            return f"{picked.name} cannot be opened as a photo ({error.__class__.__name__})."
         self._sources[key] = _Source(source, small)
         create = self.state.create
         create.items = [*create.items, CreateItem(key=key, name=picked.name, kind="photo", filter_samples=samples)]
         await self.refresh_preview(key)
+        return None
 
     # ---- arranging -------------------------------------------------------------------------------
     def select(self, index: int) -> None:
@@ -110,10 +162,18 @@ class CreateController(Feature):
         create = self.state.create
         create.move(create.selected, delta)
 
+    def drop(self, key: str, onto: str) -> None:
+        """The item ``key`` dragged and dropped onto the item ``onto``: it takes that item's place."""
+        create = self.state.create
+        index, target = create.index_of(key), create.index_of(onto)
+        if index is not None and target is not None:
+            create.move_to(index, target)
+
     def remove_selected(self) -> None:
         create = self.state.create
         item = create.current
         if item is not None:
+            create.error = None  # an earlier pick's message no longer fits what is on the screen
             create.remove(create.selected)
             source = self._sources.pop(item.key, None)
             if source is not None:

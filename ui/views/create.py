@@ -24,6 +24,7 @@ from ..models import AppState, CreateModel, QueueModel
 from ..theme import CONTENT_MAX_WIDTH, SPACING
 
 CROP_LABELS = {"original": "Original", "1:1": "Square", "4:5": "Portrait", "1.91:1": "Landscape"}
+CROP_LABEL_SIZE, CROP_LABEL_PADDING = 12, 4
 
 
 async def choose_files(controller) -> None:
@@ -47,17 +48,39 @@ def PickStep(create: CreateModel):
 
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         ft.Text("New post", size=22, weight=ft.FontWeight.BOLD),
-        ft.FilledButton("Choose photos or a video", key="choose-photo", icon=ft.Icons.PHOTO_LIBRARY, on_click=act(choose_files, controller)),
+        ft.FilledButton("Choose photos or a video", key="choose-photo", icon=ft.Icons.PHOTO_LIBRARY,
+                        on_click=act(choose_files, controller), disabled=create.opening is not None),
         ft.Text(f"Pick up to {MAX_ITEMS} photos at once for a carousel (you can add more and change their order next), "
                 "or one video."),
         ft.Text("or open a file on this computer by its path:"),
         ft.Row([
             ft.TextField(key="photo-path", label="Photo path", value=path.current, expand=True, on_change=typed_into(path),
                          on_submit=open_path),
-            ft.OutlinedButton("Open", key="open-path", on_click=open_path),
+            ft.OutlinedButton("Open", key="open-path", on_click=open_path, disabled=create.opening is not None),
         ]),
-        *([ft.Text(create.error, color=ft.Colors.ERROR, key="create-error")] if create.error else []),
+        *opening_progress(create),
+        *create_error(create),
     ])
+
+
+def opening_progress(create: CreateModel) -> list[ft.Control]:
+    """While picked photos are opened (decoded, previewed): which one, of how many."""
+    if create.opening is None:
+        return []
+    done, total = create.opening
+    return [ft.Column([ft.Text(f"Opening photo {done + 1} of {total}…", key="create-opening"),
+                       ft.ProgressBar(value=done / total if total else None)], spacing=4)]
+
+
+def create_error(create: CreateModel) -> list[ft.Control]:
+    """Why files were left out (one line each), or why sharing failed: on a tinted panel, hard to miss."""
+    if not create.error:
+        return []
+    return [ft.Container(
+        ft.Row([ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ON_ERROR_CONTAINER),
+                ft.Text(create.error, color=ft.Colors.ON_ERROR_CONTAINER, expand=True)],
+               vertical_alignment=ft.CrossAxisAlignment.START),
+        key="create-error", bgcolor=ft.Colors.ERROR_CONTAINER, border_radius=8, padding=10)]
 
 
 @ft.component
@@ -83,9 +106,12 @@ def PhotoEditor(item: CreateItem):
                   controller.create.pan),
         ZoomBar(spec.zoom, controller.create.zoom, controller.create.zoom_by),
         ft.Row([
-            # no tick on the chosen segment: the four names fit a 360 px phone on one line
+            # no tick on the chosen segment, 12 px names and 4 px sides: the segments share the width equally, and
+            # "Landscape" is drawn whole in a quarter of a 360 px phone's column (it was cut off at 390 px)
             ft.SegmentedButton(key="crop", selected=[spec.crop], on_change=set_crop, show_selected_icon=False,
-                               segments=[ft.Segment(value=k, label=ft.Text(CROP_LABELS[k], size=13, no_wrap=True))
+                               style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=CROP_LABEL_PADDING)),
+                               segments=[ft.Segment(value=k, label=ft.Text(CROP_LABELS[k], size=CROP_LABEL_SIZE,
+                                                                           no_wrap=True))
                                          for k in CROP_RATIOS]),
             ft.IconButton(action_icon(ft.Icons.ROTATE_RIGHT, "Rotate"), key="rotate", on_click=rotate),
         ], wrap=True),
@@ -122,10 +148,13 @@ def EditStep(create: CreateModel):
 
     return ft.Column(spacing=SPACING, horizontal_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
         PickedStrip(create.items, create.selected, controller.create.select, controller.create.move,
-                    controller.create.remove_selected, act(choose_files, controller), len(create.items) < MAX_ITEMS),
+                    controller.create.drop, controller.create.remove_selected, act(choose_files, controller),
+                    len(create.items) < MAX_ITEMS and create.opening is None),
+        # under the strip, where photos were added: the reason some were left out is seen at once
+        *opening_progress(create),
+        *create_error(create),
         # keyed per item: switching photos starts a fresh editor (its drag state belongs to one photo)
         ft.Container(item_editor(item), key=f"editor:{item.key}"),
-        *([ft.Text(create.error, color=ft.Colors.ERROR, key="create-error")] if create.error else []),
         ft.Row([
             ft.TextButton("Discard", key="discard", on_click=discard),
             ft.FilledButton("Next", key="next", on_click=lambda _: setattr(create, "step", "details")),
@@ -172,9 +201,12 @@ def DetailsStep(create: CreateModel):
         ], vertical_alignment=ft.CrossAxisAlignment.START),
         *([ft.Text("Describe each photo for people who cannot see it:")] if count > 1 else []),
         *alt_rows,
-        *([ft.Text(create.error, color=ft.Colors.ERROR)] if create.error else []),
+        *create_error(create),
+        *([ft.Row([ft.ProgressRing(width=20, height=20),
+                   ft.Text(f"Preparing {'the photos' if count > 1 else 'the photo'}…", key="create-preparing")])]
+          if create.busy else []),
         ft.Row([
-            ft.TextButton("Back", on_click=back),
+            ft.TextButton("Back", on_click=back, disabled=create.busy),
             ft.FilledButton("Share", key="share", icon=ft.Icons.SEND, disabled=create.busy, on_click=share),
         ], alignment=ft.MainAxisAlignment.SPACE_BETWEEN),
     ])
