@@ -154,10 +154,6 @@ async def test_dragging_the_third_photo_onto_the_first_posts_it_first(browser_pa
         post = await the_only_post(dana, "dana")
         shapes = [round(media.width / media.height, 2) for media in post.media]
         assert shapes == [0.75, 1.33, 1.0], f"the photos reached the server out of the order shown: {shapes}"
-    except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
-        raise
     finally:
         await dana.aclose()
 
@@ -201,9 +197,5 @@ async def test_files_left_out_are_named_with_the_reason_and_a_single_photo_can_b
         await ui.see("4-huge.jpg is too big (60 MB): a photo can be at most 50 MB.")
         await on_screen(ui, "4-huge.jpg is too big (60 MB): a photo can be at most 50 MB.")
         assert not (await erin.user_posts("erin")).items
-    except BaseException:
-        await ui.page.screenshot(path=str(tmp_path / "failed-screen.png"))
-        print(f"failed screen: {tmp_path / 'failed-screen.png'}")
-        raise
     finally:
         await erin.aclose()
