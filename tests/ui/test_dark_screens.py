@@ -2,16 +2,16 @@
 (issue #17: "Dark mode following the system, with a switch in Settings; every screen checked in both").
 
 A community is made through the API first: alice posts a carousel (with a hashtag) and a photo, keeps both in an
-album and shares one by link; bob follows her, likes and comments on the carousel, posts a video, a photo and a
-story; alice posted a story bob saw; carol's account is private; alice blocked erin and muted dave; carol reported bob's photo; root is the
-admin. Then, in Chromium:
+album, shares one by link and posts a story bob saw; bob follows her, likes and comments on the carousel, and posts
+a video, a photo and a story; carol's account is private; alice blocked erin and muted dave; carol reported bob's
+photo; root is the admin. Then, in Chromium (about 90 s in all):
 
 - the sign-in screen, following a dark system and a light one;
 - alice, at phone size, in the light theme and then (chosen in Settings) the dark one: the feed, the stories
-  viewer, a post with its comments, who liked it, her profile, her followers and whom she follows, her albums and
-  one album, saved posts, Edit profile, Settings and its parts (blocked and muted accounts, deleting the account,
-  shared links, a copy of her data), search results, a hashtag, bob's profile, carol's private one, Explore,
-  Activity, and Create (picking, then editing a photo);
+  viewer (her own story, with who saw it), a post with its comments, who liked it, her profile, her followers and
+  whom she follows, her albums and one album, saved posts, Edit profile, Settings and its parts (blocked and muted
+  accounts, Download my data and Delete account, shared links), search results, a hashtag, bob's profile, carol's
+  private one, Explore, Activity, and Create (picking, then editing a photo);
 - dave, given a temporary password by the admin, on the screen that asks for a new one (both themes);
 - root, at desktop size, in the admin console: reports, a decision's dialog, accounts, invites and the server.
 
@@ -19,7 +19,7 @@ On each screen, ``tests/ui/legibility.py`` measures what a person would notice, 
 page's background is dark in the dark theme and light in the light one; no card, sheet or menu is left in the
 other theme's colours; and every text the accessibility tree names stands out from what is behind it (a contrast
 ratio of at least 3:1). Its docstring explains the measures. Every screen is measured before the verdict, so one
-run names all the screens that are wrong, each with its screenshot.
+run names all the screens that are wrong, each with its screenshot and the boxes measured.
 """
 
 from __future__ import annotations
