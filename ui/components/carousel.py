@@ -48,7 +48,8 @@ def Carousel(media: tuple[Media, ...], author: str, ratio: float, variant: str):
         return handler
 
     def arrow(icon: str, label: str, delta: int, side: str) -> ft.Control:
-        button = ft.IconButton(ft.Icon(icon, semantics_label=label, size=20), key=f"carousel-{side}",
+        # Dark on the pale disc in either theme: the theme's icon colour is pale in the dark one, lost on the disc.
+        button = ft.IconButton(ft.Icon(icon, semantics_label=label, size=20, color=ft.Colors.BLACK), key=f"carousel-{side}",
                                bgcolor=ARROW_BACKDROP, on_click=step(delta))
         return ft.Container(button, alignment=ft.Alignment.CENTER, top=0, bottom=0,
                             **({"left": 4} if side == "previous" else {"right": 4}))

@@ -111,7 +111,10 @@ def StoryScreen(player: StoryPlayer, me: str):
         footer.append(ft.Text(story.caption, color=ft.Colors.WHITE, key="story-caption"))
     if author == me:
         seen = story.view_count or 0
+        # On the viewer's black stage in both themes: white, as the rest of its words (the theme's primary colour
+        # is a dark pink in the light theme, unreadable on black).
         footer.append(ft.TextButton(f"Seen by {seen}", key="story-views", icon=ft.Icons.VISIBILITY,
+                                    style=ft.ButtonStyle(color=ft.Colors.WHITE, icon_color=ft.Colors.WHITE),
                                     on_click=act(controller.stories.show_viewers)))
     if player.viewers is not None:
         footer.append(ViewersSheet(player))
