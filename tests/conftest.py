@@ -52,8 +52,10 @@ def redis_server(tmp_path):
     server.stop()
 
 
-@pytest.fixture(params=TEST_STACKS)
+@pytest.fixture(params=list(STACK_BACKENDS))
 def stack(request):
+    """The stack a test runs on: each chosen one (``PHOTOSHARE_TEST_STACKS``); the others are deselected at
+    collection, except where a test marked ``backends`` fits none of the chosen (``_stacks_for``)."""
     return request.param
 
 
@@ -61,15 +63,37 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "backends(has=[], lacks=[]): run only in test stacks that have (or lack) these backends")
 
 
+def _fits(stack_name: str, marker) -> bool:
+    present = set(STACK_BACKENDS[stack_name])
+    return set(marker.kwargs.get("has", ())) <= present and not set(marker.kwargs.get("lacks", ())) & present
+
+
+def _stacks_for(marker) -> list[str]:
+    """The chosen stacks a test runs on; for a test marked ``backends`` that fits none of them (the default
+    choice is the embedded stack alone), the smallest stack that fits, so a Redis- or S3-only test is never
+    left out of a run."""
+    if marker is None:
+        return TEST_STACKS
+    fitting = [name for name in TEST_STACKS if _fits(name, marker)]
+    return fitting or [next(name for name in STACK_BACKENDS if _fits(name, marker))]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``backends`` are collected only for the stacks they are about (never skipped)."""
+    """Each test keeps the stacks it runs on (never skipped): ``_stacks_for`` where the stack comes from the
+    fixture above; where a module chooses its own stacks (a ``stack`` fixture of its own), those that fit its
+    ``backends`` mark."""
     keep, drop = [], []
     for item in items:
         marker = item.get_closest_marker("backends")
         stack_name = item.callspec.params.get("stack") if hasattr(item, "callspec") else None
-        if marker is not None and stack_name is not None:
-            present = set(STACK_BACKENDS[stack_name])
-            if not set(marker.kwargs.get("has", ())) <= present or set(marker.kwargs.get("lacks", ())) & present:
+        if stack_name is not None:
+            definitions = item._fixtureinfo.name2fixturedefs.get("stack", ())
+            from_here = bool(definitions) and definitions[-1].func is stack.__wrapped__
+            if from_here:
+                wanted = stack_name in _stacks_for(marker)
+            else:
+                wanted = marker is None or _fits(stack_name, marker)
+            if not wanted:
                 drop.append(item)
                 continue
         keep.append(item)

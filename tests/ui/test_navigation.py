@@ -16,7 +16,7 @@ from PIL import Image
 
 from app.api_client import ApiClient
 from server import __version__
-from tests.client.photos import write_photo
+from tests.client.photos import real_photo
 from tests.ui.harness import UI_TIMEOUT_MS
 from ui.timefmt import full
 
@@ -40,11 +40,12 @@ async def a_family(tmp_path, url: str):
     alice, bob = ApiClient(url), ApiClient(url)
     await alice.register("alice", PASSWORD)
     await bob.register("bob", PASSWORD)
-    mine = await alice.create_post([write_photo(tmp_path / "alice.jpg", seed=21)], "Morning light",
+    # Real photos: this test takes the README's dark-mode and layout screenshots.
+    mine = await alice.create_post([real_photo("coffee", tmp_path / "alice.jpg")], "Morning coffee",
                                    idempotency_key=str(uuid.uuid4()))
     theirs = []
-    for seed, caption in ((22, "The lake at dusk"), (23, "Bob's garden in bloom")):
-        theirs.append(await bob.create_post([write_photo(tmp_path / f"bob-{seed}.jpg", size=(800, 600), seed=seed)],
+    for name, caption in (("rocket", "Launch at dawn"), ("cat", "Chelsea in the garden")):
+        theirs.append(await bob.create_post([real_photo(name, tmp_path / f"bob-{name}.jpg")],
                                             caption, idempotency_key=str(uuid.uuid4())))
     for post in (mine, *theirs):
         await ready(alice if post is mine else bob, post.post_id)
@@ -120,7 +121,7 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
         await ui.click("Sign in", exact=True)
 
         # The layout: a rail at the side of a wide window, the bar at the bottom of a phone.
-        await ui.see("Bob's garden in bloom")
+        await ui.see("Chelsea in the garden")
         await lit_tab(ui, "Home")
         home = await ui.destination("Home").bounding_box()
         if screen == "desktop":
@@ -133,7 +134,7 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
         # Relative times on the cards, the full date as their tooltip (shown on hover and long-press, and what a
         # screen reader hears after the time).
         await shows_line(ui, RECENT)
-        await hover_last_line(ui, "Bob's garden in bloom")
+        await hover_last_line(ui, "Chelsea in the garden")
         await ui.see(full(theirs[1].created_at))
 
         # From my profile to my post: Profile stays lit, Back returns to the profile.
@@ -156,7 +157,7 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
         await lit_tab(ui, "Home")
         await ui.button("Go back", exact=True)
         await ui.page.go_back()
-        await ui.see("Bob's garden in bloom")
+        await ui.see("Chelsea in the garden")
         await lit_tab(ui, "Home")
         await until(lambda: _none(ui, "Go back"), "the feed, a tab's own screen, has no Back")
 
@@ -194,7 +195,7 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
 
         # The feed in the dark, with real photos.
         await ui.tab("Home")
-        await ui.see("Bob's garden in bloom")
+        await ui.see("Chelsea in the garden")
         await ui.page.wait_for_timeout(SETTLE_MS * 2)
         if screen == "phone":
             await ui.screenshot("feed-dark")

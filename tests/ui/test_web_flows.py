@@ -12,7 +12,7 @@ import uuid
 
 from app.api_client import ApiClient
 from app.media_server import PATH_PREFIX, token_for
-from tests.client.photos import write_photo
+from tests.client.photos import real_photo
 
 PASSWORD = "correct horse battery"
 # News on the live stream reaches the screen in well under this; polling would take up to 20 s.
@@ -23,8 +23,8 @@ SETTLE_MS = 800
 
 async def make_friend_with_a_carousel(friend: ApiClient, tmp_path) -> None:
     await friend.register("bob", PASSWORD)
-    photos = [write_photo(tmp_path / "bob-1.jpg", seed=11), write_photo(tmp_path / "bob-2.jpg", size=(480, 640), seed=12)]
-    post = await friend.create_post(photos, "Bob's garden #flowers", idempotency_key=str(uuid.uuid4()))
+    photos = [real_photo("coffee", tmp_path / "bob-1.jpg"), real_photo("cat", tmp_path / "bob-2.jpg")]
+    post = await friend.create_post(photos, "Coffee with Chelsea #cats", idempotency_key=str(uuid.uuid4()))
     for _ in range(200):  # others see a post once its media are processed
         if all(m.status == "ready" for m in (await friend.post(post.post_id)).media):
             return
@@ -60,8 +60,8 @@ async def test_register_post_with_filter_like_comment_and_follow(browser_page, w
 
 
 async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
-    photo = write_photo(tmp_path / "holiday.jpg", size=(1200, 900), seed=5)
-    portrait = write_photo(tmp_path / "me.jpg", size=(700, 900), seed=8)
+    photo = real_photo("rocket", tmp_path / "holiday.jpg")  # real photos: this test takes the README's screenshots
+    portrait = real_photo("astronaut", tmp_path / "me.jpg")
     photos = PhotoRequests(ui.page)
 
     # Register, and see an empty feed.
@@ -97,12 +97,12 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await asyncio.sleep(1)  # the preview is re-rendered after each choice
     await snapshot(ui, "create-filter")
     await ui.click("Next")
-    await fill_multiline(ui, "Write a caption…", "Holiday at the lake 🌊 湖 #summer")
+    await fill_multiline(ui, "Write a caption…", "Launch day at the coast 🚀 湖 #summer")
     await ui.click("Share")
 
     # It shows in the feed, then on the profile.
     await ui.host.get_by_label("Photo by alice. Double tap to like.").first.wait_for(timeout=90_000)
-    await ui.see("Holiday at the lake")
+    await ui.see("Launch day at the coast")
     await ui.host.get_by_label("Profile photo of alice").first.wait_for(timeout=30_000)  # on the post's header
     own_post = (await bob.user_posts("alice")).items[0]
     await _eventually(lambda: photos.fetched(own_post.first_media.variants["640"]),
@@ -142,7 +142,7 @@ async def everyday_flows(ui, web_app, bob: ApiClient, tmp_path) -> None:
     await ui.button("Following", exact=True)
     await snapshot(ui, "profile-other")
     await ui.tab("Home")
-    await ui.see("Bob's garden")
+    await ui.see("Coffee with Chelsea")
     await snapshot(ui, "feed")
 
     # Bob's post has two photos: arrows and dots in the feed, and on the post's own screen.
