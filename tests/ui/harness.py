@@ -115,11 +115,19 @@ class FlutterPage:
                 continue
         raise AssertionError(f"{gone_text!r} stayed after {attempts} clicks on {name!r}")
 
-    async def tab(self, name: str) -> None:
-        """A bottom-bar (or rail) destination."""
+    async def tab(self, name: str, attempts: int = 3) -> None:
+        """A bottom-bar (or rail) destination, tapped until it is the lit one: on a loaded machine a tap can reach
+        Flutter late enough to count as a long press (its tooltip shows, nothing navigates)."""
         locator = self.destination(name)
         await locator.wait_for(timeout=UI_TIMEOUT_MS)
-        await locator.click()
+        for _ in range(attempts):
+            await locator.click()
+            try:
+                await self.destination(name, lit=True).wait_for(timeout=10_000)
+                return
+            except Exception:
+                continue
+        raise AssertionError(f"the {name!r} tab was not selected after {attempts} taps")
 
     async def choose(self, name: str) -> None:
         """A chip (Flutter exposes selectable chips as checkboxes)."""
