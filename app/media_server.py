@@ -10,6 +10,10 @@ its main thread and kept in its image cache. So every photo the UI shows is name
 - a request for that token answers the bytes from the disk cache, or downloads them once (with the
   signed-in account's token, for private accounts' photos) and keeps them for offline use.
 
+Videos are asked for in pieces: a single byte range (``Range: bytes=…``) is answered 206 with
+``Content-Range``, one that starts past the end 416, and every full answer says ``Accept-Ranges: bytes``, so a
+player starts a long clip from its first bytes and seeks without fetching it all again.
+
 Only tokens this process handed out are served, so the endpoint is no proxy to anything else. It is
 mounted on the web app's own origin (``photoshare web``: no cross-origin request at all), or listens on
 loopback for the desktop window (``serve_loopback``), with CORS and CORP headers so a page isolated
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Callable
 
@@ -44,7 +49,10 @@ IDLE_CONNECTION_SECONDS = 60.0
 RETRY_AFTER_SECONDS = 5
 
 Response = tuple[int, bytes, dict[str, str]]
-_REASONS = {200: "OK", 204: "No Content", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
+_REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 404: "Not Found", 405: "Method Not Allowed",
+            416: "Range Not Satisfiable", 503: "Service Unavailable"}
+# One range of bytes: "bytes=0-499", "bytes=500-", "bytes=-500" (several, or another unit: the whole is sent).
+_RANGE = re.compile(r"bytes\s*=\s*(\d*)\s*-\s*(\d*)", re.IGNORECASE)
 _SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"GIF8", "image/gif"),
                (b"RIFF", "image/webp"), (b"\x1a\x45\xdf\xa3", "video/webm"))
 
@@ -58,6 +66,27 @@ def content_type(data: bytes) -> str:
     if data[4:8] == b"ftyp":  # a video's MP4 stream (ISO base media, not AVIF)
         return "video/mp4"
     return "application/octet-stream"
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None | bool:
+    """The one range a ``Range`` header asks of ``size`` bytes, as (first, last) inclusive; None to answer
+    the whole (no header, another unit, several ranges or a malformed one: RFC 9110 lets a server ignore
+    those); False when it cannot be satisfied (it starts past the end, or asks for the last 0 bytes)."""
+    match = _RANGE.fullmatch((header or "").strip())
+    if match is None:
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first and not last:
+        return None
+    if not first:  # "bytes=-500": the last 500 bytes
+        suffix = int(last)
+        return (max(0, size - suffix), size - 1) if suffix > 0 and size > 0 else False
+    start = int(first)
+    if last and int(last) < start:
+        return None  # malformed: ignored
+    if start >= size:
+        return False
+    return start, min(int(last), size - 1) if last else size - 1
 
 
 def token_for(media_url: str) -> str:
@@ -84,8 +113,9 @@ class LocalMedia:
         return f"{self.base_url}{token}{TOKEN_SUFFIX}"
 
     # ---- answering -----------------------------------------------------------------------------
-    async def respond(self, method: str, path: str) -> Response:
-        """Status, body and headers for one request (shared by the loopback server and the ASGI app)."""
+    async def respond(self, method: str, path: str, range_header: str | None = None) -> Response:
+        """Status, body and headers for one request (shared by the loopback server and the ASGI app);
+        ``range_header``: the request's ``Range``, if any."""
         cors = {"Access-Control-Allow-Origin": "*", "Cross-Origin-Resource-Policy": "cross-origin"}
         if method == "OPTIONS":
             return 204, b"", {**cors, "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Max-Age": "86400"}
@@ -101,8 +131,16 @@ class LocalMedia:
         if data is None:
             return 503, b"", {**cors, "Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
         headers = {**cors, "Content-Type": content_type(data), "Cache-Control": CACHE_CONTROL,
-                   "X-Content-Type-Options": "nosniff"}
-        return 200, (b"" if method == "HEAD" else data), {**headers, "Content-Length": str(len(data))}
+                   "X-Content-Type-Options": "nosniff", "Accept-Ranges": "bytes"}
+        wanted = byte_range(range_header, len(data))
+        if wanted is False:
+            return 416, b"", {**cors, "Content-Range": f"bytes */{len(data)}", "Content-Length": "0"}
+        status = 200
+        if wanted is not None:
+            first, last = wanted
+            headers["Content-Range"] = f"bytes {first}-{last}/{len(data)}"
+            status, data = 206, data[first:last + 1]
+        return status, (b"" if method == "HEAD" else data), {**headers, "Content-Length": str(len(data))}
 
     async def _download(self, media_url: str) -> bytes | None:
         """One download per URL however many requests ask for it at once."""
@@ -125,7 +163,9 @@ class LocalMedia:
     # ---- on the web app's own origin (ASGI) -------------------------------------------------------
     async def asgi(self, scope, receive, send) -> None:
         """An ASGI app for requests under ``PATH_PREFIX`` (the web server routes them here)."""
-        status, body, headers = await self.respond(scope["method"], scope["path"])
+        wanted = next((value.decode("latin-1") for name, value in scope.get("headers") or () if name.lower() == b"range"),
+                      None)
+        status, body, headers = await self.respond(scope["method"], scope["path"], wanted)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]})
         await send({"type": "http.response.body", "body": body})
@@ -154,10 +194,14 @@ class LocalMedia:
                     return
                 method, target, version = request_line.decode("latin-1").rstrip("\r\n").split(" ", 2)
                 keep_alive = version == "HTTP/1.1"
+                wanted = None
                 while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
-                    if line.lower().startswith(b"connection:") and b"close" in line.lower():
+                    name, _, value = line.decode("latin-1").partition(":")
+                    if name.strip().lower() == "connection" and "close" in value.lower():
                         keep_alive = False
-                status, body, headers = await self.respond(method, target)
+                    elif name.strip().lower() == "range":
+                        wanted = value.strip()
+                status, body, headers = await self.respond(method, target, wanted)
                 headers.setdefault("Content-Length", str(len(body)))
                 headers["Connection"] = "keep-alive" if keep_alive else "close"
                 head = f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n" + \

@@ -164,3 +164,78 @@ async def test_a_video_posts_stream_is_served_as_mp4_with_its_poster(api, tmp_pa
     assert stream.status_code == 200 and stream.headers["content-type"] == "video/mp4"
     assert stream.content[4:8] == b"ftyp" and stream.content == await api.media_bytes(media.streams["360"])
     assert poster.status_code == 200 and poster.headers["content-type"] == "image/jpeg"
+
+
+async def test_a_video_is_served_in_byte_ranges_so_players_start_early_and_seek(api, tmp_path, cache, loopback):
+    """A player asks for a clip in pieces: one range is answered 206 with Content-Range, a range past the end
+    416, and full answers say ranges are welcome — over real HTTP (loopback) and on the web app's origin (ASGI)."""
+    from tests.fixtures.videos import make_video
+
+    clip = tmp_path / "long.mp4"
+    make_video(clip, 3, size=(320, 240))
+    post = await api.create_post([clip], "a longer clip", idempotency_key=str(uuid.uuid4()))
+    for _ in range(300):
+        post = await api.post(post.post_id)
+        if post.first_media.status != "processing":
+            break
+        await asyncio.sleep(0.1)
+    remote = post.first_media.streams["360"]
+    whole = await api.media_bytes(remote)
+    size = len(whole)
+    local = loopback.url_for(remote)
+
+    async with httpx.AsyncClient() as browser:
+        full = await browser.get(local)
+        assert full.status_code == 200 and full.headers["accept-ranges"] == "bytes" and full.content == whole
+
+        first = await browser.get(local, headers={"Range": "bytes=0-99"})
+        assert first.status_code == 206
+        assert first.headers["content-range"] == f"bytes 0-99/{size}"
+        assert first.headers["content-length"] == "100" and first.content == whole[:100]
+        assert first.headers["content-type"] == "video/mp4"
+
+        rest = await browser.get(local, headers={"Range": "bytes=100-"})  # what a player asks next
+        assert rest.status_code == 206 and rest.content == whole[100:]
+        assert rest.headers["content-range"] == f"bytes 100-{size - 1}/{size}"
+
+        seek = await browser.get(local, headers={"Range": f"bytes={size // 2}-{size // 2 + 9}"})  # a seek
+        assert seek.status_code == 206 and seek.content == whole[size // 2:size // 2 + 10]
+
+        tail = await browser.get(local, headers={"Range": "bytes=-16"})  # the last bytes (the index, for some files)
+        assert tail.status_code == 206 and tail.content == whole[-16:]
+        assert tail.headers["content-range"] == f"bytes {size - 16}-{size - 1}/{size}"
+
+        beyond = await browser.get(local, headers={"Range": "bytes=0-99999999"})  # clipped to what there is
+        assert beyond.status_code == 206 and beyond.content == whole
+        assert beyond.headers["content-range"] == f"bytes 0-{size - 1}/{size}"
+
+        past = await browser.get(local, headers={"Range": f"bytes={size}-"})
+        assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{size}" and past.content == b""
+
+        several = await browser.get(local, headers={"Range": "bytes=0-9,20-29"})  # not offered: the whole
+        assert several.status_code == 200 and several.content == whole
+        nonsense = await browser.get(local, headers={"Range": "bytes=50-10"})
+        assert nonsense.status_code == 200 and nonsense.content == whole
+
+        head = await browser.head(local, headers={"Range": "bytes=10-19"})
+        assert head.status_code == 206 and head.headers["content-length"] == "10" and head.content == b""
+
+        # The same keep-alive connection goes on answering after partial answers.
+        again = await browser.get(local, headers={"Range": "bytes=1-2"})
+        assert again.status_code == 206 and again.content == whole[1:3]
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    web = LocalMedia(cache, lambda: api)
+    path = web.url_for(remote)
+    await web.asgi({"type": "http", "method": "GET", "path": path, "headers": [(b"range", b"bytes=0-99")]}, None, send)
+    headers = dict(sent[0]["headers"])
+    assert sent[0]["status"] == 206 and headers[b"content-range"] == f"bytes 0-99/{size}".encode()
+    assert sent[1]["body"] == whole[:100]
+    sent.clear()
+    await web.asgi({"type": "http", "method": "GET", "path": path, "headers": [(b"range", f"bytes={size + 5}-".encode())]},
+                   None, send)
+    assert sent[0]["status"] == 416
