@@ -1,10 +1,11 @@
 """Stories and Explore in Chromium against a real server, at phone and desktop sizes: the tray, the viewer
-(tap on and back, hold to pause, advance on its own, Escape and swipe down to close), suggestions with a Follow
-button in the empty feed, and the Explore grid opening a post."""
+(tap on and back, hold to pause, advance on its own, Escape and swipe down to close; each story's age beside its
+author), suggestions with a Follow button in the empty feed, and the Explore grid opening a post."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 from app.api_client import ApiClient
@@ -98,6 +99,13 @@ async def test_stories_and_explore_at_phone_and_desktop_sizes(browser_page, web_
         await ui.page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
         await ui.page.mouse.down()
         await ui.see("Paused")
+        # Each story shows its age beside its author's name, as Instagram does ("now", "5 m", "3 h").
+        age = ui.host.get_by_label(re.compile(r"^Posted (now|\d+ m ago)$")).first
+        await age.wait_for(timeout=UI_TIMEOUT_MS)
+        name = ui.host.get_by_text("bob", exact=True).first
+        age_box, name_box = await age.bounding_box(), await name.bounding_box()
+        assert age_box["x"] > name_box["x"] + name_box["width"] - 1, (age_box, name_box)
+        assert abs((age_box["y"] + age_box["height"] / 2) - (name_box["y"] + name_box["height"] / 2)) < 12, (age_box, name_box)
         await ui.page.wait_for_timeout(6_000)  # longer than a photo shows: held, it must not have moved on
         assert await ui.host.get_by_label("Story 1 of 2 by bob").count() == 1
         await ui.page.mouse.up()

@@ -16,12 +16,15 @@ from ..context import act, use_controller
 from ..models import AppState
 from ..story_models import StoryPlayer
 from ..theme import CONTENT_MAX_WIDTH, SPACING
+from ..timefmt import full, relative
 
 # A downward swipe faster than this (logical pixels per second) closes the viewer.
 SWIPE_CLOSE_VELOCITY = 300
 # The left part of the picture goes back, the rest goes on (people tap right far more often).
 BACK_ZONE, FORWARD_ZONE = 1, 2
 STORY_RATIO = 9 / 16
+# The units of a relative age ("3 h" is read "Posted 3 h ago"; "now" and a date stand alone).
+AGE_UNITS = ("m", "h", "d", "w")
 
 
 @ft.component
@@ -100,9 +103,15 @@ def StoryScreen(player: StoryPlayer, me: str):
         stage = ft.Stack([Photo(story.media.picture if story.media.status == "ready" else None, story.media.placeholder,
                                 STORY_RATIO, label, fit=ft.BoxFit.CONTAIN), *overlay])
 
+    age = relative(story.created_at)
     header = ft.Row([
         Avatar(author, story.user.avatar_url, 32),
-        ft.Text("Your story" if author == me else author, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD, expand=True),
+        ft.Text("Your story" if author == me else author, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+        # Its age, as Instagram shows it ("3 h"); the full date on hover or long-press.
+        *([ft.Text(age, key="story-age", color=ft.Colors.WHITE70, tooltip=full(story.created_at) or None,
+                   semantics_label=f"Posted {age} ago" if age.split()[-1] in AGE_UNITS else f"Posted {age}")]
+          if age else []),
+        ft.Container(expand=True),
         ft.IconButton(action_icon(ft.Icons.CLOSE, "Close stories", ft.Colors.WHITE), key="story-close",
                       on_click=act(controller.stories.close)),
     ])
