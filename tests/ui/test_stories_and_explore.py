@@ -100,7 +100,8 @@ async def test_stories_and_explore_at_phone_and_desktop_sizes(browser_page, web_
         await ui.page.mouse.down()
         await ui.see("Paused")
         # Each story shows its age beside its author's name, as Instagram does ("now", "5 m", "3 h").
-        age = ui.host.get_by_label(re.compile(r"^Posted (now|\d+ m ago)$")).first
+        # (Flutter gives the age's node its tooltip, the full date, and its label as one name: match the label.)
+        age = ui.host.get_by_text(re.compile(r"Posted (now|\d+ m ago)$")).first
         await age.wait_for(timeout=UI_TIMEOUT_MS)
         name = ui.host.get_by_text("bob", exact=True).first
         age_box, name_box = await age.bounding_box(), await name.bounding_box()
