@@ -75,8 +75,10 @@ async def test_a_100_mb_video_over_a_link_dropping_every_5_mb(api, live_server, 
     assert done.state == ItemState.DONE, (done.error_code, done.error_message)
     assert proxy.cuts >= VIDEO_BYTES // DROP_EVERY - 1, "the link dropped all along"
     assert proxy.forwarded_up < VIDEO_BYTES * 1.05, "after each drop only the rest was sent"
+    # Polled while the app ran (its last poll may come just before the last part is acknowledged), then the end.
     progress = sorted(set(seen))
-    assert len(progress) >= 10 and progress[-1] == VIDEO_BYTES, "progress was reported along the way"
+    assert len(progress) >= 10, f"progress was reported along the way: {progress}"
+    assert done.bytes_sent == VIDEO_BYTES and progress[-1] <= VIDEO_BYTES, (done.bytes_sent, progress[-1])
     assert peak - idle <= MEMORY_HEADROOM, f"the app grew {(peak - idle) / MB:.1f} MB while sending"
     post = await api.post(done.post_id)
     assert post.caption == "a long ride" and post.media[0].type == "video"
