@@ -25,6 +25,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Callable
 
 from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, DummyCookieJar, WSMsgType, web
 
@@ -101,6 +102,8 @@ class WebUIProcess:
         self._failures = 0
         self._next_start = 0.0
         self._stopping = False
+        # Told the new address when a restart moves the child to another port (the proxy follows it).
+        self.on_upstream_change: Callable[[str], None] | None = None
 
     @property
     def upstream(self) -> str:
@@ -145,6 +148,11 @@ class WebUIProcess:
         if now >= self._next_start:
             self._next_start = 0.0
             self.restarts += 1
+            # A fresh port each time: a child that died because its port was taken (by a process that still holds
+            # it) would only die again on the same one.
+            self.port = free_loopback_port()
+            if self.on_upstream_change is not None:
+                self.on_upstream_change(self.upstream)
             self.start()
 
     def stop(self) -> None:
@@ -311,6 +319,7 @@ def attach_web_ui(app: web.Application, upstream: str, process: WebUIProcess | N
         await proxy.open()
         supervisor = None
         if process is not None:
+            process.on_upstream_change = lambda upstream: setattr(proxy, "upstream", upstream.rstrip("/"))
             process.start()
 
             async def watch() -> None:

@@ -277,3 +277,47 @@ def test_the_web_app_watches_the_server_by_pid_not_as_its_parent(tmp_path):
     finally:
         stand_in.kill()
         launcher.kill()
+
+
+def test_a_web_app_that_died_on_a_taken_port_starts_again_on_another(tmp_path, monkeypatch):
+    """The child's port was taken (by a process that keeps it): restarting on the same port would fail for ever.
+    The supervisor restarts it on a fresh port and tells the proxy where it now is."""
+    import socket
+    import sys
+
+    from server.config import load
+    from server.ops import webui
+
+    monkeypatch.setattr(webui, "RESTART_DELAY_SECONDS", (0,))
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    taken = squatter.getsockname()[1]
+    # A stand-in for `photoshare web`: binds its port and stays, or exits 3 (as uvicorn does) when it is taken.
+    child = ("import socket, sys, time\nserver = socket.socket()\n"
+             "try:\n    server.bind(('127.0.0.1', int(sys.argv[1])))\nexcept OSError:\n    sys.exit(3)\n"
+             "server.listen()\ntime.sleep(60)\n")
+    settings = load(overrides={"data_dir": str(tmp_path)}, environ={}, config_file=None)
+    process = webui.WebUIProcess(settings, port=taken)
+    monkeypatch.setattr(process, "command", lambda: [sys.executable, "-c", child, str(process.port)])
+    moved_to = []
+    process.on_upstream_change = moved_to.append
+    try:
+        process.start()
+        assert process.process.wait(10) == 3  # its port was taken
+        deadline = time.monotonic() + 10
+        while not process.running and time.monotonic() < deadline:
+            process.supervise()
+            time.sleep(0.05)
+        assert process.running, "the web app was not started again"
+        assert process.port != taken and moved_to == [f"http://127.0.0.1:{process.port}"]
+        while True:  # the new child listens there (once it has bound: bounded)
+            try:
+                socket.create_connection(("127.0.0.1", process.port), timeout=5).close()
+                break
+            except ConnectionRefusedError:
+                assert time.monotonic() < deadline + 10, "the restarted web app never listened"
+                time.sleep(0.05)
+    finally:
+        process.stop()
+        squatter.close()
