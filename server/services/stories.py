@@ -103,7 +103,7 @@ class Stories:
 
         def unit(conn: Conn):
             rows = stories_repo.active_of(conn, view.user_id, viewer_id, now, include_unready=own)
-            return rows, (self._unlisted_in(conn, viewer_id, rows) if own else {})
+            return rows, (stories_repo.unlisted_views(conn, viewer_id, [r["id"] for r in rows]) if own else {})
 
         rows, unlisted = await self.ctx.db.read(unit)
         author = await self._summary(view.user_id)
@@ -112,7 +112,7 @@ class Stories:
     async def archive(self, user_id: int, before: int | None, limit: int) -> tuple[list[dict], int | None]:
         def unit(conn: Conn):
             rows = stories_repo.archive_page(conn, user_id, before, limit + 1)
-            return rows, self._unlisted_in(conn, user_id, rows[:limit])
+            return rows, stories_repo.unlisted_views(conn, user_id, [r["id"] for r in rows[:limit]])
 
         rows, unlisted = await self.ctx.db.read(unit)
         author = await self._summary(user_id)
@@ -140,9 +140,9 @@ class Stories:
 
         def unit(conn: Conn):  # the page and the count from one snapshot
             current = stories_repo.by_id(conn, story_id) or row
-            unlisted = self._unlisted_in(conn, user_id, [current])
+            unlisted = stories_repo.unlisted_views(conn, user_id, [story_id]).get(story_id, 0)
             page = stories_repo.viewers_page(conn, story_id, user_id, after, limit + 1)
-            return page, current["view_count"] - unlisted.get(story_id, 0)
+            return page, current["view_count"] - unlisted
 
         rows, count = await self.ctx.db.read(unit)
         viewers = [{"user": user_summary(r), "seen_at": iso_time(r["seen_at"])} for r in rows[:limit]]
@@ -188,12 +188,6 @@ class Stories:
         if not rows:
             raise NotFound("No such user.")
         return user_summary(rows[0])
-
-    @staticmethod
-    def _unlisted_in(conn: Conn, author_id: int, rows) -> dict[int, int]:
-        """Per story, the counted views the viewers list leaves out (``stories_repo.unlisted_views``): the author's
-        view count is the counter less these, so it is always the length of the viewers list."""
-        return stories_repo.unlisted_views(conn, author_id, [row["id"] for row in rows])
 
     def _json(self, row, author: dict, viewer_id: int, unlisted: dict[int, int] | None = None) -> dict:
         medium = {key: row[key] for key in row.keys()}
