@@ -41,11 +41,16 @@ def not_blocked_sql(viewer_id: int | None, other: str) -> tuple[str, list[Any]]:
     return sql, [viewer_id, viewer_id]
 
 
+def active_user_sql(user: str = "u") -> str:
+    """True for rows of the users table ``user`` that are active: not disabled, not hidden by reports."""
+    return f"({user}.is_disabled = 0 AND {user}.hidden = 0)"
+
+
 def visible_user_sql(viewer_id: int | None, *, user: str = "u") -> tuple[str, list[Any]]:
     """A WHERE fragment true for rows of the users table ``user`` that the viewer may see listed:
     themselves, or an active account not hidden by reports with no block between the two."""
     blocked, blocked_params = not_blocked_sql(viewer_id, f"{user}.id")
-    sql = f"({user}.id = ? OR ({user}.is_disabled = 0 AND {user}.hidden = 0 AND {blocked}))"
+    sql = f"({user}.id = ? OR ({active_user_sql(user)} AND {blocked}))"
     return sql, [viewer_id, *blocked_params]
 
 
@@ -54,7 +59,7 @@ def visible_content_sql(viewer_id: int | None, *, author: str = "u") -> tuple[st
     ``visible_user_sql`` plus the privacy clause (public, or the viewer is an approved follower)."""
     blocked, blocked_params = not_blocked_sql(viewer_id, f"{author}.id")
     sql = (
-        f"({author}.id = ? OR ({author}.is_disabled = 0 AND {author}.hidden = 0 AND {blocked} AND ({author}.is_private = 0"
+        f"({author}.id = ? OR ({active_user_sql(author)} AND {blocked} AND ({author}.is_private = 0"
         f" OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ? AND f.followee_id = {author}.id))))"
     )
     return sql, [viewer_id, *blocked_params, viewer_id]

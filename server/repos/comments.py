@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..stores.base import Conn, placeholders
-from .access import visible_comment_sql
+from .access import active_user_sql, visible_comment_sql
 from .paging import fetch_page
 
 COMMENT_COLUMNS = "c.id, c.post_id, c.user_id, c.text, c.created_at, c.hidden, u.username, u.avatar_key"
@@ -48,7 +48,7 @@ def add_to_count(conn: Conn, post_id: int, delta: int) -> int:
 def author_counts(conn: Conn, user_id: int) -> bool:
     """Whether this account's comments count in comment counts: it exists and is active (not disabled, not hidden
     by reports), as ``access.visible_user_sql`` shows its comments to others."""
-    return conn.fetch_val("SELECT 1 FROM users WHERE id = ? AND is_disabled = 0 AND hidden = 0", (user_id,)) is not None
+    return conn.fetch_val(f"SELECT 1 FROM users u WHERE u.id = ? AND {active_user_sql('u')}", (user_id,)) is not None
 
 
 def recount_author(conn: Conn, user_id: int, counted_before: bool) -> list[int]:
@@ -88,5 +88,5 @@ def counts_by_authors(conn: Conn, post_ids: list[int], author_ids: Iterable[int]
     rows = conn.fetch_all(
         f"SELECT c.post_id, COUNT(*) AS n FROM comments c JOIN users u ON u.id = c.user_id"
         f" WHERE c.user_id IN ({placeholders(len(authors))}) AND c.post_id IN ({placeholders(len(post_ids))})"
-        " AND c.hidden = 0 AND u.is_disabled = 0 AND u.hidden = 0 GROUP BY c.post_id", [*authors, *post_ids])
+        f" AND c.hidden = 0 AND {active_user_sql('u')} GROUP BY c.post_id", [*authors, *post_ids])
     return {row["post_id"]: row["n"] for row in rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
+from .access import active_user_sql
 
 REPORT_COLUMNS = ("id, target_type, target_id, owner_id, status, hidden, reporter_count, created_at, resolved_at,"
                   " resolved_by, action, resolution_note")
@@ -32,7 +33,7 @@ def set_hidden(conn: Conn, target_type: str, target_id: int, hidden: bool) -> bo
     if changed and target_type == "comment":
         conn.execute("UPDATE posts SET comment_count = comment_count + ? WHERE id = (SELECT post_id FROM comments WHERE id = ?)"
                      " AND EXISTS (SELECT 1 FROM comments c JOIN users u ON u.id = c.user_id"
-                     " WHERE c.id = ? AND u.is_disabled = 0 AND u.hidden = 0)",
+                     f" WHERE c.id = ? AND {active_user_sql('u')})",
                      (-1 if hidden else 1, target_id, target_id))
     return changed
 
