@@ -126,6 +126,16 @@ def patched_index(source: str, app_name: str, app_description: str) -> str:
                   lambda _: f'<meta name="description" content="{app_description}">', index)
 
 
+# The page's own background while the engine loads, in the app's light or dark surface colour (what Flutter
+# makes of the theme's seed): the theme kept in the browser's storage (``ui.theme``), else the system's. Without
+# it a dark phone shows a white page for the second or two before the first frame.
+LOADING_STYLE = (
+    '<style>html,body{background:#fff8f7}@media (prefers-color-scheme:dark){html,body{background:#191113}}'
+    'html.dark,html.dark body{background:#191113}html.light,html.light body{background:#fff8f7}</style>\n'
+    '  <script>try{var m=JSON.parse(localStorage.getItem("flutter.photoshare.theme_mode"));'
+    'if(m==="dark"||m==="light")document.documentElement.className=m}catch(e){}</script>\n  ')
+
+
 def versioned_index(index: str, base: str, theme_color: str | None, preload: tuple[str, ...] = ()) -> str:
     """The patched page loading the engine, its scripts and images from the versioned ``base``.
 
@@ -139,6 +149,7 @@ def versioned_index(index: str, base: str, theme_color: str | None, preload: tup
         index = index.replace(f'{attribute}="{name}"', f'{attribute}="{base}{name}"')
     if theme_color and 'name="theme-color"' not in index:
         index = index.replace('<link rel="manifest"', f'<meta name="theme-color" content="{theme_color}">\n  <link rel="manifest"', 1)
+    index = index.replace('<link rel="manifest"', LOADING_STYLE + '<link rel="manifest"', 1)
     # as="fetch" with crossorigin: the engine fetches these with fetch(), which then takes the preloaded answer.
     hints = [f'<link rel="preload" href="{base}{name}" as="fetch" crossorigin>' for name in PRELOAD_ENGINE]
     hints += [f'<link rel="preload" href="/{name.lstrip("/")}" as="fetch" crossorigin>' for name in preload]

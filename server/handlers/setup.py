@@ -44,6 +44,10 @@ input{box-sizing:border-box;width:100%;padding:.7rem;font-size:1rem;border:1px s
 button{margin-top:1.5rem;width:100%;padding:.8rem;font-size:1rem;border:0;border-radius:8px;background:#0095f6;color:#fff}
 .error{background:#fdecea;border-radius:8px;padding:.7rem;color:#a12622}.hint{color:#737373;font-size:.85rem}
 a{color:#0095f6}code{background:#f2f2f2;padding:.1rem .3rem;border-radius:4px}
+:root{color-scheme:light dark}
+@media (prefers-color-scheme:dark){body{background:#121212;color:#f0f0f0}main{background:#1e1e1e;border-color:#363636}
+input{background:#121212;color:#f0f0f0;border-color:#4a4a4a}.error{background:#4a1c1a;color:#ffb4ab}.hint{color:#a8a8a8}
+a{color:#6cb8ff}code{background:#2a2a2a}button{background:#1a7fd4}}
 """
 
 

@@ -211,10 +211,11 @@ async def keep_failed_screen(ui: FlutterPage, tmp_path: Path) -> None:
 
 
 @contextlib.asynccontextmanager
-async def browser_session(request, tmp_path: Path, viewport: dict):
+async def browser_session(request, tmp_path: Path, viewport: dict, args: tuple[str, ...] = (), **page_options):
     """A Chromium page for a page fixture (``request`` is the fixture's). It starts after the servers its test
     uses (``SERVER_FIXTURES``) and, on the way out while they still answer, keeps the failed screen if the test
-    failed, then the last screen (``last-screen.png``) in any case."""
+    failed, then the last screen (``last-screen.png``) in any case. ``args`` go to Chromium after the usual ones;
+    ``page_options`` to the page (``is_mobile``, ``has_touch``)."""
     require(chromium_available(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     try:
         from playwright.async_api import async_playwright
@@ -224,8 +225,8 @@ async def browser_session(request, tmp_path: Path, viewport: dict):
         if name in request.fixturenames:
             request.getfixturevalue(name)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        ui = FlutterPage(await browser.new_page(viewport=viewport))
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *args])
+        ui = FlutterPage(await browser.new_page(viewport=viewport, **page_options))
         yield ui
         if body_failed(request.node):
             await keep_failed_screen(ui, tmp_path)

@@ -186,7 +186,9 @@ async def test_back_tabs_layout_times_dark_mode_and_small_things(browser_page, w
         assert light(await background(ui, *corner))
         await ui.click("Dark theme")
         await until(lambda: _is(background(ui, *corner), dark), "choosing Dark did not darken the screen")
-        await ui.page.reload()  # kept in the browser's storage
+        # Kept in the browser's storage, under the name the loading page reads before the engine starts.
+        assert await ui.page.evaluate("localStorage.getItem('flutter.photoshare.theme_mode')") == '"dark"'
+        await ui.page.reload()
         await ui.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=UI_TIMEOUT_MS)
         await ui.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
         await ui.see("Appearance")

@@ -9,6 +9,7 @@ from app.api_client import ApiClient
 from tests.client.conftest import GENEROUS_LIMITS
 from tests.client.photos import write_photo
 from tests.e2e.servers import ServerProcess
+from tests.ui.legibility import MIN_CONTRAST, background_fits, background_level, contrast, ink_level, luminance_grey
 from tests.ui.harness import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, UI_TIMEOUT_MS, chromium_available, require
 
 PASSWORD = "correct horse battery"
@@ -47,7 +48,21 @@ async def test_a_share_link_shows_the_photo_on_a_phone_without_javascript(tmp_pa
             assert box["width"] > 300  # fills the phone's width
             assert await page.locator("text=Open in PhotoShare").count() == 1
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(SCREENSHOTS / "share-page.png"))  # shown in docs/sharing.md
+            light = await page.screenshot(path=str(SCREENSHOTS / "share-page.png"))  # shown in docs/sharing.md
+            assert background_fits(background_level(light), "light")
+
+            # On a phone set to dark, the page is dark too, its words still readable.
+            dark_context = await browser.new_context(java_script_enabled=False, viewport=PHONE, is_mobile=True,
+                                                     color_scheme="dark")
+            dark_page = await dark_context.new_page()
+            await dark_page.goto(link.url)
+            await dark_page.locator("main picture img").first.wait_for(timeout=UI_TIMEOUT_MS)
+            dark = await dark_page.screenshot()
+            assert background_fits(background_level(dark), "dark")
+            caption = await dark_page.locator("text=Ninety candles").first.screenshot()
+            paper = background_level(caption)
+            ink = ink_level(luminance_grey(caption).histogram(), paper)
+            assert background_fits(paper, "dark") and contrast(ink, paper) >= MIN_CONTRAST, (ink, paper)
             await browser.close()
     finally:
         await client.aclose()

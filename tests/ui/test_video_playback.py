@@ -136,12 +136,16 @@ async def test_a_video_is_picked_shared_and_plays_in_feed_post_grid_and_story(br
         await ui.host.get_by_label("Story 1 of 1 by alice. Video, sound off.").first.wait_for(timeout=UI_TIMEOUT_MS)
         story = await a_video_playing(ui)
         assert story["muted"] or story["volume"] == 0, story
-        await ui.button("Sound on", exact=True)
         await ui.screenshot(f"story-video-{screen}")
-        box = await ui.host.get_by_label("Story 1 of 1 by alice. Video, sound off.").first.bounding_box()
+        # What a screen reader says of it follows the sound and the pause.
+        await ui.click("Sound on", exact=True)
+        sounding = ui.host.get_by_label("Story 1 of 1 by alice. Video, sound on.").first
+        await sounding.wait_for(timeout=UI_TIMEOUT_MS)
+        box = await sounding.bounding_box()
         await ui.page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
         await ui.page.mouse.down()
         await ui.see("Paused")
+        await ui.host.get_by_label("Story 1 of 1 by alice. Video, sound on, paused.").first.wait_for(timeout=UI_TIMEOUT_MS)
         await ui.page.wait_for_function(f"() => ({VIDEOS_JS})().filter(v => v.connected).every(v => v.paused)",
                                         timeout=UI_TIMEOUT_MS)
         await ui.page.mouse.up()

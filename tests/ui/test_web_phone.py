@@ -148,6 +148,23 @@ async def test_installable_from_the_page(web_app):
             assert answer.content == (ASSETS_DIR / icon["src"]).read_bytes()  # PhotoShare's, not Flet's
 
 
+async def test_the_loading_page_follows_the_theme(web_app, chromium):
+    """Before the engine draws its first frame the page itself shows: in the app's dark surface on a phone set to
+    dark (not a white flash), in the light one otherwise, and in the theme chosen in Settings when there is one
+    (kept in the browser's storage; ``test_navigation`` checks the app keeps it under that name)."""
+    backgrounds = {"light": "rgb(255, 248, 247)", "dark": "rgb(25, 17, 19)"}
+    for system, kept, shown in (("dark", None, "dark"), ("light", None, "light"), ("dark", "light", "light"),
+                                ("light", "dark", "dark")):
+        context = await chromium.new_context(viewport=PHONE, color_scheme=system)
+        if kept:
+            await context.add_init_script(f"localStorage.setItem('flutter.photoshare.theme_mode', '\"{kept}\"')")
+        page = await context.new_page()
+        await page.goto(web_app.url, wait_until="domcontentloaded")
+        colour = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert colour == backgrounds[shown], (system, kept, colour)
+        await context.close()
+
+
 @pytest.fixture
 def served(tmp_path):
     server = ServerProcess(tmp_path / "data", env={"PHOTOSHARE_WEB_UI": "true"}).start()

@@ -24,7 +24,8 @@ def processing_tile(ratio: float) -> ft.Control:
 
 
 @ft.component
-def Carousel(media: tuple[Media, ...], author: str, ratio: float, variant: str):
+def Carousel(media: tuple[Media, ...], author: str, ratio: float, variant: str, in_view: bool = True):
+    """``in_view``: the post is the one on screen; then a video plays while it is the item shown."""
     index, set_index = ft.use_state(0)
     count = len(media)
     index = min(index, count - 1)
@@ -35,7 +36,7 @@ def Carousel(media: tuple[Media, ...], author: str, ratio: float, variant: str):
         alt = f"{item.alt_text}. " if item.alt_text else ""
         if item.type == "video":
             return media_player(item, ratio, f"{alt}Video {i + 1} of {count} by {author}. Double tap to like.",
-                                key=f"video-{item.media_id}")
+                                paused=not (in_view and i == index), key=f"video-{item.media_id}")
         return Photo(variant_url(item, variant), item.placeholder, ratio,
                      f"{alt}Photo {i + 1} of {count} by {author}. Double tap to like.")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import flet as ft
 
 from ..context import go, use_controller
 from ..models import PostModel
 from ..theme import LIKED, SPACING
+from ..visibility import Playing
 from .carousel import Carousel, processing_tile, variant_url
 from .photo import Avatar, Photo
 from .post_menu import PostMenu as OwnPostMenu
@@ -33,20 +36,34 @@ def action_icon(icon: str, label: str, color=None) -> ft.Icon:
 
 
 @ft.component
-def PostCard(model: PostModel, index: int = 0, comments_link: bool = True):
-    """``comments_link``: offer "View all N comments" (not under the comments themselves, on the post's screen)."""
+def PostCard(model: PostModel, index: int = 0, comments_link: bool = True, playing: Playing | None = None,
+             on_height: Callable[[str, float], None] | None = None,
+             on_video: Callable[[str, bool], None] | None = None):
+    """``comments_link``: offer "View all N comments" (not under the comments themselves, on the post's screen).
+    ``playing``: in a list, which post's video plays (only the one most in view, ``ui/visibility.py``);
+    ``on_height`` hears the card's laid-out height, ``on_video`` whether it has a video to play (once processed),
+    each with its post id, for that choice."""
     controller = use_controller()
     post = model.post
+    playable = any(m.type == "video" and m.status == "ready" for m in post.media)
+    in_view = playing is None or playing.key == post.post_id
+
+    def tell_video():
+        if on_video is not None:
+            on_video(post.post_id, playable)
+
+    ft.use_effect(tell_video, [playable])
     media = post.first_media
     ratio = min(max(media.aspect_ratio if media else 1.0, TALLEST_RATIO), WIDEST_RATIO)
     # The feed column is CONTENT_MAX_WIDTH (560) px wide: the 640 variant fills it at a third of the 1080's bytes.
     if len(post.media) > 1:
-        photo = Carousel(post.media, post.user.username, ratio, FEED_VARIANT, key=f"carousel-{post.post_id}")
+        photo = Carousel(post.media, post.user.username, ratio, FEED_VARIANT, in_view=in_view,
+                         key=f"carousel-{post.post_id}")
     elif media is None or media.status == "processing":
         photo = processing_tile(ratio)
     elif media.type == "video":
         label = f"{media.alt_text + '. ' if media.alt_text else ''}Video by {post.user.username}. Double tap to like."
-        photo = media_player(media, ratio, label, key=f"video-{post.post_id}")
+        photo = media_player(media, ratio, label, paused=not in_view, key=f"video-{post.post_id}")
     else:
         label = f"{media.alt_text + '. ' if media.alt_text else ''}Photo by {post.user.username}. Double tap to like."
         photo = Photo(variant_url(media, FEED_VARIANT), media.placeholder, ratio, label)
@@ -67,6 +84,7 @@ def PostCard(model: PostModel, index: int = 0, comments_link: bool = True):
     return ft.Column(
         key=f"post-{post.post_id}",
         spacing=4,
+        on_size_change=(lambda e: on_height(post.post_id, e.height)) if on_height else None,
         controls=[
             ft.Row(spacing=0, controls=[
                 ft.Container(

@@ -66,8 +66,12 @@ def StoryScreen(player: StoryPlayer, me: str):
 
     author = story.user.username
     count = len(player.stories)
-    what = "Video, sound off" if story.media.type == "video" else "Photo"
-    label = f"Story {player.index + 1} of {count} by {author}. {what}."
+    def label(muted: bool = True) -> str:
+        """What a screen reader says of the story: a video's label follows its sound and its pause."""
+        what = "Photo"
+        if story.media.type == "video":
+            what = f"Video, sound {'off' if muted else 'on'}{', paused' if player.paused else ''}"
+        return f"Story {player.index + 1} of {count} by {author}. {what}."
 
     async def tapped_back(_):
         await controller.stories.back()
@@ -101,7 +105,7 @@ def StoryScreen(player: StoryPlayer, me: str):
                              key=f"story-video-{story.story_id}")
     else:
         stage = ft.Stack([Photo(story.media.picture if story.media.status == "ready" else None, story.media.placeholder,
-                                STORY_RATIO, label, fit=ft.BoxFit.CONTAIN), *overlay])
+                                STORY_RATIO, label(), fit=ft.BoxFit.CONTAIN), *overlay])
 
     age = relative(story.created_at)
     header = ft.Row([
