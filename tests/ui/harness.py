@@ -37,6 +37,19 @@ PHASE_REPORTS = pytest.StashKey[dict]()
 # stops before them (pytest stops fixtures in the reverse order it started them): a failed test's screen is
 # taken while the app and the server still answer, not after they went away.
 SERVER_FIXTURES = ("ui_server", "web_app", "served", "served_by_invitation")
+# A script expression: every <video> element of the page, also those inside shadow roots (Flutter keeps platform
+# views in trees of their own).
+ALL_VIDEOS_JS = """(() => {
+  const found = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'VIDEO') found.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+})()"""
 
 
 

@@ -22,7 +22,7 @@ from app.api_client import ApiClient
 from app.media_server import token_for
 from tests.client.photos import real_photo
 from tests.fixtures.videos import make_video
-from tests.ui.harness import UI_TIMEOUT_MS, browser_session
+from tests.ui.harness import ALL_VIDEOS_JS, UI_TIMEOUT_MS, browser_session
 from ui.components.video import stream_url
 
 PASSWORD = "correct horse battery"
@@ -32,19 +32,8 @@ PHONE_AUTOPLAY = "--autoplay-policy=document-user-activation-required"
 PLAY_TIMEOUT_S = 90  # transcoding and first frames share two busy cores with other tests
 WHEEL_STEP = 200
 
-# Every <video> in the page, also inside shadow roots (Flutter keeps platform views in its own trees).
-VIDEOS_JS = """(() => {
-  const found = [];
-  const walk = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.tagName === 'VIDEO') found.push(el);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(document);
-  return found.filter(v => v.isConnected).map(v => ({src: v.currentSrc || v.src, time: v.currentTime,
-                                                     paused: v.paused, muted: v.muted, width: v.videoWidth}));
-})()"""
+VIDEOS_JS = f"""{ALL_VIDEOS_JS}.filter(v => v.isConnected).map(v => ({{
+  src: v.currentSrc || v.src, time: v.currentTime, paused: v.paused, muted: v.muted, width: v.videoWidth}}))"""
 
 
 @pytest.fixture(params=SCREENS)

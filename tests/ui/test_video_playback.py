@@ -14,7 +14,7 @@ import pytest
 
 from app.api_client import ApiClient
 from tests.fixtures.videos import make_video
-from tests.ui.harness import UI_TIMEOUT_MS
+from tests.ui.harness import ALL_VIDEOS_JS, UI_TIMEOUT_MS
 
 PASSWORD = "correct horse battery"
 SCREENS = {"phone": {"width": 430, "height": 932}, "desktop": {"width": 1280, "height": 800}}
@@ -22,20 +22,9 @@ CLIP_SECONDS = 6
 # Transcoding, the upload queue and the first frames share two busy cores with other engineers' tests.
 PLAY_TIMEOUT_MS = 90_000
 
-# Every <video> in the page, also inside shadow roots (Flutter keeps platform views in its own trees).
-VIDEOS_JS = """() => {
-  const found = [];
-  const walk = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.tagName === 'VIDEO') found.push(el);
-      if (el.shadowRoot) walk(el.shadowRoot);
-    }
-  };
-  walk(document);
-  return found.map(v => ({time: v.currentTime, paused: v.paused, muted: v.muted, volume: v.volume,
-                          ready: v.readyState, error: v.error ? v.error.code : null, src: v.currentSrc,
-                          width: v.videoWidth, connected: v.isConnected}));
-}"""
+VIDEOS_JS = f"""() => {ALL_VIDEOS_JS}.map(v => ({{
+  time: v.currentTime, paused: v.paused, muted: v.muted, volume: v.volume, ready: v.readyState,
+  error: v.error ? v.error.code : null, src: v.currentSrc, width: v.videoWidth, connected: v.isConnected}}))"""
 
 
 async def videos(ui) -> list[dict]:

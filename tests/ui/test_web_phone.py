@@ -155,7 +155,7 @@ async def test_the_loading_page_follows_the_theme(web_app, chromium):
     backgrounds = {"light": "rgb(255, 248, 247)", "dark": "rgb(25, 17, 19)"}
     for system, kept, shown in (("dark", None, "dark"), ("light", None, "light"), ("dark", "light", "light"),
                                 ("light", "dark", "dark")):
-        context = await chromium.new_context(viewport=PHONE, color_scheme=system)
+        context = await chromium.new_context(**PHONE, color_scheme=system)
         if kept:
             await context.add_init_script(f"localStorage.setItem('flutter.photoshare.theme_mode', '\"{kept}\"')")
         page = await context.new_page()
