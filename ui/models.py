@@ -6,7 +6,7 @@ change it (optimistic likes and their rollback, the "new posts" pill, the create
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 
 import flet as ft
 
@@ -172,6 +172,12 @@ class NotificationsModel:
     follow_requests: list[UserSummary] = field(default_factory=list)
 
 
+# What a sign-out keeps: where the app is and which server it talks to, that server's answers about registration,
+# the device's upload queue and watched folders (read from the device's own stores), the layout and the theme.
+DEVICE_FIELDS = frozenset({"route", "server_url", "online", "live_mode", "setup_code_needed", "registration",
+                           "invite_refused", "toast", "queue", "watched_folders", "nav"})
+
+
 @ft.observable
 @dataclass
 class AppState:
@@ -245,13 +251,10 @@ class AppState:
         return [m for lst in lists for m in lst.posts] + list(self.posts.values())
 
     def signed_out(self) -> None:
-        self.me = None
-        self.feed = PostList("feed")
-        self.saved = PostList("saved")
-        self.profiles, self.tags, self.comments, self.posts = {}, {}, {}, {}
-        self.notifications = NotificationsModel()
-        self.search = SearchModel()
-        self.create = CreateModel()
-        self.safety, self.admin = SafetyModel(), AdminModel()
-        self.sharing = SharingState()
-        self.people = PeopleState()
+        """Forget everything of the account that was signed in, so the next one on this device never sees a
+        glimpse of it (its tray, its Explore, its suggestions, its feed). What belongs to the device stays:
+        ``DEVICE_FIELDS``."""
+        self.player.finished = True  # a viewer still open stops its clock
+        for item in fields(self):
+            if item.name not in DEVICE_FIELDS:
+                setattr(self, item.name, item.default_factory() if item.default_factory is not MISSING else item.default)
