@@ -13,6 +13,7 @@ from .controllers import Controller
 from .core import ClientCore
 from .models import AppState
 from .navigation import NavigationModel, root_tab
+from .route_sync import RouteSync
 from .routes import resolve
 from .views.change_password import ChangePasswordView
 
@@ -88,18 +89,25 @@ def App(core: ClientCore, initial: AppState):
     page = ft.context.page
     state, _ = ft.use_state(initial)
 
+    sync = ft.use_memo(lambda: RouteSync(page.route), [])
+
     def arrive(route: str) -> None:
         state.nav.went_to(route, state.me.username if state.me else None, resolve(route)[0].tab)
         state.route = route
 
     async def navigate(route: str) -> None:
         arrive(route)
-        if page.route != route:
+        if sync.push(route):
             await page.push_route(route)
+
+    def reported(route: str) -> None:
+        """The browser's Back and Forward, an address typed; the late answers to our own pushes are left out."""
+        if sync.heard(route):
+            arrive(route)
 
     controller = ft.use_memo(lambda: Controller(core, state, navigate), [])
     bind_controller(page, controller)
-    page.on_route_change = lambda e: arrive(e.route)  # also the browser's Back and Forward
+    page.on_route_change = lambda e: reported(e.route)
     page.on_resize = lambda e: state.nav.resized(e.width)
 
     async def restore_theme():

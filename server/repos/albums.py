@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..stores.base import Conn, placeholders
-from .access import visible_user_sql
+from .access import active_user_sql, visible_user_sql
 from .paging import fetch_page
 
 # Which items a reader sees, as a WHERE fragment over ``posts p JOIN users pu ON pu.id = p.user_id`` (and its
@@ -20,7 +20,7 @@ def member_sees_sql(viewer_id: int) -> tuple[str, list[Any]]:
 
 
 def guest_sees_sql(sharer_id: int) -> tuple[str, list[Any]]:
-    return ("(p.hidden = 0 AND p.published_at IS NOT NULL AND pu.is_disabled = 0 AND pu.hidden = 0"
+    return (f"(p.hidden = 0 AND p.published_at IS NOT NULL AND {active_user_sql('pu')}"
             " AND (pu.is_private = 0 OR pu.id = ?))"), [sharer_id]
 
 

@@ -73,6 +73,7 @@ async def test_stories_and_explore_at_phone_and_desktop_sizes(browser_page, web_
 
         # The empty feed suggests people, each with a Follow button; following brings their rings to the tray.
         await ui.see("Your feed is empty")
+        await ui.button("Add to your story Your story")  # no story of her own yet: the add tile is hers
         await ui.see("Suggested for you")
         await ui.see("Active here lately")
         await ui.click("Follow bob")
@@ -173,6 +174,8 @@ async def test_stories_and_explore_at_phone_and_desktop_sizes(browser_page, web_
         # was, tappable, until his own arrived: carol, whom bob does not follow, was still in it).
         await ui.button("Stories of bob, new")
         assert await ui.host.get_by_role("button", name=re.compile("Stories of carol")).count() == 0
+        # One "Your story" in his row: his ring; the tile that adds one says so.
+        await ui.button("Add to your story Add story")
         await ui.click("Stories of bob, new")
         await ui.click("Seen by 1")
         await ui.see("1 view")

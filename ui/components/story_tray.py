@@ -55,7 +55,9 @@ def StoryTray(state: AppState, stories: StoriesModel):
                         bgcolor=ft.Colors.SURFACE_CONTAINER_HIGH,
                         content=ft.ProgressRing(width=24, height=24) if stories.posting
                         else action_icon(ft.Icons.ADD, "Add to your story"))
-    tiles = [tile("story-add", plus, "Your story", act(add_story))]
+    mine = me is not None and any(item.user.username == me.username for item in stories.tray)
+    # One "Your story" in the row: the add tile takes the name until I have stories, then my ring does.
+    tiles = [tile("story-add", plus, "Add story" if mine else "Your story", act(add_story))]
     for item in stories.tray:
         own = me is not None and item.user.username == me.username
         name = "Your story" if own else item.user.username

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import flet as ft
 
 from ..components.post_card import TALLEST_RATIO, WIDEST_RATIO, PostCard
@@ -76,10 +78,15 @@ class InView:
 
 
 @ft.component
-def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None = None, list_ref=None,
-               when_empty: list | None = None):
+def PostColumn(posts: PostList, load_more, empty_text: str, header: Callable[[], list] | None = None, list_ref=None,
+               when_empty: Callable[[], list] | None = None):
     """A scrolling list of post cards that asks for more near its end; ``list_ref`` gets the ListView;
-    ``when_empty`` follows the empty text. Of its videos, only the one most in view plays (``InView``)."""
+    ``header()`` makes what goes above the cards, ``when_empty()`` what follows the empty text. Of its videos,
+    only the one most in view plays (``InView``).
+
+    ``header`` and ``when_empty`` are functions called here, not controls made by the caller: a component made in
+    another component's render and handed over as a control loses its taps once this list redraws (Flet 0.82.2,
+    flet-dev/flet#6857: the front end keeps the first copy, whose id Python has dropped)."""
     in_view = ft.use_ref(None)
     if in_view.current is None:
         in_view.current = InView()
@@ -96,7 +103,7 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
 
     controls = []
     if header:
-        controls.append(ft.Column(header, spacing=LIST_SPACING, on_size_change=view.header, key="list-header"))
+        controls.append(ft.Column(header(), spacing=LIST_SPACING, on_size_change=view.header, key="list-header"))
     controls += [PostCard(model, index, playing=view.playing, on_height=view.card_height,
                           on_video=view.card_video, key=model.post_id)
                  for index, model in enumerate(posts.posts)]
@@ -105,7 +112,7 @@ def PostColumn(posts: PostList, load_more, empty_text: str, header: list | None 
     elif posts.loaded and not posts.posts:
         controls.append(ft.Container(ft.Text(empty_text, key="empty", text_align=ft.TextAlign.CENTER), padding=32,
                                      alignment=ft.Alignment.CENTER))
-        controls += when_empty or []
+        controls += when_empty() if when_empty else []
     elif posts.next_cursor or posts.held_back:
         controls.append(ft.TextButton("Load more", key="load-more", on_click=act(load_more)))
     return ft.ListView(controls=controls, expand=True, spacing=LIST_SPACING, on_scroll=scrolled, scroll_interval=0,
@@ -162,8 +169,8 @@ def Feed(feed: PostList, state: AppState | None = None):
         content=ft.Stack(width=CONTENT_MAX_WIDTH, expand=True, controls=[
             PostColumn(feed, lambda: controller.feed.load(more=True),
                        "Your feed is empty. Follow people or share your first photo.", list_ref=list_ref,
-                       header=[StoryTray(state, state.stories, key="story-tray")] if state is not None else None,
-                       when_empty=[EmptyFeedActions(), SuggestedPeople(state.suggestions, key="feed-suggestions")]
+                       header=(lambda: [StoryTray(state, state.stories, key="story-tray")]) if state is not None else None,
+                       when_empty=(lambda: [EmptyFeedActions(), SuggestedPeople(state.suggestions, key="feed-suggestions")])
                        if state is not None else None,
                        key="feed-list"),
             *pill,

@@ -87,10 +87,12 @@ def ProfileScreen(profile: ProfileModel, is_me: bool, safety: SafetyModel):
         return BlockedProfile(blocked, key=f"blocked-{username}")
     user = profile.user
     locked = user is not None and user.is_private and not user.followed_by_me and not is_me
-    body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24) \
-        if locked else PhotoGrid(profile.posts, "No posts yet.")
     if is_me:  # my own profile has an Albums tab beside the grid (albums are seen by their members only)
-        body = ProfileTabs(controller.state.sharing, body)
+        body = ProfileTabs(controller.state.sharing, lambda: PhotoGrid(profile.posts, "No posts yet."))
+    elif locked:
+        body = ft.Container(ft.Text("This account is private. Follow it to see its photos.", key="private-note"), padding=24)
+    else:
+        body = PhotoGrid(profile.posts, "No posts yet.")
     return ft.Container(alignment=ft.Alignment.TOP_CENTER, expand=True, key=f"profile-{username}", content=ft.Column(
         width=CONTENT_MAX_WIDTH, scroll=ft.ScrollMode.AUTO, expand=True,
         controls=[ft.Container(ProfileHeader(profile, is_me, safety), padding=SPACING), body],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import flet as ft
 
 from ..context import act, use_controller
@@ -11,7 +13,9 @@ from .albums import AlbumsSection
 
 
 @ft.component
-def ProfileTabs(sharing: SharingState, posts_grid: ft.Control):
+def ProfileTabs(sharing: SharingState, posts_grid: Callable[[], ft.Control]):
+    """``posts_grid()`` makes the grid here: a component handed over ready-made would lose its taps once these
+    tabs redraw (Flet 0.82.2, flet-dev/flet#6857; see ``PostColumn``)."""
     controller = use_controller()
     showing = sharing.profile_tab
 
@@ -30,5 +34,5 @@ def ProfileTabs(sharing: SharingState, posts_grid: ft.Control):
         ft.TextButton("Share profile", key="share-my-profile", icon=ft.Icons.LINK,
                       on_click=act(controller.sharing.share, "profile")),
     ])
-    body = ft.Container(AlbumsSection(sharing), padding=SPACING) if showing == "albums" else posts_grid
+    body = ft.Container(AlbumsSection(sharing), padding=SPACING) if showing == "albums" else posts_grid()
     return ft.Column([tabs, body], spacing=0)
