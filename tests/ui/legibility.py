@@ -164,8 +164,13 @@ def measure(png: bytes, nodes: list[Node], theme: str, stage: bool = False) -> M
     if not stage:
         problems += [f"a {w}×{h} px surface at ({x + region[0]}, {y + region[1]}) in the other theme's colours"
                      for x, y, w, h in wrong_surfaces(grey.crop(region), outside.crop(region), theme)]
+    # The bottom bar is drawn over the list: a row scrolled under it is hidden, though the accessibility tree may
+    # still place it there for a while after a wheel scroll.
+    bars = [box for node in nodes if node.role == "tablist" and (box := node.box(size)) is not None]
     for node in nodes:
         if not node.words or node.is_picture or node.disabled or (box := node.box(size)) is None:
+            continue
+        if node.role != "tab" and any(_overlap(box, bar) > 0.5 * (box[2] - box[0]) * (box[3] - box[1]) for bar in bars):
             continue
         if (box[2] - box[0]) * (box[3] - box[1]) > size[0] * size[1] / 3:
             continue  # a whole screen's container: its words are its children's, measured in their own boxes
@@ -179,6 +184,10 @@ def measure(png: bytes, nodes: list[Node], theme: str, stage: bool = False) -> M
             words = node.words.replace("\n", " ")
             problems.append(f"{words[:40]!r} at {box[:2]} is hard to read: {ink}/255 on {behind}/255, contrast {ratio:.1f}:1")
     return Measure(background, problems)
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> int:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
 def dialog_box(nodes: list[Node], size: tuple[int, int]) -> tuple[int, int, int, int] | None:
