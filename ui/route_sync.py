@@ -3,8 +3,8 @@
 The app shows a screen at once and then pushes its route to the browser (or the desktop client). The client
 answers every push with a route-change event, but late: 100 ms to over a second on a busy machine. It also sends
 route changes of its own: Back, Forward, an address typed. An answer to the app's own push must not take the app
-anywhere: it may arrive after the person has already gone on (a story tapped right after signing in was closed
-again by the late answer to the sign-in's push of the feed).
+anywhere: it may arrive after the person has already gone on (followed, it would take the app back to the screen
+before for a moment, and a story viewer's clock, seeing another route, would close the viewer).
 
 The client sends its events in the order things happened to it. So a report that matches an unanswered push is
 that push's answer (and settles the earlier pushes, whose answers the client may have merged into it), while any
