@@ -102,6 +102,32 @@ def pytest_collection_modifyitems(config, items):
         items[:] = keep
 
 
+WARM_WEB_CACHE = pytest.StashKey()
+
+
+def pytest_collection_finish(session):
+    """With browser tests to come, compress the web app's files into the shared folder now, in a process of the
+    lowest priority, while the tests before them run (``tests/ui/warm_web_cache.py`` says why)."""
+    if session.config.option.collectonly or not any(item.nodeid.startswith("tests/ui/") for item in session.items):
+        return
+    import subprocess
+    import sys
+
+    folder = os.environ["PHOTOSHARE_WEB_CACHE_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    with open(folder.rstrip(os.sep) + "-warm.log", "ab") as log:  # beside the folder: it keeps only copies
+        session.config.stash[WARM_WEB_CACHE] = subprocess.Popen(
+            [sys.executable, "-m", "tests.ui.warm_web_cache"], cwd=os.path.dirname(os.path.dirname(__file__)),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+
+
+def pytest_sessionfinish(session):
+    process = session.config.stash.get(WARM_WEB_CACHE, None)
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(10)
+
+
 @pytest.fixture
 def settings(tmp_path, stack):
     overrides = {"data_dir": str(tmp_path / "data"), "job_workers": 0, "media_processes": 1,

@@ -226,6 +226,21 @@ def run_desktop(server_url: str | None = None) -> None:
     ft.run(_page_main(prepared, loopback_media=True), assets_dir=str(ASSETS_DIR))
 
 
+def web_front(fonts: bytes | None = None):
+    """The web app's static files (``ui.web_front``), or None where it cannot serve them. The engine's files are
+    compressed once into the client folder's cache, kept across runs (or into ``PHOTOSHARE_WEB_CACHE_DIR``)."""
+    from app.session import client_dir
+
+    from .web_front import WebFront
+
+    if not WebFront.usable():
+        return None
+    cache_dir = os.environ.get(WEB_CACHE_ENV) or client_dir() / WEB_CACHE_DIR
+    return WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=cache_dir,
+                    extra={FONT_MANIFEST_PATH.lstrip("/"): fonts if fonts is not None else _font_manifest()},
+                    preload=FIRST_SCREEN_FILES)
+
+
 def run_web(host: str, port: int, server_url: str | None = None, *, per_browser: bool = False,
             server_fixed: bool = False) -> None:
     """Serve the UI (and the photos it shows, on the same origin) with uvicorn, as Flet's own web mode
@@ -242,10 +257,6 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     _logging()
     from app.media_server import PATH_PREFIX
 
-    from app.session import client_dir
-
-    from .web_front import WebFront
-
     def make_flet_app():
         from flet_web.fastapi import app as flet_web_app
 
@@ -258,10 +269,7 @@ def run_web(host: str, port: int, server_url: str | None = None, *, per_browser:
     prepared = Preparation(server_url, make_flet_app)
     sessions = BrowserSessions(prepared, server_url, server_fixed=server_fixed) if per_browser else None
     fonts = _font_manifest()
-    # The engine's files, compressed once into the client folder's cache (kept across runs).
-    cache_dir = os.environ.get(WEB_CACHE_ENV) or client_dir() / WEB_CACHE_DIR
-    front = WebFront(ASSETS_DIR, APP_NAME, APP_NAME, APP_DESCRIPTION, cache_dir=cache_dir,
-                     extra={FONT_MANIFEST_PATH.lstrip("/"): fonts}, preload=FIRST_SCREEN_FILES) if WebFront.usable() else None
+    front = web_front(fonts)
     flet_started: list = []  # Flet's app manager, once started (what Flet's own lifespan would do)
 
     async def flet_app():

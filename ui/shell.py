@@ -53,6 +53,10 @@ def Frame(state: AppState, nav: NavigationModel, current: str):
         # in place and the new screen never appears.
         ft.Container(route.view(state, **params, key=current), expand=True, key=f"screen:{current}"),
     ]
+    # The screen (with or without its top bar) in a column of its own: every control around it keeps its place
+    # from screen to screen, so Flet patches the tab bar instead of making a new one each time a pushed screen
+    # comes or goes (a tap on the old bar, still drawn, would then be dropped).
+    body = ft.Column(screen, expand=True, spacing=0)
     if nav.wide:  # a rail at the side; the screen keeps the rest, its column centred in it
         return ft.Column(expand=True, spacing=0, controls=[
             OfflineBanner(state),
@@ -60,13 +64,13 @@ def Frame(state: AppState, nav: NavigationModel, current: str):
             ft.Row(expand=True, spacing=0, vertical_alignment=ft.CrossAxisAlignment.STRETCH, controls=[
                 SideRail(state, nav, state.notifications),
                 ft.VerticalDivider(width=1),
-                ft.Column(screen, expand=True, spacing=0),
+                body,
             ]),
         ])
     return ft.Column(expand=True, spacing=0, controls=[
         OfflineBanner(state),
         QueueStrip(state.queue),
-        *screen,
+        body,
         BottomTabs(state, nav, state.notifications),
     ])
 

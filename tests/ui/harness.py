@@ -101,9 +101,26 @@ class FlutterPage:
         await self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=UI_TIMEOUT_MS)
         await self.page.evaluate("document.querySelector('flt-semantics-placeholder').click()")
 
+    async def on_screen(self, limit: int = 700) -> str:
+        """What the accessibility tree offers now, in brief: a failure's message says what was there instead (the
+        short summary at the end of a CI log is often all there is to read)."""
+        try:
+            tree = await self.host.aria_snapshot(timeout=3_000)
+        except Exception as error:  # no tree at all: the app never started, or the page is gone
+            return f"no accessibility tree ({type(error).__name__}); address {self.page.url}"
+        brief = " | ".join(line.strip().lstrip("- ") for line in tree.splitlines() if line.strip())
+        return brief if len(brief) <= limit else brief[:limit] + " …"
+
+    async def _appears(self, locator, what: str, timeout: int) -> None:
+        try:
+            await locator.wait_for(timeout=timeout)
+        except Exception as error:
+            raise AssertionError(f"{what} did not appear in {timeout / 1000:.0f} s ({type(error).__name__}); "
+                                 f"on screen: {await self.on_screen()}") from error
+
     async def button(self, name: str, exact: bool = False):
         locator = self.host.get_by_role("button", name=name, exact=exact).first
-        await locator.wait_for(timeout=UI_TIMEOUT_MS)
+        await self._appears(locator, f"the button {name!r}", UI_TIMEOUT_MS)
         return locator
 
     async def click(self, name: str, exact: bool = False) -> None:
@@ -127,6 +144,20 @@ class FlutterPage:
             except Exception:
                 continue
         raise AssertionError(f"{gone_text!r} stayed after {attempts} clicks on {name!r}")
+
+    async def click_until_seen(self, name: str, shown: str, *, exact: bool = False, attempts: int = 3) -> None:
+        """Click a button until ``shown`` is on the screen. A tap on a busy machine can land while the screen is
+        redrawn under it and do nothing (a person taps again): tap again, a bounded number of times, but only while
+        the button is still there (a slow screen that did open is never tapped through)."""
+        for _ in range(attempts):
+            await self.click(name, exact)
+            try:
+                await self.host.get_by_text(shown).or_(self.host.get_by_label(shown)).first.wait_for(timeout=10_000)
+                return
+            except Exception:
+                if await self.host.get_by_role("button", name=name, exact=exact).count() == 0:
+                    break
+        await self.see(shown)
 
     async def tab(self, name: str, attempts: int = 3) -> None:
         """A bottom-bar (or rail) destination, tapped until it is the lit one: on a loaded machine a tap can reach
@@ -182,12 +213,12 @@ class FlutterPage:
             except Exception as error:  # the field was replaced under us: look it up again
                 problem = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
                 await self.page.wait_for_timeout(500)
-        raise AssertionError(f"could not type into {label!r} ({problem})")
+        raise AssertionError(f"could not type into {label!r} ({problem}); on screen: {await self.on_screen()}")
 
     async def see(self, text: str, timeout: int = UI_TIMEOUT_MS):
         # Flutter merges a card's texts into one labelled node, so the words may be text or label.
         locator = self.host.get_by_text(text).or_(self.host.get_by_label(text)).first
-        await locator.wait_for(timeout=timeout)
+        await self._appears(locator, repr(text), timeout)
         return locator
 
     async def double_tap(self, label: str) -> None:
