@@ -50,8 +50,8 @@ from urllib.parse import unquote
 
 log = logging.getLogger(__name__)
 
-# Flet's web app adds these to every answer (flet_web.fastapi.app): cross-origin isolation lets the engine
-# use its multi-threaded renderer, so these answers carry them too.
+# Flet's web app adds these to every answer (flet_web.fastapi.app), so these answers carry them too. (Cross-origin
+# isolation would let the engine use its multi-threaded renderer; the loader is told not to, SINGLE_THREAD_CONFIG.)
 FLET_HEADERS = ((b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-embedder-policy", b"require-corp"),
                 (b"access-control-allow-origin", b"*"))
 # Paths Flet's app answers with code rather than files (its websocket, uploads, OAuth, FastAPI's docs).
@@ -96,8 +96,16 @@ RIVE_REWRITTEN = ("main.dart.wasm", "main.dart.js")
 # for it to load and calls window.RiveNative(). A runtime that refuses makes the engine carry on without Rive.
 RIVE_STUB = (b"// PhotoShare shows no Rive animation and serves no Rive runtime: the engine carries on without it.\n"
              b"window.RiveNative = function () { return Promise.reject(new Error('no Rive runtime')); };\n")
+# Skwasm, the wasm engine's renderer, runs multi-threaded (a worker rasterizes) when the page is cross-origin
+# isolated, as Flet's headers make it. The engine in Flet 0.82.2 shares a glyph cache between that worker and the
+# page's thread without a lock; text laid out while a frame is rasterized can corrupt the heap, and the page
+# then freezes for good (flutter/flutter#190039, fixed in Flutter 3.47). A page that stopped drawing seconds after
+# its first screen (twice in full test runs here) fits it. The loader's own switch keeps skwasm on the page's thread.
+SINGLE_THREAD_ANCHOR = b"var flutterConfig = {\n"
+SINGLE_THREAD_CONFIG = SINGLE_THREAD_ANCHOR + b"    forceSingleThreadedSkwasm: true, // PhotoShare: flutter/flutter#190039\n"
+SINGLE_THREAD_REWRITTEN = ("flutter_bootstrap.js",)
 # Changes whenever what this module does to a file's bytes changes: part of every cache key.
-TRANSFORM_VERSION = b"webfront-1"
+TRANSFORM_VERSION = b"webfront-2"
 
 
 def flet_web_dir() -> Path:
@@ -164,9 +172,13 @@ def patched_manifest(source: str, app_name: str, app_short_name: str, app_descri
 
 
 def rewrite_engine(name: str, body: bytes) -> bytes:
-    """The file's bytes as served: the engine's Rive CDN replaced by the local path (same length)."""
-    if name.rsplit("/", 1)[-1] in RIVE_REWRITTEN:
+    """The file's bytes as served: the engine's Rive CDN replaced by the local path (same length); the loader
+    told to keep skwasm single-threaded."""
+    base = name.rsplit("/", 1)[-1]
+    if base in RIVE_REWRITTEN:
         return body.replace(RIVE_CDN, RIVE_LOCAL)
+    if base in SINGLE_THREAD_REWRITTEN:
+        return body.replace(SINGLE_THREAD_ANCHOR, SINGLE_THREAD_CONFIG, 1)
     return body
 
 

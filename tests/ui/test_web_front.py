@@ -22,7 +22,7 @@ import httpx
 from tests.e2e.servers import ROOT, stop_process
 from tests.ports import free_port
 from ui.app import APP_DESCRIPTION, APP_NAME, ASSETS_DIR
-from ui.web_front import (FLET_HEADERS, PRELOAD_ENGINE, RIVE_CDN, RIVE_LOCAL, WebFront, flet_web_dir, rewrite_engine,
+from ui.web_front import (FLET_HEADERS, PRELOAD_ENGINE, RIVE_CDN, RIVE_LOCAL, SINGLE_THREAD_CONFIG, WebFront, flet_web_dir, rewrite_engine,
                           versioned_index)
 
 # What the browser asks for before the app's websocket opens, and a route of the app (answered with the page).
@@ -77,6 +77,7 @@ async def test_the_front_serves_what_flet_serves(tmp_path):
     for preloaded in PRELOAD_ENGINE:  # what the page preloads exists (a Flet upgrade may move it)
         assert (await answer(front, front.base + preloaded))[2] == (flet_web_dir() / preloaded).read_bytes()
     assert b"<title>PhotoShare</title>" in page and f'flet.entrypointBaseUrl="{front.base}"'.encode() in page
+    assert SINGLE_THREAD_CONFIG in (await answer(front, front.base + "flutter_bootstrap.js"))[2]  # Flet moved it?
     engine = (await answer(front, "/main.dart.wasm"))[2]
     assert RIVE_CDN not in engine and RIVE_LOCAL in engine and len(engine) == len(
         (await answer(front, "/main.dart.wasm"))[2])

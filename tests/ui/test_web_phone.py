@@ -91,6 +91,8 @@ async def test_a_phone_loads_little_soon_and_from_the_server_alone(ui_server, we
         assert first.encodings[next(url for url in first.transferred if url.endswith("/main.dart.wasm"))] == "br"
         assert first.bytes <= FIRST_LOAD_TARGET_BYTES, first.summary()
         assert sum(url.endswith("/fonts/DejaVuSans.ttf") for url in first.requests.values()) == 1  # the preload is used
+        # The renderer draws on the page's thread: no worker of its own (flutter/flutter#190039, ui/web_front.py).
+        assert first.page.workers == [], [worker.url for worker in first.page.workers]
         if first.first_screen_seconds <= FIRST_SCREEN_TARGET_SECONDS:
             break
     repeat = await visit(context, web_app.url + "/")
