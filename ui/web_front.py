@@ -295,10 +295,15 @@ def _brotli():
     return brotli
 
 
+BACKGROUND_NICE = 10
+
+
 def _lower_priority() -> None:
-    """The background pass yields the cores to requests and the UI (Linux: a thread has its own nice value)."""
+    """The background pass yields the cores to requests and the UI (Linux: a thread has its own nice value).
+    Only ever lower: a thread started by a process already of lower priority keeps the nice value it inherited."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, max(BACKGROUND_NICE, os.getpriority(os.PRIO_PROCESS, thread)))
     except (AttributeError, OSError):
         pass
 

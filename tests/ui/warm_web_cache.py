@@ -11,6 +11,7 @@ tests that need no browser run; the web apps started later find every copy ready
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -20,19 +21,11 @@ from concurrent.futures import wait
 LOWEST_PRIORITY = 19
 
 
-def _lowest_priority() -> None:
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
-    except (AttributeError, OSError):
-        pass
-
-
 def main() -> int:
-    _lowest_priority()
-    from ui import web_front as web_front_module
+    with contextlib.suppress(AttributeError, OSError):  # the compressing thread inherits it (and keeps it)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOWEST_PRIORITY)
     from ui.app import web_front
 
-    web_front_module._lower_priority = _lowest_priority  # the compressing thread too (it would ask for nice 10)
     front = web_front()
     if front is None:
         print("the web app's files are not available here: nothing to compress")
